@@ -1,0 +1,61 @@
+# Relationship Warehouse — every command a user or CI needs.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON_BOOT ?= python3
+VENV        := .venv
+BIN         := $(VENV)/bin
+UV_VERSION  := 0.13.8
+SEED        ?= 42
+PROFILE     ?= demo
+
+export DBT_PROFILES_DIR := $(CURDIR)/profiles
+export DBT_PROJECT_DIR  := $(CURDIR)
+export RAW_DATA_DIR     ?= $(CURDIR)/data/raw
+export WAREHOUSE_PATH   ?= $(CURDIR)/data/warehouse.duckdb
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+DBT := $(BIN)/dbt
+
+.PHONY: help run test env simulate build lint dbt-test pytest bench dev docs clean
+
+help:  ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	$(PYTHON_BOOT) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	touch $@
+
+env: $(BIN)/.installed  ## create the Python environment from the lock file
+
+simulate: env  ## simulate the source systems (PROFILE=ci|demo|large, SEED=N, FAULTS=1)
+	$(BIN)/python -m simulator --profile $(PROFILE) --seed $(SEED) --out data $(if $(FAULTS),--faults,)
+
+build: env  ## build the warehouse from data/raw into data/warehouse.duckdb
+	$(DBT) build --fail-fast
+	$(BIN)/python -m orchestration.summary
+
+run: ## simulate the demo profile and build the warehouse
+	$(MAKE) simulate PROFILE=demo
+	$(MAKE) build
+
+test: env  ## simulate ci with faults, then dbt build (models, seeds, data and unit tests), pytest, sqlfluff, ruff
+	$(MAKE) simulate PROFILE=ci FAULTS=1
+	$(DBT) build --fail-fast
+	$(BIN)/pytest -q
+	$(MAKE) lint
+
+lint: env  ## sqlfluff (dbt templater) and ruff
+	$(BIN)/ruff check simulator orchestration tests/python
+	$(BIN)/sqlfluff lint models tests/singular macros --disable-progress-bar --processes 2
+
+bench: env  ## simulate and build the large profile and report timings (slow: tens of minutes)
+	$(BIN)/python -m orchestration.bench
+
+docs: env  ## generate dbt docs into target/
+	$(DBT) docs generate
+
+clean:  ## remove generated data and build artefacts (keeps the environment)
+	rm -rf data target logs

@@ -1,0 +1,18 @@
+{% macro keep_latest_per_key(relation, key_columns) -%}
+    {#-
+        Adds `quarantine_reason` to a checked relation: the reason of the first failed check
+        (`failed_check`), else `duplicate_key` for every valid row that shares its key with a
+        later-loaded valid row (identical copies keep one). Ties on loaded_at are broken by the raw row's
+        content so the kept row does not depend on file order.
+    -#}
+    select
+        *,
+        case
+            when failed_check is not null then failed_check
+            when row_number() over (
+                partition by {{ key_columns | join(', ') }}, failed_check is null
+                order by loaded_at desc, source_row desc
+            ) > 1 then 'duplicate_key'
+        end as quarantine_reason
+    from {{ relation }}
+{%- endmacro %}

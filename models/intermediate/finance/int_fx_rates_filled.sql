@@ -1,0 +1,96 @@
+-- One rate per currency and calendar day, expressed in the reporting currency. Days without a published
+-- rate (weekends, holidays, gaps) carry the latest earlier rate forward.
+with published_rates as (
+
+    select * from {{ ref('stg_reference__fx_rates') }}
+
+),
+
+rates as (
+
+    -- One US dollar is worth one US dollar on every day a rate was published.
+    select
+        rate_date,
+        currency_code,
+        rate_to_usd
+    from published_rates
+    where currency_code != 'USD'
+
+    union all
+
+    select distinct
+        rate_date,
+        'USD' as currency_code,
+        1.0 as rate_to_usd
+    from published_rates
+
+),
+
+reporting_rates as (
+
+    select
+        rate_date,
+        rate_to_usd as reporting_rate_to_usd
+    from rates
+    where currency_code = '{{ var("reporting_currency") }}'
+
+),
+
+rates_in_reporting as (
+
+    select
+        rates.rate_date,
+        rates.currency_code,
+        rates.rate_to_usd / reporting_rates.reporting_rate_to_usd as rate_to_reporting
+    from rates
+    inner join reporting_rates
+        on rates.rate_date = reporting_rates.rate_date
+
+),
+
+calendar as (
+
+    {{ date_series(
+        "(select min(rate_date) from rates)",
+        dbt.dateadd('day', 400, "(select max(rate_date) from rates)")
+    ) }}
+
+),
+
+currencies as (
+
+    select distinct currency_code from rates_in_reporting
+
+),
+
+spine as (
+
+    select
+        calendar.calendar_date as rate_date,
+        currencies.currency_code
+    from calendar
+    cross join currencies
+
+),
+
+filled as (
+
+    select
+        spine.rate_date,
+        spine.currency_code,
+        last_value(rates_in_reporting.rate_to_reporting ignore nulls) over (
+            partition by spine.currency_code
+            order by spine.rate_date
+            rows between unbounded preceding and current row
+        ) as rate_to_reporting,
+        rates_in_reporting.rate_to_reporting is null as is_carried_forward
+    from spine
+    left join rates_in_reporting
+        on
+            spine.rate_date = rates_in_reporting.rate_date
+            and spine.currency_code = rates_in_reporting.currency_code
+
+)
+
+select * from filled
+where rate_to_reporting is not null

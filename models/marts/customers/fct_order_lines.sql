@@ -1,0 +1,192 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='order_line_id',
+        on_schema_change='fail'
+    )
+}}
+
+-- One row per order line of a staged order, with gross, discount, refund and net amounts in the order's
+-- currency and in the reporting currency. Incremental: each run rebuilds the lines of every order whose
+-- header, lines or refunds landed since the newest row already built (minus the lookback window).
+-- Order-level refunds are spread over the order's lines in proportion to their net amount.
+
+with orders as (
+
+    select * from {{ ref('stg_shop__orders') }}
+
+),
+
+order_lines as (
+
+    select * from {{ ref('stg_shop__order_lines') }}
+
+),
+
+refunds as (
+
+    select * from {{ ref('stg_shop__refunds') }}
+
+),
+
+products as (
+
+    select * from {{ ref('stg_shop__products') }}
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('int_fx_rates_filled') }}
+
+),
+
+customer_ids as (
+
+    select * from {{ ref('int_customer_ids_resolved') }}
+    where source_system = 'shop'
+
+),
+
+changed_orders as (
+
+    select order_id from orders where loaded_at >= {{ incremental_cutoff() }}
+    union
+    select order_id from order_lines where loaded_at >= {{ incremental_cutoff() }}
+    union
+    select order_id from refunds where loaded_at >= {{ incremental_cutoff() }}
+
+),
+
+lines_of_changed_orders as (
+
+    select
+        order_lines.order_line_id,
+        order_lines.order_id,
+        order_lines.product_id,
+        order_lines.quantity,
+        order_lines.unit_price,
+        order_lines.discount_amount,
+        order_lines.quantity * order_lines.unit_price as gross_amount,
+        order_lines.quantity * order_lines.unit_price - order_lines.discount_amount as net_amount,
+        orders.customer_id as shop_customer_id,
+        orders.dealer_id,
+        orders.placed_at,
+        cast(orders.placed_at as date) as order_date,
+        orders.currency_code,
+        greatest(orders.loaded_at, order_lines.loaded_at) as loaded_at
+    from order_lines
+    inner join orders
+        on order_lines.order_id = orders.order_id
+    where order_lines.order_id in (select order_id from changed_orders)
+
+),
+
+order_net_totals as (
+
+    select
+        order_id,
+        sum(net_amount) as order_net_amount
+    from lines_of_changed_orders
+    group by order_id
+
+),
+
+refunds_converted as (
+
+    select
+        refunds.refund_id,
+        refunds.order_id,
+        refunds.order_line_id,
+        refunds.refunded_at,
+        refunds.loaded_at,
+        refunds.refund_amount * refund_fx.rate_to_reporting as refund_amount_reporting,
+        refunds.currency_code as refund_currency_code,
+        refunds.refund_amount
+    from refunds
+    left join fx_rates as refund_fx
+        on
+            cast(refunds.refunded_at as date) = refund_fx.rate_date
+            and refunds.currency_code = refund_fx.currency_code
+    where refunds.order_id in (select order_id from changed_orders)
+
+),
+
+refunds_per_line as (
+
+    -- Line refunds go to their line; order-level refunds are shared by net amount.
+    select
+        lines.order_line_id,
+        sum(
+            case
+                when refunds_converted.order_line_id is not null then refunds_converted.refund_amount_reporting
+                else refunds_converted.refund_amount_reporting * lines.net_amount / nullif(totals.order_net_amount, 0)
+            end
+        ) as refunded_amount_reporting,
+        sum(
+            case
+                when refunds_converted.order_line_id is not null then refunds_converted.refund_amount
+                else refunds_converted.refund_amount * lines.net_amount / nullif(totals.order_net_amount, 0)
+            end
+        ) as refunded_amount,
+        max(refunds_converted.loaded_at) as refunds_loaded_at
+    from lines_of_changed_orders as lines
+    inner join order_net_totals as totals
+        on lines.order_id = totals.order_id
+    inner join refunds_converted
+        on
+            lines.order_id = refunds_converted.order_id
+            and (
+                refunds_converted.order_line_id = lines.order_line_id
+                or refunds_converted.order_line_id is null
+            )
+    group by lines.order_line_id
+
+),
+
+final as (
+
+    select
+        lines.order_line_id,
+        lines.order_id,
+        customer_ids.golden_customer_id,
+        lines.shop_customer_id,
+        lines.product_id,
+        products.category as product_category,
+        coalesce(products.is_own_brand, false) as is_own_brand,
+        lines.dealer_id,
+        lines.placed_at,
+        lines.order_date,
+        lines.currency_code,
+        lines.quantity,
+        cast(lines.unit_price as decimal(18, 4)) as unit_price,
+        cast(lines.gross_amount as decimal(18, 4)) as gross_amount,
+        cast(lines.discount_amount as decimal(18, 4)) as discount_amount,
+        cast(lines.net_amount as decimal(18, 4)) as net_amount,
+        cast(coalesce(refunds_per_line.refunded_amount, 0) as decimal(18, 4)) as refunded_amount,
+        cast(order_fx.rate_to_reporting as double) as fx_rate_to_reporting,
+        cast(lines.gross_amount * order_fx.rate_to_reporting as decimal(18, 4)) as gross_amount_reporting,
+        cast(lines.discount_amount * order_fx.rate_to_reporting as decimal(18, 4)) as discount_amount_reporting,
+        cast(lines.net_amount * order_fx.rate_to_reporting as decimal(18, 4)) as net_amount_reporting,
+        cast(coalesce(refunds_per_line.refunded_amount_reporting, 0) as decimal(18, 4)) as refunded_amount_reporting,
+        cast(
+            lines.net_amount * order_fx.rate_to_reporting - coalesce(refunds_per_line.refunded_amount_reporting, 0)
+            as decimal(18, 4)
+        ) as net_amount_after_refunds_reporting,
+        greatest(lines.loaded_at, coalesce(refunds_per_line.refunds_loaded_at, lines.loaded_at)) as loaded_at
+    from lines_of_changed_orders as lines
+    left join refunds_per_line
+        on lines.order_line_id = refunds_per_line.order_line_id
+    left join products
+        on lines.product_id = products.product_id
+    left join customer_ids
+        on lines.shop_customer_id = customer_ids.source_customer_id
+    left join fx_rates as order_fx
+        on
+            lines.order_date = order_fx.rate_date
+            and lines.currency_code = order_fx.currency_code
+
+)
+
+select * from final

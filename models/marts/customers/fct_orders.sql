@@ -1,0 +1,176 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='order_id',
+        on_schema_change='fail'
+    )
+}}
+
+-- One row per staged order: who placed it (golden customer), when, through which channel and offer, and
+-- its gross, discount, refund and net amounts summed from fct_order_lines. Incremental: each run
+-- rebuilds every order of each customer with an order, line or refund that landed since the newest row
+-- already built (minus the lookback window), so a late-arriving earlier order moves `is_first_order`.
+
+with orders as (
+
+    select * from {{ ref('stg_shop__orders') }}
+
+),
+
+order_lines as (
+
+    select * from {{ ref('stg_shop__order_lines') }}
+
+),
+
+refunds as (
+
+    select * from {{ ref('stg_shop__refunds') }}
+
+),
+
+campaigns as (
+
+    select * from {{ ref('stg_marketing__campaigns') }}
+
+),
+
+built_lines as (
+
+    select * from {{ ref('fct_order_lines') }}
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('int_fx_rates_filled') }}
+
+),
+
+customer_ids as (
+
+    select * from {{ ref('int_customer_ids_resolved') }}
+    where source_system = 'shop'
+
+),
+
+changed_orders as (
+
+    select order_id from orders where loaded_at >= {{ incremental_cutoff() }}
+    union
+    select order_id from order_lines where loaded_at >= {{ incremental_cutoff() }}
+    union
+    select order_id from refunds where loaded_at >= {{ incremental_cutoff() }}
+
+),
+
+orders_resolved as (
+
+    select
+        orders.*,
+        customer_ids.golden_customer_id,
+        customer_ids.is_crosswalk_resolved
+    from orders
+    left join customer_ids
+        on orders.customer_id = customer_ids.source_customer_id
+
+),
+
+affected_customers as (
+
+    select distinct golden_customer_id
+    from orders_resolved
+    where order_id in (select order_id from changed_orders)
+
+),
+
+first_order_codes as (
+
+    select distinct discount_code
+    from campaigns
+    where campaign_type = 'first_order_discount' and discount_code is not null
+
+),
+
+line_totals as (
+
+    select
+        order_id,
+        count(*) as line_count,
+        sum(quantity) as units,
+        sum(gross_amount) as gross_amount,
+        sum(discount_amount) as discount_amount,
+        sum(net_amount) as net_amount,
+        sum(refunded_amount) as refunded_amount,
+        sum(gross_amount_reporting) as gross_amount_reporting,
+        sum(discount_amount_reporting) as discount_amount_reporting,
+        sum(net_amount_reporting) as net_amount_reporting,
+        sum(refunded_amount_reporting) as refunded_amount_reporting,
+        max(loaded_at) as lines_loaded_at
+    from built_lines
+    group by order_id
+
+),
+
+orders_of_affected_customers as (
+
+    select
+        orders_resolved.*,
+        row_number() over (
+            partition by orders_resolved.golden_customer_id
+            order by orders_resolved.placed_at, orders_resolved.order_id
+        ) as customer_order_number
+    from orders_resolved
+    where orders_resolved.golden_customer_id in (select golden_customer_id from affected_customers)
+
+),
+
+final as (
+
+    select
+        orders.order_id,
+        orders.golden_customer_id,
+        orders.customer_id as shop_customer_id,
+        orders.is_crosswalk_resolved,
+        orders.placed_at,
+        cast(orders.placed_at as date) as order_date,
+        orders.currency_code,
+        orders.sales_channel,
+        orders.acquisition_channel,
+        orders.discount_code,
+        orders.dealer_id,
+        coalesce(line_totals.line_count, 0) as line_count,
+        cast(coalesce(line_totals.units, 0) as bigint) as units,
+        cast(coalesce(line_totals.gross_amount, 0) as decimal(18, 4)) as gross_amount,
+        cast(coalesce(line_totals.discount_amount, 0) as decimal(18, 4)) as discount_amount,
+        cast(coalesce(line_totals.net_amount, 0) as decimal(18, 4)) as net_amount,
+        cast(coalesce(line_totals.refunded_amount, 0) as decimal(18, 4)) as refunded_amount,
+        cast(order_fx.rate_to_reporting as double) as fx_rate_to_reporting,
+        cast(coalesce(line_totals.gross_amount_reporting, 0) as decimal(18, 4)) as gross_amount_reporting,
+        cast(coalesce(line_totals.discount_amount_reporting, 0) as decimal(18, 4)) as discount_amount_reporting,
+        cast(coalesce(line_totals.net_amount_reporting, 0) as decimal(18, 4)) as net_amount_reporting,
+        cast(coalesce(line_totals.refunded_amount_reporting, 0) as decimal(18, 4)) as refunded_amount_reporting,
+        cast(
+            coalesce(line_totals.net_amount_reporting, 0) - coalesce(line_totals.refunded_amount_reporting, 0)
+            as decimal(18, 4)
+        ) as net_amount_after_refunds_reporting,
+        orders.customer_order_number,
+        orders.customer_order_number = 1 as is_first_order,
+        coalesce(
+            orders.customer_order_number = 1
+            and orders.discount_code in (select discount_code from first_order_codes),
+            false
+        ) as used_first_order_discount,
+        greatest(orders.loaded_at, coalesce(line_totals.lines_loaded_at, orders.loaded_at)) as loaded_at
+    from orders_of_affected_customers as orders
+    left join line_totals
+        on orders.order_id = line_totals.order_id
+    left join fx_rates as order_fx
+        on
+            cast(orders.placed_at as date) = order_fx.rate_date
+            and orders.currency_code = order_fx.currency_code
+
+)
+
+select * from final

@@ -1,0 +1,57 @@
+with source as (
+
+    select * from {{ source('crm', 'touchpoints') }}
+
+),
+
+known_currencies as (
+
+    select currency_code from {{ ref('currencies') }}
+
+),
+
+accepted_codes as (
+
+    select code_set, code from {{ ref('accepted_codes') }}
+
+),
+
+renamed as (
+
+    select
+        {{ clean_text('touchpoint_id') }} as touchpoint_id,
+        {{ clean_text('crm_contact_id') }} as crm_contact_id,
+        lower(trim(touchpoint_type)) as touchpoint_type,
+        {{ clean_text('employee_id') }} as employee_id,
+        cast(cost_amount as decimal(18, 4)) as cost_amount,
+        upper(trim(currency_code)) as currency_code,
+        {{ to_utc_timestamp('touched_at') }} as touched_at,
+        {{ to_utc_timestamp('loaded_at') }} as loaded_at,
+        to_json(source) as source_row
+    from source
+
+),
+
+checked as (
+
+    select
+        *,
+        {{ row_key(['touchpoint_id']) }} as row_key,
+        case
+            when touchpoint_id is null then 'missing_key'
+            when touched_at > loaded_at then 'future_timestamp'
+            when currency_code is null or currency_code not in (select currency_code from known_currencies) then 'unknown_currency'
+            when touchpoint_type is null or touchpoint_type not in (select code from accepted_codes where code_set = 'touchpoint_type') then 'invalid_code'
+            when cost_amount < 0 then 'invalid_amount'
+        end as failed_check
+    from renamed
+
+),
+
+deduplicated as (
+
+    {{ keep_latest_per_key('checked', ['touchpoint_id']) }}
+
+)
+
+select * from deduplicated

@@ -1,0 +1,51 @@
+with source as (
+
+    select * from {{ source('dealer_portal', 'dealer_purchases') }}
+
+),
+
+known_currencies as (
+
+    select currency_code from {{ ref('currencies') }}
+
+),
+
+renamed as (
+
+    select
+        {{ clean_text('purchase_id') }} as purchase_id,
+        {{ clean_text('dealer_id') }} as dealer_id,
+        {{ clean_text('product_id') }} as product_id,
+        cast(quantity as integer) as quantity,
+        cast(unit_price as decimal(18, 4)) as unit_price,
+        upper(trim(currency_code)) as currency_code,
+        {{ to_utc_timestamp('shipped_at') }} as shipped_at,
+        {{ to_utc_timestamp('loaded_at') }} as loaded_at,
+        to_json(source) as source_row
+    from source
+
+),
+
+checked as (
+
+    select
+        *,
+        {{ row_key(['purchase_id']) }} as row_key,
+        case
+            when purchase_id is null then 'missing_key'
+            when shipped_at > loaded_at then 'future_timestamp'
+            when currency_code is null or currency_code not in (select currency_code from known_currencies) then 'unknown_currency'
+            when quantity is null or quantity <= 0 then 'invalid_quantity'
+            when unit_price is null or unit_price <= 0 then 'invalid_amount'
+        end as failed_check
+    from renamed
+
+),
+
+deduplicated as (
+
+    {{ keep_latest_per_key('checked', ['purchase_id']) }}
+
+)
+
+select * from deduplicated

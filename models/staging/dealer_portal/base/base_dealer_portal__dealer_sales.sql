@@ -1,0 +1,61 @@
+with source as (
+
+    select * from {{ source('dealer_portal', 'dealer_sales') }}
+
+),
+
+known_currencies as (
+
+    select currency_code from {{ ref('currencies') }}
+
+),
+
+dealer_portal__dealers_keys as (
+
+    select distinct {{ clean_text('dealer_id') }} as dealer_id
+    from {{ source('dealer_portal', 'dealers') }}
+    where {{ clean_text('dealer_id') }} is not null
+
+),
+
+renamed as (
+
+    select
+        {{ clean_text('report_line_id') }} as report_line_id,
+        {{ clean_text('dealer_id') }} as dealer_id,
+        cast(period_month as date) as period_month,
+        {{ clean_text('product_id') }} as product_id,
+        competitor_brand as competitor_brand,
+        lower(trim(category)) as category,
+        cast(quantity as integer) as quantity,
+        cast(revenue_amount as decimal(18, 4)) as revenue_amount,
+        upper(trim(currency_code)) as currency_code,
+        {{ to_utc_timestamp('loaded_at') }} as loaded_at,
+        to_json(source) as source_row
+    from source
+
+),
+
+checked as (
+
+    select
+        *,
+        {{ row_key(['report_line_id']) }} as row_key,
+        case
+            when report_line_id is null then 'missing_key'
+            when currency_code is null or currency_code not in (select currency_code from known_currencies) then 'unknown_currency'
+            when quantity is null or quantity <= 0 then 'invalid_quantity'
+            when revenue_amount is null or revenue_amount < 0 then 'invalid_amount'
+            when dealer_id is not null and dealer_id not in (select dealer_id from dealer_portal__dealers_keys) then 'orphan_reference'
+        end as failed_check
+    from renamed
+
+),
+
+deduplicated as (
+
+    {{ keep_latest_per_key('checked', ['report_line_id']) }}
+
+)
+
+select * from deduplicated

@@ -1,0 +1,50 @@
+with source as (
+
+    select * from {{ source('dealer_portal', 'dealers') }}
+
+),
+
+accepted_codes as (
+
+    select code_set, code from {{ ref('accepted_codes') }}
+
+),
+
+renamed as (
+
+    select
+        {{ clean_text('dealer_id') }} as dealer_id,
+        dealer_name as dealer_name,
+        upper(trim(country_code)) as country_code,
+        region as region,
+        lower(trim(tier)) as tier,
+        {{ to_utc_timestamp('joined_at') }} as joined_at,
+        {{ clean_text('shop_customer_id') }} as shop_customer_id,
+        {{ to_utc_timestamp('loaded_at') }} as loaded_at,
+        to_json(source) as source_row
+    from source
+
+),
+
+checked as (
+
+    select
+        *,
+        {{ row_key(['dealer_id']) }} as row_key,
+        case
+            when dealer_id is null then 'missing_key'
+            when joined_at > loaded_at then 'future_timestamp'
+            when tier is null or tier not in (select code from accepted_codes where code_set = 'tier') then 'invalid_code'
+            when length(dealer_name) > {{ var('max_text_length') }} then 'value_too_long'
+        end as failed_check
+    from renamed
+
+),
+
+deduplicated as (
+
+    {{ keep_latest_per_key('checked', ['dealer_id']) }}
+
+)
+
+select * from deduplicated

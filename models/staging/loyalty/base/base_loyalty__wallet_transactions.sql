@@ -1,0 +1,58 @@
+with source as (
+
+    select * from {{ source('loyalty', 'wallet_transactions') }}
+
+),
+
+known_currencies as (
+
+    select currency_code from {{ ref('currencies') }}
+
+),
+
+accepted_codes as (
+
+    select code_set, code from {{ ref('accepted_codes') }}
+
+),
+
+renamed as (
+
+    select
+        {{ clean_text('transaction_id') }} as transaction_id,
+        {{ clean_text('member_id') }} as member_id,
+        lower(trim(transaction_type)) as transaction_type,
+        cast(amount as decimal(18, 4)) as amount,
+        cast(points as integer) as points,
+        upper(trim(currency_code)) as currency_code,
+        {{ clean_text('order_id') }} as order_id,
+        {{ clean_text('campaign_id') }} as campaign_id,
+        {{ to_utc_timestamp('transacted_at') }} as transacted_at,
+        {{ to_utc_timestamp('loaded_at') }} as loaded_at,
+        to_json(source) as source_row
+    from source
+
+),
+
+checked as (
+
+    select
+        *,
+        {{ row_key(['transaction_id']) }} as row_key,
+        case
+            when transaction_id is null then 'missing_key'
+            when transacted_at > loaded_at then 'future_timestamp'
+            when currency_code is null or currency_code not in (select currency_code from known_currencies) then 'unknown_currency'
+            when transaction_type is null or transaction_type not in (select code from accepted_codes where code_set = 'transaction_type') then 'invalid_code'
+        end as failed_check
+    from renamed
+
+),
+
+deduplicated as (
+
+    {{ keep_latest_per_key('checked', ['transaction_id']) }}
+
+)
+
+select * from deduplicated

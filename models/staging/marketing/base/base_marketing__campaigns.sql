@@ -1,0 +1,59 @@
+with source as (
+
+    select * from {{ source('marketing', 'campaigns') }}
+
+),
+
+known_currencies as (
+
+    select currency_code from {{ ref('currencies') }}
+
+),
+
+accepted_codes as (
+
+    select code_set, code from {{ ref('accepted_codes') }}
+
+),
+
+renamed as (
+
+    select
+        {{ clean_text('campaign_id') }} as campaign_id,
+        campaign_name as campaign_name,
+        lower(trim(campaign_type)) as campaign_type,
+        upper({{ clean_text('discount_code') }}) as discount_code,
+        cast(cost_amount as decimal(18, 4)) as cost_amount,
+        upper(trim(currency_code)) as currency_code,
+        {{ to_utc_timestamp('starts_at') }} as starts_at,
+        {{ to_utc_timestamp('ends_at') }} as ends_at,
+        {{ to_utc_timestamp('loaded_at') }} as loaded_at,
+        to_json(source) as source_row
+    from source
+
+),
+
+checked as (
+
+    select
+        *,
+        {{ row_key(['campaign_id']) }} as row_key,
+        case
+            when campaign_id is null then 'missing_key'
+            when starts_at > loaded_at then 'future_timestamp'
+            when currency_code is null or currency_code not in (select currency_code from known_currencies) then 'unknown_currency'
+            when campaign_type is null or campaign_type not in (select code from accepted_codes where code_set = 'campaign_type') then 'invalid_code'
+            when cost_amount < 0 then 'invalid_amount'
+            when length(campaign_name) > {{ var('max_text_length') }} then 'value_too_long'
+        end as failed_check
+    from renamed
+
+),
+
+deduplicated as (
+
+    {{ keep_latest_per_key('checked', ['campaign_id']) }}
+
+)
+
+select * from deduplicated

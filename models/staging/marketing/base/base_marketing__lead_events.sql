@@ -1,0 +1,66 @@
+with source as (
+
+    select * from {{ source('marketing', 'lead_events') }}
+
+),
+
+known_currencies as (
+
+    select currency_code from {{ ref('currencies') }}
+
+),
+
+accepted_codes as (
+
+    select code_set, code from {{ ref('accepted_codes') }}
+
+),
+
+marketing__leads_keys as (
+
+    select distinct {{ clean_text('lead_id') }} as lead_id
+    from {{ source('marketing', 'leads') }}
+    where {{ clean_text('lead_id') }} is not null
+
+),
+
+renamed as (
+
+    select
+        {{ clean_text('lead_event_id') }} as lead_event_id,
+        {{ clean_text('lead_id') }} as lead_id,
+        {{ clean_text('dealer_id') }} as dealer_id,
+        lower(trim(event_type)) as event_type,
+        cast(won_amount as decimal(18, 4)) as won_amount,
+        upper(trim(currency_code)) as currency_code,
+        {{ to_utc_timestamp('event_at') }} as event_at,
+        {{ to_utc_timestamp('loaded_at') }} as loaded_at,
+        to_json(source) as source_row
+    from source
+
+),
+
+checked as (
+
+    select
+        *,
+        {{ row_key(['lead_event_id']) }} as row_key,
+        case
+            when lead_event_id is null then 'missing_key'
+            when event_at > loaded_at then 'future_timestamp'
+            when won_amount is not null and (currency_code is null or currency_code not in (select currency_code from known_currencies)) then 'unknown_currency'
+            when event_type is null or event_type not in (select code from accepted_codes where code_set = 'event_type') then 'invalid_code'
+            when won_amount < 0 then 'invalid_amount'
+            when lead_id is not null and lead_id not in (select lead_id from marketing__leads_keys) then 'orphan_reference'
+        end as failed_check
+    from renamed
+
+),
+
+deduplicated as (
+
+    {{ keep_latest_per_key('checked', ['lead_event_id']) }}
+
+)
+
+select * from deduplicated

@@ -1,0 +1,50 @@
+with source as (
+
+    select * from {{ source('promotions', 'lottery_draws') }}
+
+),
+
+promotions__lottery_prizes_keys as (
+
+    select distinct {{ clean_text('prize_id') }} as prize_id
+    from {{ source('promotions', 'lottery_prizes') }}
+    where {{ clean_text('prize_id') }} is not null
+
+),
+
+renamed as (
+
+    select
+        {{ clean_text('draw_id') }} as draw_id,
+        {{ clean_text('campaign_id') }} as campaign_id,
+        {{ clean_text('customer_id') }} as customer_id,
+        {{ clean_text('order_id') }} as order_id,
+        {{ clean_text('prize_id') }} as prize_id,
+        {{ to_utc_timestamp('drawn_at') }} as drawn_at,
+        {{ to_utc_timestamp('loaded_at') }} as loaded_at,
+        to_json(source) as source_row
+    from source
+
+),
+
+checked as (
+
+    select
+        *,
+        {{ row_key(['draw_id']) }} as row_key,
+        case
+            when draw_id is null then 'missing_key'
+            when drawn_at > loaded_at then 'future_timestamp'
+            when prize_id is not null and prize_id not in (select prize_id from promotions__lottery_prizes_keys) then 'orphan_reference'
+        end as failed_check
+    from renamed
+
+),
+
+deduplicated as (
+
+    {{ keep_latest_per_key('checked', ['draw_id']) }}
+
+)
+
+select * from deduplicated

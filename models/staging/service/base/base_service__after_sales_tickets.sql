@@ -1,0 +1,61 @@
+with source as (
+
+    select * from {{ source('service', 'after_sales_tickets') }}
+
+),
+
+known_currencies as (
+
+    select currency_code from {{ ref('currencies') }}
+
+),
+
+accepted_codes as (
+
+    select code_set, code from {{ ref('accepted_codes') }}
+
+),
+
+renamed as (
+
+    select
+        {{ clean_text('ticket_id') }} as ticket_id,
+        {{ clean_text('order_line_id') }} as order_line_id,
+        {{ clean_text('customer_id') }} as customer_id,
+        {{ clean_text('dealer_id') }} as dealer_id,
+        lower(trim(complaint_type)) as complaint_type,
+        lower(trim(escalated_to)) as escalated_to,
+        lower(trim(resolution)) as resolution,
+        cast(compensation_amount as decimal(18, 4)) as compensation_amount,
+        upper(trim(currency_code)) as currency_code,
+        {{ to_utc_timestamp('opened_at') }} as opened_at,
+        {{ to_utc_timestamp('closed_at') }} as closed_at,
+        {{ to_utc_timestamp('loaded_at') }} as loaded_at,
+        to_json(source) as source_row
+    from source
+
+),
+
+checked as (
+
+    select
+        *,
+        {{ row_key(['ticket_id']) }} as row_key,
+        case
+            when ticket_id is null then 'missing_key'
+            when opened_at > loaded_at then 'future_timestamp'
+            when currency_code is null or currency_code not in (select currency_code from known_currencies) then 'unknown_currency'
+            when complaint_type is null or complaint_type not in (select code from accepted_codes where code_set = 'complaint_type') then 'invalid_code'
+            when compensation_amount < 0 then 'invalid_amount'
+        end as failed_check
+    from renamed
+
+),
+
+deduplicated as (
+
+    {{ keep_latest_per_key('checked', ['ticket_id']) }}
+
+)
+
+select * from deduplicated

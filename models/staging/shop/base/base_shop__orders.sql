@@ -1,0 +1,60 @@
+with source as (
+
+    select * from {{ source('shop', 'orders') }}
+
+),
+
+known_currencies as (
+
+    select currency_code from {{ ref('currencies') }}
+
+),
+
+accepted_codes as (
+
+    select code_set, code from {{ ref('accepted_codes') }}
+
+),
+
+renamed as (
+
+    select
+        {{ clean_text('order_id') }} as order_id,
+        {{ clean_text('customer_id') }} as customer_id,
+        {{ to_utc_timestamp('placed_at') }} as placed_at,
+        placed_at as placed_at_local,
+        upper(trim(currency_code)) as currency_code,
+        lower(trim(sales_channel)) as sales_channel,
+        lower(trim(acquisition_channel)) as acquisition_channel,
+        upper({{ clean_text('discount_code') }}) as discount_code,
+        {{ clean_text('dealer_id') }} as dealer_id,
+        {{ to_utc_timestamp('loaded_at') }} as loaded_at,
+        to_json(source) as source_row
+    from source
+
+),
+
+checked as (
+
+    select
+        *,
+        {{ row_key(['order_id']) }} as row_key,
+        case
+            when order_id is null then 'missing_key'
+            when placed_at is null then 'unparseable_timestamp'
+            when placed_at > loaded_at then 'future_timestamp'
+            when currency_code is null or currency_code not in (select currency_code from known_currencies) then 'unknown_currency'
+            when sales_channel is null or sales_channel not in (select code from accepted_codes where code_set = 'sales_channel') then 'invalid_code'
+            when acquisition_channel is null or acquisition_channel not in (select code from accepted_codes where code_set = 'acquisition_channel') then 'invalid_code'
+        end as failed_check
+    from renamed
+
+),
+
+deduplicated as (
+
+    {{ keep_latest_per_key('checked', ['order_id']) }}
+
+)
+
+select * from deduplicated

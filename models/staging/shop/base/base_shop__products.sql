@@ -1,0 +1,53 @@
+with source as (
+
+    select * from {{ source('shop', 'products') }}
+
+),
+
+known_currencies as (
+
+    select currency_code from {{ ref('currencies') }}
+
+),
+
+renamed as (
+
+    select
+        {{ clean_text('product_id') }} as product_id,
+        sku as sku,
+        product_name as product_name,
+        lower(trim(category)) as category,
+        manufacturer as manufacturer,
+        brand as brand,
+        cast(is_own_brand as boolean) as is_own_brand,
+        supplier as supplier,
+        cast(list_price as decimal(18, 4)) as list_price,
+        upper(trim(currency_code)) as currency_code,
+        {{ to_utc_timestamp('loaded_at') }} as loaded_at,
+        to_json(source) as source_row
+    from source
+
+),
+
+checked as (
+
+    select
+        *,
+        {{ row_key(['product_id']) }} as row_key,
+        case
+            when product_id is null then 'missing_key'
+            when currency_code is null or currency_code not in (select currency_code from known_currencies) then 'unknown_currency'
+            when list_price is null or list_price <= 0 then 'invalid_amount'
+            when length(product_name) > {{ var('max_text_length') }} then 'value_too_long'
+        end as failed_check
+    from renamed
+
+),
+
+deduplicated as (
+
+    {{ keep_latest_per_key('checked', ['product_id']) }}
+
+)
+
+select * from deduplicated
