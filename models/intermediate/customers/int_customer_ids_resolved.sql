@@ -63,7 +63,8 @@ resolved as (
             crosswalk.golden_customer_id,
             seen_ids.source_system || ':' || seen_ids.source_customer_id
         ) as golden_customer_id,
-        crosswalk.golden_customer_id is not null as is_crosswalk_resolved
+        crosswalk.golden_customer_id is not null as is_crosswalk_resolved,
+        crosswalk.loaded_at as crosswalk_loaded_at
     from seen_ids
     left join crosswalk
         on

@@ -8,8 +8,8 @@
 }}
 
 -- One row per order line of a staged order, with gross, discount, refund and net amounts in the order's
--- currency and in the reporting currency. Incremental: each run rebuilds the lines of every order whose
--- header, lines or refunds landed since the newest row already built (minus the lookback window).
+-- currency and in the reporting currency. Incremental: each run rebuilds the lines of every order the
+-- changed_order_ids macro names (new or corrected rows, newly matched customers, new rates or products).
 -- Order-level refunds are spread over the order's lines in proportion to their net amount.
 
 with orders as (
@@ -51,11 +51,7 @@ customer_ids as (
 
 changed_orders as (
 
-    select order_id from orders where loaded_at >= {{ incremental_cutoff() }}
-    union
-    select order_id from order_lines where loaded_at >= {{ incremental_cutoff() }}
-    union
-    select order_id from refunds where loaded_at >= {{ incremental_cutoff() }}
+    {{ changed_order_ids() }}
 
 ),
 

@@ -9,8 +9,8 @@
 
 -- One row per staged order: who placed it (golden customer), when, through which channel and offer, and
 -- its gross, discount, refund and net amounts summed from fct_order_lines. Incremental: each run
--- rebuilds every order of each customer with an order, line or refund that landed since the newest row
--- already built (minus the lookback window), so a late-arriving earlier order moves `is_first_order`.
+-- rebuilds every order of each customer with an order the changed_order_ids macro names, so a
+-- late-arriving earlier order moves `is_first_order`.
 
 with orders as (
 
@@ -18,17 +18,7 @@ with orders as (
 
 ),
 
-order_lines as (
 
-    select * from {{ ref('stg_shop__order_lines') }}
-
-),
-
-refunds as (
-
-    select * from {{ ref('stg_shop__refunds') }}
-
-),
 
 campaigns as (
 
@@ -57,11 +47,7 @@ customer_ids as (
 
 changed_orders as (
 
-    select order_id from orders where loaded_at >= {{ incremental_cutoff() }}
-    union
-    select order_id from order_lines where loaded_at >= {{ incremental_cutoff() }}
-    union
-    select order_id from refunds where loaded_at >= {{ incremental_cutoff() }}
+    {{ changed_order_ids() }}
 
 ),
 

@@ -1,0 +1,1 @@
+"""Relationship Warehouse orchestration: build, audit and publish the warehouse."""

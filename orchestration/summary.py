@@ -1,0 +1,72 @@
+"""Print what a build produced: where the warehouse is, each layer's tables and row counts, and the
+quarantine by source table and reason."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import duckdb
+
+
+def warehouse_path() -> Path:
+    """The DuckDB file dbt builds into (WAREHOUSE_PATH, default data/warehouse.duckdb)."""
+    return Path(os.environ.get("WAREHOUSE_PATH", "data/warehouse.duckdb")).resolve()
+
+
+def summarise(path: Path) -> str:
+    """A human-readable report of the warehouse at `path`, opened read-only."""
+    lines: list[str] = [f"Warehouse: {path}"]
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = con.execute(
+            """
+            select table_schema, table_name, table_type
+            from information_schema.tables
+            where table_schema in ('marts', 'staging', 'intermediate', 'reference')
+            order by table_schema, table_name
+            """
+        ).fetchall()
+        for schema in ("marts", "intermediate", "reference"):
+            built = [(name, kind) for s, name, kind in tables if s == schema and kind == "BASE TABLE"]
+            if not built:
+                continue
+            lines.append(f"\n{schema} tables:")
+            for name, _ in built:
+                (count,) = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()
+                lines.append(f"  {name:<40} {count:>12,} rows")
+        views = [name for s, name, kind in tables if s == "staging" and kind == "VIEW"]
+        lines.append(f"\nstaging: {len(views)} views over the raw Parquet exports")
+        quarantine_views = [name for name in views if name.endswith("__quarantined_rows")]
+        if quarantine_views:
+            union = " union all ".join(
+                f'select source_system, source_table, quarantine_reason from staging."{name}"'
+                for name in quarantine_views
+            )
+            rows = con.execute(
+                f"""
+                select source_system || '.' || source_table as source_table, quarantine_reason, count(*)
+                from ({union})
+                group by all
+                order by 1, 2
+                """
+            ).fetchall()
+            total = sum(count for _, _, count in rows)
+            lines.append(f"\nquarantined rows: {total:,}")
+            for table, reason, count in rows:
+                lines.append(f"  {table:<40} {reason:<24} {count:>8,}")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    path = warehouse_path()
+    if not path.exists():
+        print(f"No warehouse at {path}: run `make build` first.", file=sys.stderr)
+        return 1
+    print(summarise(path))
+    print("\nQuery it read-only, e.g.: duckdb -readonly " + str(path))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""Shared fixtures: a simulated `ci` landing with faults and the warehouse dbt builds from it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Build:
+    """A landing (raw + truth) and the warehouse built from it."""
+
+    data_dir: Path
+    warehouse: Path
+
+    @property
+    def raw(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def truth(self) -> Path:
+        return self.data_dir / "truth"
+
+
+def dbt(args: list[str], raw_dir: Path, warehouse: Path, check: bool = True) -> subprocess.CompletedProcess:
+    """Run dbt in the project against `raw_dir`, building into `warehouse`."""
+    env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(REPO / "profiles"),
+        "RAW_DATA_DIR": str(raw_dir),
+        "WAREHOUSE_PATH": str(warehouse),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    result = subprocess.run(
+        [str(VENV_BIN / "dbt"), *args, "--log-path", str(warehouse.parent / "logs"),
+         "--target-path", str(warehouse.parent / "target")],
+        cwd=REPO, env=env, capture_output=True, text=True,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+def simulate(out: Path, profile: str = "ci", seed: int = 42, faults: bool = True) -> None:
+    """Write a simulated landing into `out`."""
+    args = [sys.executable, "-m", "simulator", "--profile", profile, "--seed", str(seed), "--out", str(out)]
+    if faults:
+        args.append("--faults")
+    subprocess.run(args, cwd=REPO, check=True, capture_output=True)
+
+
+def _reusable_build() -> Build | None:
+    """The build `make test` just made (ci profile with faults), if that is what data/ holds."""
+    data_dir = REPO / "data"
+    manifest = data_dir / "truth" / "manifest.json"
+    warehouse = Path(os.environ.get("WAREHOUSE_PATH", data_dir / "warehouse.duckdb"))
+    if not (manifest.exists() and warehouse.exists()):
+        return None
+    meta = json.loads(manifest.read_text())
+    if meta.get("profile") != "ci" or not meta.get("faults"):
+        return None
+    if warehouse.stat().st_mtime < manifest.stat().st_mtime:
+        return None
+    return Build(data_dir=data_dir, warehouse=warehouse)
+
+
+@pytest.fixture(scope="session")
+def ci_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """A `ci` landing with faults and its built warehouse (reuses `make test`'s when it is current)."""
+    reusable = _reusable_build()
+    if reusable is not None:
+        return reusable
+    base = tmp_path_factory.mktemp("ci_build")
+    simulate(base)
+    build = Build(data_dir=base, warehouse=base / "warehouse.duckdb")
+    dbt(["build", "--exclude", "test_type:unit"], build.raw, build.warehouse)
+    return build
