@@ -64,7 +64,7 @@ def main() -> int:
         print(f"No warehouse at {path}: run `make build` first.", file=sys.stderr)
         return 1
     print(summarise(path))
-    print("\nQuery it read-only, e.g.: duckdb -readonly " + str(path))
+    print(f"\nOpen it read-only from a DuckDB client or BI tool: {path}")
     return 0
 
 

@@ -41,9 +41,18 @@ def dbt(args: list[str], raw_dir: Path, warehouse: Path, check: bool = True) -> 
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     result = subprocess.run(
-        [str(VENV_BIN / "dbt"), *args, "--log-path", str(warehouse.parent / "logs"),
-         "--target-path", str(warehouse.parent / "target")],
-        cwd=REPO, env=env, capture_output=True, text=True,
+        [
+            str(VENV_BIN / "dbt"),
+            *args,
+            "--log-path",
+            str(warehouse.parent / "logs"),
+            "--target-path",
+            str(warehouse.parent / "target"),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}")

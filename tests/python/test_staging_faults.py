@@ -9,7 +9,6 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-
 from conftest import REPO, Build
 
 
@@ -28,7 +27,8 @@ def warehouse(ci_build: Build):
     con = duckdb.connect(str(ci_build.warehouse), read_only=True)
     con.execute(f"create temp view faults as select * from read_parquet('{ci_build.truth / 'faults.parquet'}')")
     quarantine_views = [
-        name for (name,) in con.execute(
+        name
+        for (name,) in con.execute(
             "select table_name from information_schema.tables "
             "where table_schema = 'staging' and table_name like 'stg_%__quarantined_rows'"
         ).fetchall()
@@ -125,14 +125,16 @@ def test_kept_faults_are_staged_as_the_answer_key_says(warehouse, ci_build: Buil
                 for name, value in raw[row_key].items():
                     if isinstance(value, str) and name in staged[row_key] and (not value.isascii() or "'" in value):
                         if staged[row_key][name] != value:
-                            problems.append(f"{system}.{table} {row_key}.{name}: {value!r} staged as "
-                                            f"{staged[row_key][name]!r}")
+                            problems.append(
+                                f"{system}.{table} {row_key}.{name}: {value!r} staged as {staged[row_key][name]!r}"
+                            )
     assert not problems, "\n".join(problems[:30])
 
 
 def test_orders_of_unknown_accounts_keep_their_revenue(warehouse):
     orphan_orders = [
-        row_key for (row_key,) in warehouse.execute(
+        row_key
+        for (row_key,) in warehouse.execute(
             "select row_key from faults where fault_type = 'orphan_customer'"
         ).fetchall()
     ]
