@@ -9,7 +9,7 @@
         Runs as an on-run-start hook, so every dbt command that builds or tests is protected.
     -#}
     {%- if execute and flags.WHICH in ['build', 'run', 'test', 'snapshot', 'seed'] and not var('skip_raw_contract_check', false) -%}
-        {%- set raw_root = var('raw_data_dir') -%}
+        {%- set raw_root = env_var('RAW_DATA_DIR', 'data/raw') -%}
         {%- for source_node in graph.sources.values() | sort(attribute='unique_id') -%}
             {%- set folder = raw_root ~ '/' ~ source_node.source_name ~ '/' ~ source_node.name -%}
             {%- set pattern = folder ~ '/*.parquet' -%}

@@ -1,5 +1,12 @@
 with quarantined as (
-    {{ quarantined_rows('crm', ['base_crm__touchpoints', 'base_crm__referrals']) }}
+
+    {{
+        quarantined_rows('crm', [
+            'base_crm__touchpoints',
+            'base_crm__referrals'
+        ])
+    }}
+
 )
 
 select * from quarantined

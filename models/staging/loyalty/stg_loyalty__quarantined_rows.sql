@@ -1,5 +1,12 @@
 with quarantined as (
-    {{ quarantined_rows('loyalty', ['base_loyalty__wallet_transactions', 'base_loyalty__daily_totals']) }}
+
+    {{
+        quarantined_rows('loyalty', [
+            'base_loyalty__wallet_transactions',
+            'base_loyalty__daily_totals'
+        ])
+    }}
+
 )
 
 select * from quarantined

@@ -1,5 +1,11 @@
 with quarantined as (
-    {{ quarantined_rows('reference', ['base_reference__fx_rates']) }}
+
+    {{
+        quarantined_rows('reference', [
+            'base_reference__fx_rates'
+        ])
+    }}
+
 )
 
 select * from quarantined

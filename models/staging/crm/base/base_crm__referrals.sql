@@ -9,10 +9,10 @@ renamed as (
     select
         {{ clean_text('referral_id') }} as referral_id,
         {{ clean_text('referrer_crm_contact_id') }} as referrer_crm_contact_id,
-        referred_name as referred_name,
+        referred_name,
         case when {{ is_valid_email('referred_email') }} then lower(trim(referred_email)) end as referred_email,
         {{ is_valid_email('referred_email') }} as has_valid_referred_email,
-        referred_phone as referred_phone,
+        referred_phone,
         {{ clean_text('referred_crm_contact_id') }} as referred_crm_contact_id,
         {{ to_utc_timestamp('referred_at') }} as referred_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,

@@ -6,7 +6,7 @@ with source as (
 
 known_currencies as (
 
-    select currency_code from {{ ref('currencies') }}
+    select * from {{ ref('currencies') }}
 
 ),
 
@@ -25,7 +25,7 @@ renamed as (
         {{ clean_text('dealer_id') }} as dealer_id,
         cast(period_month as date) as period_month,
         {{ clean_text('product_id') }} as product_id,
-        competitor_brand as competitor_brand,
+        competitor_brand,
         lower(trim(category)) as category,
         cast(quantity as integer) as quantity,
         cast(revenue_amount as decimal(18, 4)) as revenue_amount,
@@ -43,10 +43,16 @@ checked as (
         {{ row_key(['report_line_id']) }} as row_key,
         case
             when report_line_id is null then 'missing_key'
-            when currency_code is null or currency_code not in (select currency_code from known_currencies) then 'unknown_currency'
+            when
+                currency_code is null
+                or currency_code not in (select known_currencies.currency_code from known_currencies)
+                then 'unknown_currency'
             when quantity is null or quantity <= 0 then 'invalid_quantity'
             when revenue_amount is null or revenue_amount < 0 then 'invalid_amount'
-            when dealer_id is not null and dealer_id not in (select dealer_id from dealer_portal__dealers_keys) then 'orphan_reference'
+            when
+                dealer_id is not null
+                and dealer_id not in (select dealer_portal__dealers_keys.dealer_id from dealer_portal__dealers_keys)
+                then 'orphan_reference'
         end as failed_check
     from renamed
 

@@ -6,7 +6,7 @@ with source as (
 
 accepted_codes as (
 
-    select code_set, code from {{ ref('accepted_codes') }}
+    select * from {{ ref('accepted_codes') }}
 
 ),
 
@@ -14,9 +14,9 @@ renamed as (
 
     select
         {{ clean_text('dealer_id') }} as dealer_id,
-        dealer_name as dealer_name,
+        dealer_name,
         upper(trim(country_code)) as country_code,
-        region as region,
+        region,
         lower(trim(tier)) as tier,
         {{ to_utc_timestamp('joined_at') }} as joined_at,
         {{ clean_text('shop_customer_id') }} as shop_customer_id,
@@ -34,7 +34,13 @@ checked as (
         case
             when dealer_id is null then 'missing_key'
             when joined_at > loaded_at then 'future_timestamp'
-            when tier is null or tier not in (select code from accepted_codes where code_set = 'tier') then 'invalid_code'
+            when
+                tier is null
+                or tier not in (
+                    select accepted_codes.code from accepted_codes
+                    where accepted_codes.code_set = 'tier'
+                )
+                then 'invalid_code'
             when length(dealer_name) > {{ var('max_text_length') }} then 'value_too_long'
         end as failed_check
     from renamed

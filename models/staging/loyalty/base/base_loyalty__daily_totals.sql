@@ -6,7 +6,7 @@ with source as (
 
 accepted_codes as (
 
-    select code_set, code from {{ ref('accepted_codes') }}
+    select * from {{ ref('accepted_codes') }}
 
 ),
 
@@ -30,8 +30,17 @@ checked as (
         *,
         {{ row_key(['total_date', 'transaction_type']) }} as row_key,
         case
-            when total_date is null or transaction_type is null then 'missing_key'
-            when transaction_type is null or transaction_type not in (select code from accepted_codes where code_set = 'transaction_type') then 'invalid_code'
+            when
+                total_date is null
+                or transaction_type is null
+                then 'missing_key'
+            when
+                transaction_type is null
+                or transaction_type not in (
+                    select accepted_codes.code from accepted_codes
+                    where accepted_codes.code_set = 'transaction_type'
+                )
+                then 'invalid_code'
         end as failed_check
     from renamed
 

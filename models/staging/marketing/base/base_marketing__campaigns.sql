@@ -6,13 +6,13 @@ with source as (
 
 known_currencies as (
 
-    select currency_code from {{ ref('currencies') }}
+    select * from {{ ref('currencies') }}
 
 ),
 
 accepted_codes as (
 
-    select code_set, code from {{ ref('accepted_codes') }}
+    select * from {{ ref('accepted_codes') }}
 
 ),
 
@@ -20,7 +20,7 @@ renamed as (
 
     select
         {{ clean_text('campaign_id') }} as campaign_id,
-        campaign_name as campaign_name,
+        campaign_name,
         lower(trim(campaign_type)) as campaign_type,
         upper({{ clean_text('discount_code') }}) as discount_code,
         cast(cost_amount as decimal(18, 4)) as cost_amount,
@@ -41,8 +41,17 @@ checked as (
         case
             when campaign_id is null then 'missing_key'
             when starts_at > loaded_at then 'future_timestamp'
-            when currency_code is null or currency_code not in (select currency_code from known_currencies) then 'unknown_currency'
-            when campaign_type is null or campaign_type not in (select code from accepted_codes where code_set = 'campaign_type') then 'invalid_code'
+            when
+                currency_code is null
+                or currency_code not in (select known_currencies.currency_code from known_currencies)
+                then 'unknown_currency'
+            when
+                campaign_type is null
+                or campaign_type not in (
+                    select accepted_codes.code from accepted_codes
+                    where accepted_codes.code_set = 'campaign_type'
+                )
+                then 'invalid_code'
             when cost_amount < 0 then 'invalid_amount'
             when length(campaign_name) > {{ var('max_text_length') }} then 'value_too_long'
         end as failed_check

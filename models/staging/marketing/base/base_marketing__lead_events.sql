@@ -6,13 +6,13 @@ with source as (
 
 known_currencies as (
 
-    select currency_code from {{ ref('currencies') }}
+    select * from {{ ref('currencies') }}
 
 ),
 
 accepted_codes as (
 
-    select code_set, code from {{ ref('accepted_codes') }}
+    select * from {{ ref('accepted_codes') }}
 
 ),
 
@@ -48,10 +48,22 @@ checked as (
         case
             when lead_event_id is null then 'missing_key'
             when event_at > loaded_at then 'future_timestamp'
-            when won_amount is not null and (currency_code is null or currency_code not in (select currency_code from known_currencies)) then 'unknown_currency'
-            when event_type is null or event_type not in (select code from accepted_codes where code_set = 'event_type') then 'invalid_code'
+            when
+                currency_code is null
+                or currency_code not in (select known_currencies.currency_code from known_currencies)
+                then 'unknown_currency'
+            when
+                event_type is null
+                or event_type not in (
+                    select accepted_codes.code from accepted_codes
+                    where accepted_codes.code_set = 'event_type'
+                )
+                then 'invalid_code'
             when won_amount < 0 then 'invalid_amount'
-            when lead_id is not null and lead_id not in (select lead_id from marketing__leads_keys) then 'orphan_reference'
+            when
+                lead_id is not null
+                and lead_id not in (select marketing__leads_keys.lead_id from marketing__leads_keys)
+                then 'orphan_reference'
         end as failed_check
     from renamed
 

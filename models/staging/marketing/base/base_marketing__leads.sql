@@ -6,7 +6,7 @@ with source as (
 
 accepted_codes as (
 
-    select code_set, code from {{ ref('accepted_codes') }}
+    select * from {{ ref('accepted_codes') }}
 
 ),
 
@@ -17,11 +17,11 @@ renamed as (
         lower(trim(lead_source)) as lead_source,
         {{ clean_text('campaign_id') }} as campaign_id,
         upper(trim(country_code)) as country_code,
-        region as region,
-        contact_name as contact_name,
+        region,
+        contact_name,
         case when {{ is_valid_email('contact_email') }} then lower(trim(contact_email)) end as contact_email,
         {{ is_valid_email('contact_email') }} as has_valid_contact_email,
-        contact_phone as contact_phone,
+        contact_phone,
         cast(has_contact_consent as boolean) as has_contact_consent,
         {{ to_utc_timestamp('created_at') }} as created_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
@@ -38,7 +38,13 @@ checked as (
         case
             when lead_id is null then 'missing_key'
             when created_at > loaded_at then 'future_timestamp'
-            when lead_source is null or lead_source not in (select code from accepted_codes where code_set = 'lead_source') then 'invalid_code'
+            when
+                lead_source is null
+                or lead_source not in (
+                    select accepted_codes.code from accepted_codes
+                    where accepted_codes.code_set = 'lead_source'
+                )
+                then 'invalid_code'
             when length(contact_name) > {{ var('max_text_length') }} then 'value_too_long'
         end as failed_check
     from renamed

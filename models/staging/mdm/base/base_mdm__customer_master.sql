@@ -6,7 +6,7 @@ with source as (
 
 accepted_codes as (
 
-    select code_set, code from {{ ref('accepted_codes') }}
+    select * from {{ ref('accepted_codes') }}
 
 ),
 
@@ -29,9 +29,19 @@ checked as (
         *,
         {{ row_key(['source_system', 'source_customer_id']) }} as row_key,
         case
-            when source_system is null or source_customer_id is null or golden_customer_id is null then 'missing_key'
+            when
+                source_system is null
+                or source_customer_id is null
+                or golden_customer_id is null
+                then 'missing_key'
             when matched_at > loaded_at then 'future_timestamp'
-            when source_system is null or source_system not in (select code from accepted_codes where code_set = 'source_system') then 'invalid_code'
+            when
+                source_system is null
+                or source_system not in (
+                    select accepted_codes.code from accepted_codes
+                    where accepted_codes.code_set = 'source_system'
+                )
+                then 'invalid_code'
         end as failed_check
     from renamed
 

@@ -9,10 +9,10 @@ renamed as (
     select
         {{ clean_text('link_id') }} as link_id,
         {{ clean_text('golden_customer_id') }} as golden_customer_id,
-        friend_name as friend_name,
+        friend_name,
         case when {{ is_valid_email('friend_email') }} then lower(trim(friend_email)) end as friend_email,
         {{ is_valid_email('friend_email') }} as has_valid_friend_email,
-        friend_phone as friend_phone,
+        friend_phone,
         {{ clean_text('friend_golden_customer_id') }} as friend_golden_customer_id,
         cast(has_consent as boolean) as has_consent,
         {{ to_utc_timestamp('added_at') }} as added_at,

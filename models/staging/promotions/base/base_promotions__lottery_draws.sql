@@ -35,7 +35,10 @@ checked as (
         case
             when draw_id is null then 'missing_key'
             when drawn_at > loaded_at then 'future_timestamp'
-            when prize_id is not null and prize_id not in (select prize_id from promotions__lottery_prizes_keys) then 'orphan_reference'
+            when
+                prize_id is not null
+                and prize_id not in (select promotions__lottery_prizes_keys.prize_id from promotions__lottery_prizes_keys)
+                then 'orphan_reference'
         end as failed_check
     from renamed
 

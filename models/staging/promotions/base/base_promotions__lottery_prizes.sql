@@ -6,7 +6,7 @@ with source as (
 
 known_currencies as (
 
-    select currency_code from {{ ref('currencies') }}
+    select * from {{ ref('currencies') }}
 
 ),
 
@@ -15,7 +15,7 @@ renamed as (
     select
         {{ clean_text('prize_id') }} as prize_id,
         {{ clean_text('campaign_id') }} as campaign_id,
-        prize_name as prize_name,
+        prize_name,
         cast(advertised_odds as double) as advertised_odds,
         cast(stock_quantity as integer) as stock_quantity,
         cast(prize_value_amount as decimal(18, 4)) as prize_value_amount,
@@ -33,7 +33,10 @@ checked as (
         {{ row_key(['prize_id']) }} as row_key,
         case
             when prize_id is null then 'missing_key'
-            when currency_code is null or currency_code not in (select currency_code from known_currencies) then 'unknown_currency'
+            when
+                currency_code is null
+                or currency_code not in (select known_currencies.currency_code from known_currencies)
+                then 'unknown_currency'
             when stock_quantity is null or stock_quantity < 0 then 'invalid_quantity'
             when advertised_odds is null or advertised_odds <= 0 or advertised_odds > 1 then 'invalid_amount'
             when length(prize_name) > {{ var('max_text_length') }} then 'value_too_long'

@@ -6,7 +6,7 @@ with source as (
 
 known_currencies as (
 
-    select currency_code from {{ ref('currencies') }}
+    select * from {{ ref('currencies') }}
 
 ),
 
@@ -28,8 +28,14 @@ checked as (
         *,
         {{ row_key(['rate_date', 'currency_code']) }} as row_key,
         case
-            when rate_date is null or currency_code is null then 'missing_key'
-            when currency_code is null or currency_code not in (select currency_code from known_currencies) then 'unknown_currency'
+            when
+                rate_date is null
+                or currency_code is null
+                then 'missing_key'
+            when
+                currency_code is null
+                or currency_code not in (select known_currencies.currency_code from known_currencies)
+                then 'unknown_currency'
             when rate_to_usd is null or rate_to_usd <= 0 then 'invalid_amount'
         end as failed_check
     from renamed

@@ -6,13 +6,13 @@ with source as (
 
 known_currencies as (
 
-    select currency_code from {{ ref('currencies') }}
+    select * from {{ ref('currencies') }}
 
 ),
 
 accepted_codes as (
 
-    select code_set, code from {{ ref('accepted_codes') }}
+    select * from {{ ref('accepted_codes') }}
 
 ),
 
@@ -44,8 +44,17 @@ checked as (
         case
             when ticket_id is null then 'missing_key'
             when opened_at > loaded_at then 'future_timestamp'
-            when currency_code is null or currency_code not in (select currency_code from known_currencies) then 'unknown_currency'
-            when complaint_type is null or complaint_type not in (select code from accepted_codes where code_set = 'complaint_type') then 'invalid_code'
+            when
+                currency_code is null
+                or currency_code not in (select known_currencies.currency_code from known_currencies)
+                then 'unknown_currency'
+            when
+                complaint_type is null
+                or complaint_type not in (
+                    select accepted_codes.code from accepted_codes
+                    where accepted_codes.code_set = 'complaint_type'
+                )
+                then 'invalid_code'
             when compensation_amount < 0 then 'invalid_amount'
         end as failed_check
     from renamed

@@ -11,7 +11,7 @@ renamed as (
         {{ clean_text('customer_id') }} as customer_id,
         lower(trim(product_category)) as product_category,
         cast(quantity_requested as integer) as quantity_requested,
-        description as description,
+        description,
         {{ to_utc_timestamp('requested_at') }} as requested_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
         to_json(source) as source_row

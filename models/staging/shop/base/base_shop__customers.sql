@@ -6,7 +6,7 @@ with source as (
 
 accepted_codes as (
 
-    select code_set, code from {{ ref('accepted_codes') }}
+    select * from {{ ref('accepted_codes') }}
 
 ),
 
@@ -15,15 +15,15 @@ renamed as (
     select
         {{ clean_text('customer_id') }} as customer_id,
         lower(trim(customer_type)) as customer_type,
-        full_name as full_name,
-        company_name as company_name,
+        full_name,
+        company_name,
         case when {{ is_valid_email('email') }} then lower(trim(email)) end as email,
         {{ is_valid_email('email') }} as has_valid_email,
-        phone as phone,
+        phone,
         upper(trim(country_code)) as country_code,
-        region as region,
-        city as city,
-        affiliated_brand as affiliated_brand,
+        region,
+        city,
+        affiliated_brand,
         cast(is_outreach_opt_out as boolean) as is_outreach_opt_out,
         {{ to_utc_timestamp('created_at') }} as created_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
@@ -40,8 +40,18 @@ checked as (
         case
             when customer_id is null then 'missing_key'
             when created_at > loaded_at then 'future_timestamp'
-            when customer_type is null or customer_type not in (select code from accepted_codes where code_set = 'customer_type') then 'invalid_code'
-            when length(full_name) > {{ var('max_text_length') }} or length(company_name) > {{ var('max_text_length') }} or length(city) > {{ var('max_text_length') }} then 'value_too_long'
+            when
+                customer_type is null
+                or customer_type not in (
+                    select accepted_codes.code from accepted_codes
+                    where accepted_codes.code_set = 'customer_type'
+                )
+                then 'invalid_code'
+            when
+                length(full_name) > {{ var('max_text_length') }}
+                or length(company_name) > {{ var('max_text_length') }}
+                or length(city) > {{ var('max_text_length') }}
+                then 'value_too_long'
         end as failed_check
     from renamed
 

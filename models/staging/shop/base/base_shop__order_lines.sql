@@ -44,8 +44,14 @@ checked as (
             when order_line_id is null then 'missing_key'
             when quantity is null or quantity <= 0 then 'invalid_quantity'
             when unit_price is null or unit_price <= 0 or discount_amount < 0 then 'invalid_amount'
-            when order_id is not null and order_id not in (select order_id from shop__orders_keys) then 'orphan_reference'
-            when product_id is not null and product_id not in (select product_id from shop__products_keys) then 'orphan_reference'
+            when
+                order_id is not null
+                and order_id not in (select shop__orders_keys.order_id from shop__orders_keys)
+                then 'orphan_reference'
+            when
+                product_id is not null
+                and product_id not in (select shop__products_keys.product_id from shop__products_keys)
+                then 'orphan_reference'
         end as failed_check
     from renamed
 

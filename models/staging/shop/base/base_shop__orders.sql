@@ -6,13 +6,13 @@ with source as (
 
 known_currencies as (
 
-    select currency_code from {{ ref('currencies') }}
+    select * from {{ ref('currencies') }}
 
 ),
 
 accepted_codes as (
 
-    select code_set, code from {{ ref('accepted_codes') }}
+    select * from {{ ref('accepted_codes') }}
 
 ),
 
@@ -43,9 +43,24 @@ checked as (
             when order_id is null then 'missing_key'
             when placed_at is null then 'unparseable_timestamp'
             when placed_at > loaded_at then 'future_timestamp'
-            when currency_code is null or currency_code not in (select currency_code from known_currencies) then 'unknown_currency'
-            when sales_channel is null or sales_channel not in (select code from accepted_codes where code_set = 'sales_channel') then 'invalid_code'
-            when acquisition_channel is null or acquisition_channel not in (select code from accepted_codes where code_set = 'acquisition_channel') then 'invalid_code'
+            when
+                currency_code is null
+                or currency_code not in (select known_currencies.currency_code from known_currencies)
+                then 'unknown_currency'
+            when
+                sales_channel is null
+                or sales_channel not in (
+                    select accepted_codes.code from accepted_codes
+                    where accepted_codes.code_set = 'sales_channel'
+                )
+                then 'invalid_code'
+            when
+                acquisition_channel is null
+                or acquisition_channel not in (
+                    select accepted_codes.code from accepted_codes
+                    where accepted_codes.code_set = 'acquisition_channel'
+                )
+                then 'invalid_code'
         end as failed_check
     from renamed
 

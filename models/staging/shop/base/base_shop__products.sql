@@ -6,7 +6,7 @@ with source as (
 
 known_currencies as (
 
-    select currency_code from {{ ref('currencies') }}
+    select * from {{ ref('currencies') }}
 
 ),
 
@@ -14,13 +14,13 @@ renamed as (
 
     select
         {{ clean_text('product_id') }} as product_id,
-        sku as sku,
-        product_name as product_name,
+        sku,
+        product_name,
         lower(trim(category)) as category,
-        manufacturer as manufacturer,
-        brand as brand,
+        manufacturer,
+        brand,
         cast(is_own_brand as boolean) as is_own_brand,
-        supplier as supplier,
+        supplier,
         cast(list_price as decimal(18, 4)) as list_price,
         upper(trim(currency_code)) as currency_code,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
@@ -36,7 +36,10 @@ checked as (
         {{ row_key(['product_id']) }} as row_key,
         case
             when product_id is null then 'missing_key'
-            when currency_code is null or currency_code not in (select currency_code from known_currencies) then 'unknown_currency'
+            when
+                currency_code is null
+                or currency_code not in (select known_currencies.currency_code from known_currencies)
+                then 'unknown_currency'
             when list_price is null or list_price <= 0 then 'invalid_amount'
             when length(product_name) > {{ var('max_text_length') }} then 'value_too_long'
         end as failed_check

@@ -6,7 +6,7 @@ with source as (
 
 known_currencies as (
 
-    select currency_code from {{ ref('currencies') }}
+    select * from {{ ref('currencies') }}
 
 ),
 
@@ -26,7 +26,7 @@ renamed as (
         {{ clean_text('order_line_id') }} as order_line_id,
         cast(refund_amount as decimal(18, 4)) as refund_amount,
         upper(trim(currency_code)) as currency_code,
-        reason as reason,
+        reason,
         {{ to_utc_timestamp('refunded_at') }} as refunded_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
         to_json(source) as source_row
@@ -42,10 +42,16 @@ checked as (
         case
             when refund_id is null then 'missing_key'
             when refunded_at > loaded_at then 'future_timestamp'
-            when currency_code is null or currency_code not in (select currency_code from known_currencies) then 'unknown_currency'
+            when
+                currency_code is null
+                or currency_code not in (select known_currencies.currency_code from known_currencies)
+                then 'unknown_currency'
             when refund_amount is null or refund_amount <= 0 then 'invalid_amount'
             when length(reason) > {{ var('max_text_length') }} then 'value_too_long'
-            when order_id is not null and order_id not in (select order_id from shop__orders_keys) then 'orphan_reference'
+            when
+                order_id is not null
+                and order_id not in (select shop__orders_keys.order_id from shop__orders_keys)
+                then 'orphan_reference'
         end as failed_check
     from renamed
 

@@ -6,7 +6,7 @@ with source as (
 
 accepted_codes as (
 
-    select code_set, code from {{ ref('accepted_codes') }}
+    select * from {{ ref('accepted_codes') }}
 
 ),
 
@@ -16,7 +16,7 @@ renamed as (
         {{ clean_text('inquiry_id') }} as inquiry_id,
         {{ clean_text('customer_id') }} as customer_id,
         lower(trim(inquiry_channel)) as inquiry_channel,
-        message as message,
+        message,
         {{ to_utc_timestamp('inquired_at') }} as inquired_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
         to_json(source) as source_row
@@ -32,7 +32,13 @@ checked as (
         case
             when inquiry_id is null then 'missing_key'
             when inquired_at > loaded_at then 'future_timestamp'
-            when inquiry_channel is null or inquiry_channel not in (select code from accepted_codes where code_set = 'inquiry_channel') then 'invalid_code'
+            when
+                inquiry_channel is null
+                or inquiry_channel not in (
+                    select accepted_codes.code from accepted_codes
+                    where accepted_codes.code_set = 'inquiry_channel'
+                )
+                then 'invalid_code'
             when length(message) > {{ var('max_text_length') }} then 'value_too_long'
         end as failed_check
     from renamed
