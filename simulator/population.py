@@ -86,6 +86,8 @@ def build_population(rng: np.random.Generator, profile: Profile) -> tuple[Popula
             (DUPLICATE, 0.01, 5)]
     for s, share, mn in plan:
         k = _count(n, share, mn)
+        if s == ALREADY_DEALER:  # only a small share of the dealer network also buys as a shop customer
+            k = min(k, max(2, profile.dealers // 20))
         seg[order[pos:pos + k]] = s
         pos += k
     special_b = np.isin(seg, RESELLER_LIKE + (HIGH_VALUE,))

@@ -13,6 +13,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
+# One dbt target folder for the whole session, so dbt's partial parsing spares a full parse per call.
+DBT_TARGET = REPO / "target" / "pytest"
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ def dbt(args: list[str], raw_dir: Path, warehouse: Path, check: bool = True) -> 
             "--log-path",
             str(warehouse.parent / "logs"),
             "--target-path",
-            str(warehouse.parent / "target"),
+            str(DBT_TARGET),
         ],
         cwd=REPO,
         env=env,
