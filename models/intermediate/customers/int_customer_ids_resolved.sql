@@ -40,17 +40,35 @@ wallet_transactions as (
 
 seen_ids as (
 
-    select 'shop' as source_system, customer_id as source_customer_id from shop_customers
+    select
+        'shop' as source_system,
+        customer_id as source_customer_id
+    from shop_customers
     union
-    select 'shop' as source_system, customer_id as source_customer_id from orders
+    select
+        'shop' as source_system,
+        customer_id as source_customer_id
+    from orders
     union
-    select 'crm' as source_system, crm_contact_id as source_customer_id from touchpoints
+    select
+        'crm' as source_system,
+        crm_contact_id as source_customer_id
+    from touchpoints
     union
-    select 'crm' as source_system, referrer_crm_contact_id as source_customer_id from referrals
+    select
+        'crm' as source_system,
+        referrer_crm_contact_id as source_customer_id
+    from referrals
     union
-    select 'loyalty' as source_system, member_id as source_customer_id from wallet_transactions
+    select
+        'loyalty' as source_system,
+        member_id as source_customer_id
+    from wallet_transactions
     union
-    select source_system, source_customer_id from crosswalk
+    select
+        source_system,
+        source_customer_id
+    from crosswalk
 
 ),
 

@@ -50,7 +50,9 @@ final as (
         new_report_lines.currency_code,
         cast(new_report_lines.revenue_amount as decimal(18, 4)) as revenue_amount,
         cast(fx_rates.rate_to_reporting as double) as fx_rate_to_reporting,
-        cast(new_report_lines.revenue_amount * fx_rates.rate_to_reporting as decimal(18, 4)) as revenue_amount_reporting,
+        cast(
+            new_report_lines.revenue_amount * fx_rates.rate_to_reporting as decimal(18, 4)
+        ) as revenue_amount_reporting,
         new_report_lines.loaded_at
     from new_report_lines
     left join products

@@ -75,7 +75,7 @@ lines_of_changed_orders as (
     from order_lines
     inner join orders
         on order_lines.order_id = orders.order_id
-    where order_lines.order_id in (select order_id from changed_orders)
+    where order_lines.order_id in (select changed_orders.order_id from changed_orders)
 
 ),
 
@@ -105,7 +105,7 @@ refunds_converted as (
         on
             cast(refunds.refunded_at as date) = refund_fx.rate_date
             and refunds.currency_code = refund_fx.currency_code
-    where refunds.order_id in (select order_id from changed_orders)
+    where refunds.order_id in (select changed_orders.order_id from changed_orders)
 
 ),
 
@@ -113,75 +113,75 @@ refunds_per_line as (
 
     -- Line refunds go to their line; order-level refunds are shared by net amount.
     select
-        lines.order_line_id,
+        changed_lines.order_line_id,
         sum(
             case
                 when refunds_converted.order_line_id is not null then refunds_converted.refund_amount_reporting
-                else refunds_converted.refund_amount_reporting * lines.net_amount / nullif(totals.order_net_amount, 0)
+                else refunds_converted.refund_amount_reporting * changed_lines.net_amount / nullif(totals.order_net_amount, 0)
             end
         ) as refunded_amount_reporting,
         sum(
             case
                 when refunds_converted.order_line_id is not null then refunds_converted.refund_amount
-                else refunds_converted.refund_amount * lines.net_amount / nullif(totals.order_net_amount, 0)
+                else refunds_converted.refund_amount * changed_lines.net_amount / nullif(totals.order_net_amount, 0)
             end
         ) as refunded_amount,
         max(refunds_converted.loaded_at) as refunds_loaded_at
-    from lines_of_changed_orders as lines
+    from lines_of_changed_orders as changed_lines
     inner join order_net_totals as totals
-        on lines.order_id = totals.order_id
+        on changed_lines.order_id = totals.order_id
     inner join refunds_converted
         on
-            lines.order_id = refunds_converted.order_id
+            changed_lines.order_id = refunds_converted.order_id
             and (
-                refunds_converted.order_line_id = lines.order_line_id
+                changed_lines.order_line_id = refunds_converted.order_line_id
                 or refunds_converted.order_line_id is null
             )
-    group by lines.order_line_id
+    group by changed_lines.order_line_id
 
 ),
 
 final as (
 
     select
-        lines.order_line_id,
-        lines.order_id,
+        changed_lines.order_line_id,
+        changed_lines.order_id,
         customer_ids.golden_customer_id,
-        lines.shop_customer_id,
-        lines.product_id,
+        changed_lines.shop_customer_id,
+        changed_lines.product_id,
         products.category as product_category,
         coalesce(products.is_own_brand, false) as is_own_brand,
-        lines.dealer_id,
-        lines.placed_at,
-        lines.order_date,
-        lines.currency_code,
-        lines.quantity,
-        cast(lines.unit_price as decimal(18, 4)) as unit_price,
-        cast(lines.gross_amount as decimal(18, 4)) as gross_amount,
-        cast(lines.discount_amount as decimal(18, 4)) as discount_amount,
-        cast(lines.net_amount as decimal(18, 4)) as net_amount,
+        changed_lines.dealer_id,
+        changed_lines.placed_at,
+        changed_lines.order_date,
+        changed_lines.currency_code,
+        changed_lines.quantity,
+        cast(changed_lines.unit_price as decimal(18, 4)) as unit_price,
+        cast(changed_lines.gross_amount as decimal(18, 4)) as gross_amount,
+        cast(changed_lines.discount_amount as decimal(18, 4)) as discount_amount,
+        cast(changed_lines.net_amount as decimal(18, 4)) as net_amount,
         cast(coalesce(refunds_per_line.refunded_amount, 0) as decimal(18, 4)) as refunded_amount,
         cast(order_fx.rate_to_reporting as double) as fx_rate_to_reporting,
-        cast(lines.gross_amount * order_fx.rate_to_reporting as decimal(18, 4)) as gross_amount_reporting,
-        cast(lines.discount_amount * order_fx.rate_to_reporting as decimal(18, 4)) as discount_amount_reporting,
-        cast(lines.net_amount * order_fx.rate_to_reporting as decimal(18, 4)) as net_amount_reporting,
+        cast(changed_lines.gross_amount * order_fx.rate_to_reporting as decimal(18, 4)) as gross_amount_reporting,
+        cast(changed_lines.discount_amount * order_fx.rate_to_reporting as decimal(18, 4)) as discount_amount_reporting,
+        cast(changed_lines.net_amount * order_fx.rate_to_reporting as decimal(18, 4)) as net_amount_reporting,
         cast(coalesce(refunds_per_line.refunded_amount_reporting, 0) as decimal(18, 4)) as refunded_amount_reporting,
         cast(
-            lines.net_amount * order_fx.rate_to_reporting - coalesce(refunds_per_line.refunded_amount_reporting, 0)
+            changed_lines.net_amount * order_fx.rate_to_reporting - coalesce(refunds_per_line.refunded_amount_reporting, 0)
             as decimal(18, 4)
         ) as net_amount_after_refunds_reporting,
-        greatest(lines.loaded_at, coalesce(refunds_per_line.refunds_loaded_at, lines.loaded_at)) as loaded_at
-    from lines_of_changed_orders as lines
+        greatest(changed_lines.loaded_at, coalesce(refunds_per_line.refunds_loaded_at, changed_lines.loaded_at)) as loaded_at
+    from lines_of_changed_orders as changed_lines
     left join refunds_per_line
-        on lines.order_line_id = refunds_per_line.order_line_id
+        on changed_lines.order_line_id = refunds_per_line.order_line_id
     left join products
-        on lines.product_id = products.product_id
+        on changed_lines.product_id = products.product_id
     left join customer_ids
-        on lines.shop_customer_id = customer_ids.source_customer_id
+        on changed_lines.shop_customer_id = customer_ids.source_customer_id
     left join fx_rates as order_fx
         on
-            lines.order_date = order_fx.rate_date
-            and lines.currency_code = order_fx.currency_code
+            changed_lines.order_date = order_fx.rate_date
+            and changed_lines.currency_code = order_fx.currency_code
 
 )
 

@@ -18,8 +18,6 @@ with orders as (
 
 ),
 
-
-
 campaigns as (
 
     select * from {{ ref('stg_marketing__campaigns') }}
@@ -67,7 +65,7 @@ affected_customers as (
 
     select distinct golden_customer_id
     from orders_resolved
-    where order_id in (select order_id from changed_orders)
+    where orders_resolved.order_id in (select changed_orders.order_id from changed_orders)
 
 ),
 
@@ -108,7 +106,9 @@ orders_of_affected_customers as (
             order by orders_resolved.placed_at, orders_resolved.order_id
         ) as customer_order_number
     from orders_resolved
-    where orders_resolved.golden_customer_id in (select golden_customer_id from affected_customers)
+    where orders_resolved.golden_customer_id in (
+        select affected_customers.golden_customer_id from affected_customers
+    )
 
 ),
 
@@ -145,7 +145,7 @@ final as (
         orders.customer_order_number = 1 as is_first_order,
         coalesce(
             orders.customer_order_number = 1
-            and orders.discount_code in (select discount_code from first_order_codes),
+            and orders.discount_code in (select first_order_codes.discount_code from first_order_codes),
             false
         ) as used_first_order_discount,
         greatest(orders.loaded_at, coalesce(line_totals.lines_loaded_at, orders.loaded_at)) as loaded_at

@@ -10,7 +10,7 @@ known_currencies as (
 
 ),
 
-dealer_portal__dealers_keys as (
+known_dealers as (
 
     select distinct {{ clean_text('dealer_id') }} as dealer_id
     from {{ source('dealer_portal', 'dealers') }}
@@ -51,7 +51,7 @@ checked as (
             when revenue_amount is null or revenue_amount < 0 then 'invalid_amount'
             when
                 dealer_id is not null
-                and dealer_id not in (select dealer_portal__dealers_keys.dealer_id from dealer_portal__dealers_keys)
+                and dealer_id not in (select known_dealers.dealer_id from known_dealers)
                 then 'orphan_reference'
         end as failed_check
     from renamed

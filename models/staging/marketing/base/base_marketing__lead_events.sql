@@ -16,7 +16,7 @@ accepted_codes as (
 
 ),
 
-marketing__leads_keys as (
+known_leads as (
 
     select distinct {{ clean_text('lead_id') }} as lead_id
     from {{ source('marketing', 'leads') }}
@@ -62,7 +62,7 @@ checked as (
             when won_amount < 0 then 'invalid_amount'
             when
                 lead_id is not null
-                and lead_id not in (select marketing__leads_keys.lead_id from marketing__leads_keys)
+                and lead_id not in (select known_leads.lead_id from known_leads)
                 then 'orphan_reference'
         end as failed_check
     from renamed

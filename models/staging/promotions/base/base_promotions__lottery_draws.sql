@@ -4,7 +4,7 @@ with source as (
 
 ),
 
-promotions__lottery_prizes_keys as (
+known_lottery_prizes as (
 
     select distinct {{ clean_text('prize_id') }} as prize_id
     from {{ source('promotions', 'lottery_prizes') }}
@@ -37,7 +37,7 @@ checked as (
             when drawn_at > loaded_at then 'future_timestamp'
             when
                 prize_id is not null
-                and prize_id not in (select promotions__lottery_prizes_keys.prize_id from promotions__lottery_prizes_keys)
+                and prize_id not in (select known_lottery_prizes.prize_id from known_lottery_prizes)
                 then 'orphan_reference'
         end as failed_check
     from renamed

@@ -4,7 +4,7 @@ with source as (
 
 ),
 
-shop__orders_keys as (
+known_orders as (
 
     select distinct {{ clean_text('order_id') }} as order_id
     from {{ source('shop', 'orders') }}
@@ -12,7 +12,7 @@ shop__orders_keys as (
 
 ),
 
-shop__products_keys as (
+known_products as (
 
     select distinct {{ clean_text('product_id') }} as product_id
     from {{ source('shop', 'products') }}
@@ -46,11 +46,11 @@ checked as (
             when unit_price is null or unit_price <= 0 or discount_amount < 0 then 'invalid_amount'
             when
                 order_id is not null
-                and order_id not in (select shop__orders_keys.order_id from shop__orders_keys)
+                and order_id not in (select known_orders.order_id from known_orders)
                 then 'orphan_reference'
             when
                 product_id is not null
-                and product_id not in (select shop__products_keys.product_id from shop__products_keys)
+                and product_id not in (select known_products.product_id from known_products)
                 then 'orphan_reference'
         end as failed_check
     from renamed

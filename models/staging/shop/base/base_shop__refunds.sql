@@ -10,7 +10,7 @@ known_currencies as (
 
 ),
 
-shop__orders_keys as (
+known_orders as (
 
     select distinct {{ clean_text('order_id') }} as order_id
     from {{ source('shop', 'orders') }}
@@ -50,7 +50,7 @@ checked as (
             when length(reason) > {{ var('max_text_length') }} then 'value_too_long'
             when
                 order_id is not null
-                and order_id not in (select shop__orders_keys.order_id from shop__orders_keys)
+                and order_id not in (select known_orders.order_id from known_orders)
                 then 'orphan_reference'
         end as failed_check
     from renamed
