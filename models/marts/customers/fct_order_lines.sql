@@ -167,10 +167,14 @@ final as (
         cast(changed_lines.net_amount * order_fx.rate_to_reporting as decimal(18, 4)) as net_amount_reporting,
         cast(coalesce(refunds_per_line.refunded_amount_reporting, 0) as decimal(18, 4)) as refunded_amount_reporting,
         cast(
-            changed_lines.net_amount * order_fx.rate_to_reporting - coalesce(refunds_per_line.refunded_amount_reporting, 0)
+            changed_lines.net_amount * order_fx.rate_to_reporting
+            - coalesce(refunds_per_line.refunded_amount_reporting, 0)
             as decimal(18, 4)
         ) as net_amount_after_refunds_reporting,
-        greatest(changed_lines.loaded_at, coalesce(refunds_per_line.refunds_loaded_at, changed_lines.loaded_at)) as loaded_at
+        greatest(
+            changed_lines.loaded_at,
+            coalesce(refunds_per_line.refunds_loaded_at, changed_lines.loaded_at)
+        ) as loaded_at
     from lines_of_changed_orders as changed_lines
     left join refunds_per_line
         on changed_lines.order_line_id = refunds_per_line.order_line_id
