@@ -117,13 +117,17 @@ refunds_per_line as (
         sum(
             case
                 when refunds_converted.order_line_id is not null then refunds_converted.refund_amount_reporting
-                else refunds_converted.refund_amount_reporting * changed_lines.net_amount / nullif(totals.order_net_amount, 0)
+                else
+                    refunds_converted.refund_amount_reporting
+                    * changed_lines.net_amount / nullif(totals.order_net_amount, 0)
             end
         ) as refunded_amount_reporting,
         sum(
             case
                 when refunds_converted.order_line_id is not null then refunds_converted.refund_amount
-                else refunds_converted.refund_amount * changed_lines.net_amount / nullif(totals.order_net_amount, 0)
+                else
+                    refunds_converted.refund_amount
+                    * changed_lines.net_amount / nullif(totals.order_net_amount, 0)
             end
         ) as refunded_amount,
         max(refunds_converted.loaded_at) as refunds_loaded_at
