@@ -70,7 +70,11 @@ def simulate(out: Path, profile: str = "ci", seed: int = 42, faults: bool = True
 
 
 def _reusable_build() -> Build | None:
-    """The build `make test` just made (ci profile with faults), if that is what data/ holds."""
+    """The build `make test` just made (ci profile with faults), if that is what data/ holds.
+
+    RW_TEST_DATA_DIR and RW_TEST_WAREHOUSE point the tests at another landing and warehouse."""
+    if os.environ.get("RW_TEST_DATA_DIR") and os.environ.get("RW_TEST_WAREHOUSE"):
+        return Build(data_dir=Path(os.environ["RW_TEST_DATA_DIR"]), warehouse=Path(os.environ["RW_TEST_WAREHOUSE"]))
     data_dir = REPO / "data"
     manifest = data_dir / "truth" / "manifest.json"
     warehouse = Path(os.environ.get("WAREHOUSE_PATH", data_dir / "warehouse.duckdb"))
