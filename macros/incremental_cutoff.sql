@@ -2,13 +2,24 @@
     {#-
         On an incremental run: the loaded_at from which rows are reprocessed — the newest loaded_at already
         in the target minus the `incremental_lookback_days` var, so rows that land a little out of order are
-        still picked up. On a full build: a timestamp before any data.
+        still picked up. When the `backfill_start` var is set (a Dagster run over a range of daily
+        partitions), the earlier of that and the usual cutoff. On a full build: a timestamp before any data.
     -#}
     {%- if is_incremental() -%}
+        {%- if var('backfill_start', none) -%}
+        least(
+            (
+                select {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(' ~ loaded_at_column ~ ')') }}
+                from {{ this }}
+            ),
+            cast('{{ var("backfill_start") }}' as timestamp)
+        )
+        {%- else -%}
         (
             select {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(' ~ loaded_at_column ~ ')') }}
             from {{ this }}
         )
+        {%- endif -%}
     {%- else -%}
         cast('1900-01-01' as timestamp)
     {%- endif -%}

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+
 from conftest import Build, dbt
 
 INCREMENTAL_MODELS = {

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
+
 from conftest import REPO, Build
 
 

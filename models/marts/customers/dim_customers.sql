@@ -1,0 +1,76 @@
+-- One row per golden customer: profile (merged from its shop accounts), how it was acquired, its order
+-- history up to the as-of date, its current RFM and behavioural segment and its vendor-potential flag.
+-- Customers known only from orders of accounts MDM does not know appear under their fallback id.
+with profiles as (
+
+    select * from {{ ref('int_customer_profiles_merged') }}
+
+),
+
+order_summary as (
+
+    select * from {{ ref('int_customer_orders_summarised') }}
+
+),
+
+segments as (
+
+    select * from {{ ref('rpt_customer_segments') }}
+
+),
+
+vendor_potential as (
+
+    select * from {{ ref('rpt_vendor_potential') }}
+
+),
+
+customers as (
+
+    select golden_customer_id from profiles
+    union
+    select golden_customer_id from order_summary
+
+),
+
+final as (
+
+    select
+        customers.golden_customer_id,
+        profiles.primary_shop_customer_id,
+        coalesce(profiles.shop_account_count, 0) as shop_account_count,
+        coalesce(profiles.is_crosswalk_resolved, false) as is_crosswalk_resolved,
+        profiles.customer_type,
+        profiles.full_name,
+        profiles.company_name,
+        profiles.email,
+        profiles.phone,
+        profiles.country_code,
+        profiles.region,
+        profiles.city,
+        coalesce(profiles.is_outreach_opt_out, false) as is_outreach_opt_out,
+        profiles.created_at,
+        order_summary.acquisition_channel,
+        order_summary.first_order_date,
+        order_summary.last_order_date,
+        coalesce(order_summary.lifetime_orders, 0) as lifetime_orders,
+        cast(coalesce(order_summary.lifetime_net_revenue_reporting, 0) as decimal(18, 4))
+            as lifetime_net_revenue_reporting,
+        cast(order_summary.average_order_value_reporting as decimal(18, 4)) as average_order_value_reporting,
+        segments.rfm_segment,
+        segments.behavioural_segment,
+        coalesce(vendor_potential.is_vendor_potential, false) as is_vendor_potential,
+        vendor_potential.vendor_potential_score
+    from customers
+    left join profiles
+        on customers.golden_customer_id = profiles.golden_customer_id
+    left join order_summary
+        on customers.golden_customer_id = order_summary.golden_customer_id
+    left join segments
+        on customers.golden_customer_id = segments.golden_customer_id
+    left join vendor_potential
+        on customers.golden_customer_id = vendor_potential.golden_customer_id
+
+)
+
+select * from final
