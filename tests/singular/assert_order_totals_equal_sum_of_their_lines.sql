@@ -1,0 +1,28 @@
+-- Every order's amounts equal the sum of its lines, in both currencies.
+with line_totals as (
+
+    select
+        order_id,
+        count(*) as line_count,
+        sum(gross_amount) as gross_amount,
+        sum(net_amount) as net_amount,
+        sum(refunded_amount_reporting) as refunded_amount_reporting,
+        sum(net_amount_reporting) as net_amount_reporting
+    from {{ ref('fct_order_lines') }}
+    group by order_id
+
+)
+
+select
+    orders.order_id,
+    orders.net_amount,
+    line_totals.net_amount as lines_net_amount
+from {{ ref('fct_orders') }} as orders
+left join line_totals
+    on orders.order_id = line_totals.order_id
+where
+    orders.line_count != coalesce(line_totals.line_count, 0)
+    or orders.gross_amount != coalesce(line_totals.gross_amount, 0)
+    or orders.net_amount != coalesce(line_totals.net_amount, 0)
+    or orders.net_amount_reporting != coalesce(line_totals.net_amount_reporting, 0)
+    or orders.refunded_amount_reporting != coalesce(line_totals.refunded_amount_reporting, 0)
