@@ -44,7 +44,7 @@ run: ## simulate the demo profile and build the warehouse
 test: env  ## simulate ci with faults, then dbt build (models, seeds, data and unit tests), pytest, sqlfluff, ruff
 	$(MAKE) simulate PROFILE=ci FAULTS=1
 	$(DBT) build --fail-fast
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 	$(MAKE) lint
 
 lint: env  ## sqlfluff (dbt templater) and ruff

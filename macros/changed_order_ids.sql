@@ -5,6 +5,9 @@
         a product re-landed since then, those whose first-order code's campaign landed since then, and
         those on or after the first day whose exchange rate landed since then. On a full build: every order.
     -#}
+    {%- if not is_incremental() %}
+    select order_id from {{ ref('stg_shop__orders') }}
+    {%- else %}
     with first_repriced_date as (
         select min(rate_date) as rate_date
         from {{ ref('stg_reference__fx_rates') }}
@@ -43,4 +46,5 @@
     inner join {{ ref('stg_marketing__campaigns') }} as campaigns
         on orders.discount_code = campaigns.discount_code
     where campaigns.loaded_at >= {{ incremental_cutoff() }}
+    {%- endif %}
 {%- endmacro %}

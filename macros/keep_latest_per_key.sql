@@ -2,8 +2,8 @@
     {#-
         Adds `quarantine_reason` to a checked relation: the reason of the first failed check
         (`failed_check`), else `duplicate_key` for every valid row that shares its key with a
-        later-loaded valid row (identical copies keep one). Ties on loaded_at are broken by the raw row's
-        content so the kept row does not depend on file order.
+        later-loaded valid row (identical copies keep one). Ties on loaded_at are broken by a hash of the
+        raw row (`source_row_hash`) so the kept row does not depend on file order.
     -#}
     select
         *,
@@ -11,7 +11,7 @@
             when failed_check is not null then failed_check
             when row_number() over (
                 partition by {{ key_columns | join(', ') }}, failed_check is null
-                order by loaded_at desc, source_row desc
+                order by loaded_at desc, source_row_hash desc
             ) > 1 then 'duplicate_key'
         end as quarantine_reason
     from {{ relation }}

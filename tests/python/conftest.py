@@ -13,8 +13,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
-# One dbt target folder for the whole session, so dbt's partial parsing spares a full parse per call.
-DBT_TARGET = REPO / "target" / "pytest"
+# One dbt target folder per test worker for the whole session, so dbt's partial parsing spares a full parse
+# per call and parallel workers (pytest -n) never share one.
+DBT_TARGET = REPO / "target" / f"pytest-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 @dataclass(frozen=True)

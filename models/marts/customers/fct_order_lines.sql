@@ -109,39 +109,58 @@ refunds_converted as (
 
 ),
 
+line_refunds as (
+
+    -- Refunds of one line go to that line.
+    select
+        order_line_id,
+        sum(refund_amount_reporting) as refunded_amount_reporting,
+        sum(refund_amount) as refunded_amount,
+        max(loaded_at) as refunds_loaded_at
+    from refunds_converted
+    where order_line_id is not null
+    group by order_line_id
+
+),
+
+order_refunds as (
+
+    -- Refunds of a whole order are shared by its lines in proportion to their net amount.
+    select
+        order_id,
+        sum(refund_amount_reporting) as refunded_amount_reporting,
+        sum(refund_amount) as refunded_amount,
+        max(loaded_at) as refunds_loaded_at
+    from refunds_converted
+    where order_line_id is null
+    group by order_id
+
+),
+
 refunds_per_line as (
 
-    -- Line refunds go to their line; order-level refunds are shared by net amount.
     select
         changed_lines.order_line_id,
-        sum(
-            case
-                when refunds_converted.order_line_id is not null then refunds_converted.refund_amount_reporting
-                else
-                    refunds_converted.refund_amount_reporting
-                    * changed_lines.net_amount / nullif(totals.order_net_amount, 0)
-            end
+        coalesce(line_refunds.refunded_amount_reporting, 0)
+        + coalesce(
+            order_refunds.refunded_amount_reporting * changed_lines.net_amount / nullif(totals.order_net_amount, 0), 0
         ) as refunded_amount_reporting,
-        sum(
-            case
-                when refunds_converted.order_line_id is not null then refunds_converted.refund_amount
-                else
-                    refunds_converted.refund_amount
-                    * changed_lines.net_amount / nullif(totals.order_net_amount, 0)
-            end
+        coalesce(line_refunds.refunded_amount, 0)
+        + coalesce(
+            order_refunds.refunded_amount * changed_lines.net_amount / nullif(totals.order_net_amount, 0), 0
         ) as refunded_amount,
-        max(refunds_converted.loaded_at) as refunds_loaded_at
+        greatest(
+            coalesce(line_refunds.refunds_loaded_at, order_refunds.refunds_loaded_at),
+            coalesce(order_refunds.refunds_loaded_at, line_refunds.refunds_loaded_at)
+        ) as refunds_loaded_at
     from lines_of_changed_orders as changed_lines
     inner join order_net_totals as totals
         on changed_lines.order_id = totals.order_id
-    inner join refunds_converted
-        on
-            changed_lines.order_id = refunds_converted.order_id
-            and (
-                changed_lines.order_line_id = refunds_converted.order_line_id
-                or refunds_converted.order_line_id is null
-            )
-    group by changed_lines.order_line_id
+    left join line_refunds
+        on changed_lines.order_line_id = line_refunds.order_line_id
+    left join order_refunds
+        on changed_lines.order_id = order_refunds.order_id
+    where line_refunds.order_line_id is not null or order_refunds.order_id is not null
 
 ),
 

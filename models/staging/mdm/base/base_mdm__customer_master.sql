@@ -18,7 +18,8 @@ renamed as (
         {{ clean_text('source_customer_id') }} as source_customer_id,
         {{ to_utc_timestamp('matched_at') }} as matched_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        to_json(source) as source_row
+        to_json(source) as source_row,
+        hash(source) as source_row_hash
     from source
 
 ),

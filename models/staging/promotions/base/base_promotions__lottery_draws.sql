@@ -22,7 +22,8 @@ renamed as (
         {{ clean_text('prize_id') }} as prize_id,
         {{ to_utc_timestamp('drawn_at') }} as drawn_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        to_json(source) as source_row
+        to_json(source) as source_row,
+        hash(source) as source_row_hash
     from source
 
 ),

@@ -31,7 +31,8 @@ renamed as (
         {{ to_utc_timestamp('opened_at') }} as opened_at,
         {{ to_utc_timestamp('closed_at') }} as closed_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        to_json(source) as source_row
+        to_json(source) as source_row,
+        hash(source) as source_row_hash
     from source
 
 ),

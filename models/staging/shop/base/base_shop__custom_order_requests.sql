@@ -14,7 +14,8 @@ renamed as (
         description,
         {{ to_utc_timestamp('requested_at') }} as requested_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        to_json(source) as source_row
+        to_json(source) as source_row,
+        hash(source) as source_row_hash
     from source
 
 ),

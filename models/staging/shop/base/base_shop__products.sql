@@ -24,7 +24,8 @@ renamed as (
         cast(list_price as decimal(18, 4)) as list_price,
         upper(trim(currency_code)) as currency_code,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        to_json(source) as source_row
+        to_json(source) as source_row,
+        hash(source) as source_row_hash
     from source
 
 ),

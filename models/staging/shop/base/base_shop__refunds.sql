@@ -29,7 +29,8 @@ renamed as (
         reason,
         {{ to_utc_timestamp('refunded_at') }} as refunded_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        to_json(source) as source_row
+        to_json(source) as source_row,
+        hash(source) as source_row_hash
     from source
 
 ),

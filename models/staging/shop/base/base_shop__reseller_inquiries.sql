@@ -19,7 +19,8 @@ renamed as (
         message,
         {{ to_utc_timestamp('inquired_at') }} as inquired_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        to_json(source) as source_row
+        to_json(source) as source_row,
+        hash(source) as source_row_hash
     from source
 
 ),
