@@ -1,0 +1,275 @@
+"""Dealer extracts leak nothing: canary rows, id validation, keyed hashes, consent, agreements, atomic writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import REPO, Build
+from orchestration import extracts
+from orchestration.extracts import ExtractError, pseudonymise, write_extracts
+
+AS_OF = dt.date(2026, 6, 30)
+SECRET = "test-secret-for-extracts"
+ENV = {"DEALER_EXTRACT_HMAC_KEY": SECRET, "RW_ENV": "ci"}
+CANARY = "CANARY7F3A"
+CANARY_LEAD = f"{CANARY}-LEAD"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def planted(ci_build: Build, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A copy of the ci warehouse with canary rows for one dealer (A) whose agreement covers everything."""
+    base = tmp_path_factory.mktemp("extracts")
+    warehouse = base / "warehouse.duckdb"
+    shutil.copy(ci_build.warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        dealer_a = con.execute(
+            """select dealer_id from marts.dim_dealer_agreements
+               where valid_from <= ? and (valid_to is null or valid_to >= ?)
+               order by dealer_id limit 1""", [AS_OF, AS_OF]).fetchone()[0]
+        con.execute("""update marts.dim_dealer_agreements set shares_sell_through = true, receives_scorecard = true,
+                       receives_lead_funnel = true, receives_lead_contacts = true, receives_campaign_results = true
+                       where dealer_id = ?""", [dealer_a])
+        con.execute(f"""insert into marts.rpt_dealer_scorecard (dealer_id, period_month, metric_name, peer_group_type,
+                        peer_group_value, metric_value, metric_weight, peer_dealer_count, is_benchmark_published)
+                        values (?, date '2026-01-01', '{CANARY}_metric', 'tier', '{CANARY}', 1, 1, 0, false)""",
+                    [dealer_a])
+        con.execute(f"""insert into marts.rpt_lead_funnel (assigned_month, dealer_id, region, lead_source,
+                        leads_assigned) values (date '2026-01-01', ?, '{CANARY}_region', 'web_form', 1)""",
+                    [dealer_a])
+        con.execute(f"""insert into marts.fct_leads (lead_assignment_id, lead_id, dealer_id, assigned_month,
+                        region, has_contact_consent, contact_name, contact_email, contact_phone)
+                        values ('{CANARY_LEAD}|' || $1, '{CANARY_LEAD}', $1, date '2026-01-01', 'x', true,
+                                '{CANARY} Contact', 'canary7f3a@example.com', '+00 {CANARY}')""", [dealer_a])
+        con.execute(f"""insert into marts.rpt_dealer_sell_through (dealer_id, period_month, product_category)
+                        values (?, date '2026-01-01', '{CANARY}_category')""", [dealer_a])
+    return warehouse, dealer_a
+
+
+@pytest.fixture(scope="module")
+def exported(planted: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Path]:
+    warehouse, dealer_a = planted
+    out = tmp_path_factory.mktemp("exports") / "dealers"
+    result = write_extracts(warehouse, out, AS_OF, environ=ENV)
+    assert dealer_a in result.written
+    return out, dealer_a, warehouse
+
+
+def _texts(folder: Path) -> dict[str, str]:
+    """Every file of a folder as text; Parquet files decoded to their values (compression hides bytes)."""
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        if path.suffix == ".parquet":
+            out[str(path)] = json.dumps(pq.read_table(path).to_pylist(), default=str)
+        else:
+            out[str(path)] = path.read_text(encoding="utf-8")
+    return out
+
+
+def test_canary_rows_of_one_dealer_appear_in_no_other_dealers_folder(exported: tuple[Path, str, Path]) -> None:
+    out, dealer_a, _ = exported
+    canary_key = pseudonymise(SECRET.encode(), "lead", CANARY_LEAD)
+    own = _texts(out / dealer_a)
+    # positive control: the canaries did reach dealer A's own folder, so the scan below can see them
+    for needle in (f"{CANARY}_metric", f"{CANARY}_region", f"{CANARY}_category", canary_key, f"{CANARY} Contact"):
+        assert any(needle in text for text in own.values()), f"canary {needle} missing from dealer A's extract"
+    others = [d for d in out.iterdir() if d.name != dealer_a]
+    assert len(others) >= 5
+    for folder in others:
+        for name, text in _texts(folder).items():
+            assert CANARY.lower() not in text.lower(), f"dealer A's canary leaked into {name}"
+            assert canary_key not in text, f"dealer A's lead key leaked into {name}"
+            assert dealer_a not in text, f"dealer A's id appears in {name}"
+
+
+def test_every_row_of_a_dealers_files_is_its_own(exported: tuple[Path, str, Path]) -> None:
+    out, _, _ = exported
+    for folder in out.iterdir():
+        for path in (folder / AS_OF.isoformat()).glob("*.parquet"):
+            table = pq.read_table(path)
+            if path.stem == "campaign_results":
+                assert "dealer_id" not in table.column_names
+                continue
+            assert set(table.column("dealer_id").to_pylist()) <= {folder.name}, path
+
+
+def test_raw_lead_ids_never_leave_only_keyed_hashes(exported: tuple[Path, str, Path]) -> None:
+    out, _, warehouse = exported
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        leads = con.execute("select dealer_id, lead_id from marts.fct_leads").fetchall()
+    by_dealer: dict[str, set[str]] = {}
+    for dealer_id, lead_id in leads:
+        by_dealer.setdefault(dealer_id, set()).add(lead_id)
+    checked = 0
+    for folder in out.iterdir():
+        leads_file = folder / AS_OF.isoformat() / "leads.parquet"
+        if not leads_file.exists():
+            continue
+        table = pq.read_table(leads_file)
+        assert "lead_id" not in table.column_names and "lead_assignment_id" not in table.column_names
+        expected = {pseudonymise(SECRET.encode(), "lead", lead) for lead in by_dealer.get(folder.name, set())}
+        keys = set(table.column("lead_key").to_pylist())
+        assert keys <= expected | {pseudonymise(SECRET.encode(), "lead", CANARY_LEAD)}
+        csv_text = (folder / AS_OF.isoformat() / "leads.csv").read_text()
+        sample = sorted(by_dealer.get(folder.name, set()))[:50]
+        assert not any(lead in csv_text for lead in sample), f"raw lead id in {folder.name}"
+        checked += 1
+    assert checked > 0
+
+
+def test_contacts_only_where_consented_and_agreed(exported: tuple[Path, str, Path]) -> None:
+    out, _, _ = exported
+    seen_with, seen_without = 0, 0
+    for folder in out.iterdir():
+        day = folder / AS_OF.isoformat()
+        manifest = json.loads((day / "manifest.json").read_text())
+        if not (day / "leads.parquet").exists():
+            continue
+        rows = pq.read_table(day / "leads.parquet").to_pylist()
+        for row in rows:
+            has_contact = any(row[c] is not None for c in extracts.CONTACT_COLUMNS)
+            if has_contact:
+                assert row["has_contact_consent"], f"contact of a lead without consent in {folder.name}"
+                assert manifest["agreement_covers"]["receives_lead_contacts"], folder.name
+        if manifest["agreement_covers"]["receives_lead_contacts"]:
+            seen_with += 1
+        else:
+            seen_without += 1
+    assert seen_with and seen_without, "need dealers both with and without contact rights to test this"
+
+
+def test_only_dealers_with_a_valid_agreement_and_only_covered_datasets(exported: tuple[Path, str, Path]) -> None:
+    out, _, warehouse = exported
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        agreements = {a.dealer_id: a for a in extracts.valid_agreements(con, AS_OF)}
+        dealers = {r[0] for r in con.execute("select dealer_id from marts.dim_dealers").fetchall()}
+    assert {d.name for d in out.iterdir()} == set(agreements)
+    assert dealers - set(agreements), "some dealer has no valid agreement and must get no extract"
+    for dealer_id, agreement in agreements.items():
+        day = out / dealer_id / AS_OF.isoformat()
+        expected = {d.name for d in extracts.DATASETS if agreement.flags[d.agreement_flag]}
+        written = {p.stem for p in day.glob("*.parquet")}
+        assert written == expected, dealer_id
+        assert {p.stem for p in day.glob("*.csv")} == expected
+        manifest = json.loads((day / "manifest.json").read_text())
+        assert manifest["agreement_id"] == agreement.agreement_id
+        assert manifest["agreement_version"] == agreement.agreement_version
+        assert manifest["as_of_date"] == AS_OF.isoformat()
+        for entry in manifest["files"]:
+            path = day / entry["file"]
+            assert _sha256(path) == entry["sha256"]
+            if entry["format"] == "parquet":
+                assert pq.read_metadata(path).num_rows == entry["rows"]
+        dictionary = (day / "data_dictionary.md").read_text()
+        for name in expected:
+            assert f"## {name}" in dictionary
+
+
+@pytest.mark.parametrize("bad_id", ["../evil", "a/b", "..", "D 1", "D\x001", "D\n1", "", "-D1", "D1\t", "/etc"])
+def test_bad_dealer_ids_are_rejected_and_nothing_is_written(planted: tuple[Path, str], tmp_path: Path,
+                                                            bad_id: str) -> None:
+    warehouse, _ = planted
+    out = tmp_path / "dealers"
+    with pytest.raises(ExtractError, match="invalid dealer id"):
+        write_extracts(warehouse, out, AS_OF, dealer_ids=["D0002", bad_id], environ=ENV)
+    assert not out.exists()
+
+
+def test_a_bad_dealer_id_in_the_warehouse_stops_the_run_before_writing(planted: tuple[Path, str],
+                                                                      tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(planted[0], warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("""insert into marts.dim_dealer_agreements (agreement_id, dealer_id, agreement_version,
+                       shares_sell_through, receives_scorecard, receives_lead_funnel, receives_lead_contacts,
+                       receives_campaign_results, valid_from, is_latest_version)
+                       values ('AGX', '../../etc', 1, true, true, true, true, true, date '2020-01-01', true)""")
+    out = tmp_path / "dealers"
+    with pytest.raises(ExtractError, match="invalid dealer id"):
+        write_extracts(warehouse, out, AS_OF, environ=ENV)
+    assert not out.exists()
+    assert not (tmp_path / "etc").exists()
+
+
+def test_missing_secret_is_an_error_outside_dev(planted: tuple[Path, str], tmp_path: Path) -> None:
+    out = tmp_path / "dealers"
+    with pytest.raises(ExtractError, match="DEALER_EXTRACT_HMAC_KEY"):
+        write_extracts(planted[0], out, AS_OF, environ={"RW_ENV": "prod"})
+    assert not out.exists()
+
+
+def test_missing_secret_in_dev_uses_the_dev_key_with_a_warning(capsys: pytest.CaptureFixture[str]) -> None:
+    assert extracts.resolve_hmac_key({}) == extracts.DEV_HMAC_KEY.encode()
+    assert "warning" in capsys.readouterr().err
+    assert extracts.resolve_hmac_key({"RW_ENV": "dev"}) == extracts.DEV_HMAC_KEY.encode()
+    assert extracts.resolve_hmac_key({"RW_ENV": "prod", "DEALER_EXTRACT_HMAC_KEY": "k"}) == b"k"
+
+
+def test_hash_is_keyed() -> None:
+    assert pseudonymise(b"one", "lead", "L1") != pseudonymise(b"two", "lead", "L1")
+    assert pseudonymise(b"one", "lead", "L1") == pseudonymise(b"one", "lead", "L1")
+    assert pseudonymise(b"one", "lead", None) is None
+
+
+def test_a_crash_mid_write_leaves_the_previous_extract_whole(planted: tuple[Path, str], tmp_path: Path) -> None:
+    warehouse, dealer_a = planted
+    out = tmp_path / "dealers"
+    write_extracts(warehouse, out, AS_OF, dealer_ids=[dealer_a], environ=ENV)
+    day = out / dealer_a / AS_OF.isoformat()
+    before = {p.name: _sha256(p) for p in day.iterdir()}
+    (day / "marker").write_text("previous extract")
+
+    def crash(path: Path) -> None:
+        if path.name.endswith(".csv"):
+            raise RuntimeError("simulated crash while writing")
+
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        write_extracts(warehouse, out, AS_OF, dealer_ids=[dealer_a], environ=ENV, after_file=crash)
+    assert (day / "marker").read_text() == "previous extract"
+    assert {p.name: _sha256(p) for p in day.iterdir() if p.name != "marker"} == before
+    assert [p.name for p in (out / dealer_a).iterdir()] == [AS_OF.isoformat()], "no temporary folder left"
+
+    # a successful run replaces the old folder as a whole (the marker goes with it)
+    write_extracts(warehouse, out, AS_OF, dealer_ids=[dealer_a], environ=ENV)
+    assert not (day / "marker").exists()
+    assert (day / "manifest.json").exists()
+    assert [p.name for p in (out / dealer_a).iterdir()] == [AS_OF.isoformat()]
+
+
+def test_the_warehouse_is_only_read(planted: tuple[Path, str], tmp_path: Path) -> None:
+    warehouse, dealer_a = planted
+    before = _sha256(warehouse)
+    write_extracts(warehouse, tmp_path / "dealers", AS_OF, dealer_ids=[dealer_a], environ=ENV)
+    assert _sha256(warehouse) == before
+    for dataset in extracts.DATASETS:
+        if dataset.per_dealer:
+            assert "$dealer_id" in dataset.sql and "{" not in dataset.sql
+
+
+def test_command_line_rejects_a_bad_id_and_writes_extracts(planted: tuple[Path, str], tmp_path: Path) -> None:
+    warehouse, dealer_a = planted
+    out = tmp_path / "dealers"
+    env = {"PATH": "/usr/bin:/bin", **ENV}
+    base = [sys.executable, "-m", "orchestration.extracts", "--as-of", AS_OF.isoformat(), "--warehouse",
+            str(warehouse), "--out", str(out)]
+    bad = subprocess.run([*base, "--dealer", "../x"], cwd=REPO, env=env, capture_output=True, text=True)
+    assert bad.returncode == 2 and "invalid dealer id" in bad.stderr
+    assert not out.exists()
+    good = subprocess.run([*base, "--dealer", dealer_a], cwd=REPO, env=env, capture_output=True, text=True)
+    assert good.returncode == 0, good.stderr
+    assert (out / dealer_a / AS_OF.isoformat() / "manifest.json").exists()
