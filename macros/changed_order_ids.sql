@@ -5,45 +5,52 @@
         a product re-landed since then, those whose first-order code's campaign landed since then, and
         those on or after the first day whose exchange rate landed since then. On a full build: every order.
     -#}
+    {%- set orders = ref('stg_shop__orders') -%}
+    {%- set order_lines = ref('stg_shop__order_lines') -%}
+    {%- set refunds = ref('stg_shop__refunds') -%}
+    {%- set fx_rates = ref('stg_reference__fx_rates') -%}
+    {%- set customer_ids = ref('int_customer_ids_resolved') -%}
+    {%- set products = ref('stg_shop__products') -%}
+    {%- set campaigns = ref('stg_marketing__campaigns') -%}
     {%- if not is_incremental() %}
-    select order_id from {{ ref('stg_shop__orders') }}
+    select order_id from {{ orders }}
     {%- else %}
     with first_repriced_date as (
         select min(rate_date) as rate_date
-        from {{ ref('stg_reference__fx_rates') }}
+        from {{ fx_rates }}
         where loaded_at >= {{ incremental_cutoff() }}
     )
 
-    select order_id from {{ ref('stg_shop__orders') }}
+    select order_id from {{ orders }}
     where
         loaded_at >= {{ incremental_cutoff() }}
         or cast(placed_at as date) >= (select rate_date from first_repriced_date)
     union
-    select order_id from {{ ref('stg_shop__order_lines') }}
+    select order_id from {{ order_lines }}
     where loaded_at >= {{ incremental_cutoff() }}
     union
-    select order_id from {{ ref('stg_shop__refunds') }}
+    select order_id from {{ refunds }}
     where
         loaded_at >= {{ incremental_cutoff() }}
         or cast(refunded_at as date) >= (select rate_date from first_repriced_date)
     union
     select orders.order_id
-    from {{ ref('stg_shop__orders') }} as orders
-    inner join {{ ref('int_customer_ids_resolved') }} as customer_ids
+    from {{ orders }} as orders
+    inner join {{ customer_ids }} as customer_ids
         on
             customer_ids.source_system = 'shop'
             and orders.customer_id = customer_ids.source_customer_id
     where customer_ids.crosswalk_loaded_at >= {{ incremental_cutoff() }}
     union
     select order_lines.order_id
-    from {{ ref('stg_shop__order_lines') }} as order_lines
-    inner join {{ ref('stg_shop__products') }} as products
+    from {{ order_lines }} as order_lines
+    inner join {{ products }} as products
         on order_lines.product_id = products.product_id
     where products.loaded_at >= {{ incremental_cutoff() }}
     union
     select orders.order_id
-    from {{ ref('stg_shop__orders') }} as orders
-    inner join {{ ref('stg_marketing__campaigns') }} as campaigns
+    from {{ orders }} as orders
+    inner join {{ campaigns }} as campaigns
         on orders.discount_code = campaigns.discount_code
     where campaigns.loaded_at >= {{ incremental_cutoff() }}
     {%- endif %}

@@ -47,8 +47,9 @@ summarised as (
         count(case when ranked.is_in_last_12_months then 1 end) as orders_last_12_months,
         sum(case when ranked.is_in_last_12_months then ranked.net_amount_reporting end)
             as net_amount_last_12_months_reporting,
-        count(distinct case when ranked.is_in_last_12_months then {{ dbt.date_trunc('month', 'ranked.order_date') }} end)
-            as active_months_last_12_months
+        count(distinct case
+            when ranked.is_in_last_12_months then {{ dbt.date_trunc('month', 'ranked.order_date') }}
+        end) as active_months_last_12_months
     from ranked
     group by ranked.golden_customer_id
 
@@ -77,8 +78,8 @@ final as (
         coalesce(summarised.net_amount_last_12_months_reporting, 0)
         / nullif(summarised.orders_last_12_months, 0) as average_order_value_last_12_months_reporting,
         summarised.active_months_last_12_months,
-        {{ dbt.datediff('summarised.last_order_date', 'as_of.as_of_date', 'day') }} as days_since_last_order,
-        {{ dbt.datediff('summarised.first_order_date', 'as_of.as_of_date', 'day') }} as days_since_first_order
+        {{ dbt.datediff('summarised.last_order_date', 'as_of.as_of_date', 'day') }} as days_since_last_order,  -- noqa: LT05
+        {{ dbt.datediff('summarised.first_order_date', 'as_of.as_of_date', 'day') }} as days_since_first_order  -- noqa: LT05
     from summarised
     cross join as_of
 

@@ -1,7 +1,14 @@
 -- One row per golden customer: profile (merged from its shop accounts), how it was acquired, its order
 -- history up to the as-of date, its current RFM and behavioural segment and its vendor-potential flag.
--- Customers known only from orders of accounts MDM does not know appear under their fallback id.
-with profiles as (
+-- Every golden customer any system knows is here, including those known only to the CRM or the loyalty
+-- system, and ids MDM does not know under their fallback id ('shop:<id>', 'crm:<id>', 'loyalty:<id>').
+with customer_ids as (
+
+    select * from {{ ref('int_customer_ids_resolved') }}
+
+),
+
+profiles as (
 
     select * from {{ ref('int_customer_profiles_merged') }}
 
@@ -27,9 +34,11 @@ vendor_potential as (
 
 customers as (
 
-    select golden_customer_id from profiles
-    union
-    select golden_customer_id from order_summary
+    select
+        golden_customer_id,
+        bool_and(is_crosswalk_resolved) as is_crosswalk_resolved
+    from customer_ids
+    group by golden_customer_id
 
 ),
 
@@ -39,7 +48,7 @@ final as (
         customers.golden_customer_id,
         profiles.primary_shop_customer_id,
         coalesce(profiles.shop_account_count, 0) as shop_account_count,
-        coalesce(profiles.is_crosswalk_resolved, false) as is_crosswalk_resolved,
+        customers.is_crosswalk_resolved,
         profiles.customer_type,
         profiles.full_name,
         profiles.company_name,

@@ -63,8 +63,8 @@ segmented as (
             order by rfm_segments.priority
             limit 1
         ) as rfm_segment,
-        scored.days_since_first_order <= {{ seed_value('segment_rules', 'rule_name', 'new_customer_days', 'rule_value') }}
-            as is_new,
+        scored.days_since_first_order
+        <= {{ seed_value('segment_rules', 'rule_name', 'new_customer_days', 'rule_value') }} as is_new,
         coalesce(
             scored.customer_type = 'business'
             and scored.average_units_per_order

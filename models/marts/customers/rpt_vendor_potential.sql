@@ -309,9 +309,10 @@ final as (
             end,
             case
                 when scored.passes_average_order_value
-                    then 'average order '
-                    || cast(cast(round(scored.average_order_value_reporting, 0) as bigint) as varchar)
-                    || ' {{ var("reporting_currency") }}'
+                    then
+                        'average order '
+                        || cast(cast(round(scored.average_order_value_reporting, 0) as bigint) as varchar)
+                        || ' {{ var("reporting_currency") }}'
             end,
             case
                 when scored.passes_custom_requests
@@ -327,8 +328,9 @@ final as (
             end,
             case
                 when scored.passes_loyalty
-                    then 'ordered in ' || cast(cast(round(100 * scored.repeat_month_share, 0) as integer) as varchar)
-                    || '% of months'
+                    then
+                        'ordered in ' || cast(cast(round(100 * scored.repeat_month_share, 0) as integer) as varchar)
+                        || '% of months'
             end,
             case when scored.is_emerging_market then 'in an emerging market' end,
             case when scored.is_thin_dealer_coverage then 'region thinly covered by dealers' end

@@ -1,0 +1,230 @@
+-- One row per acquisition cohort (first-order month × acquisition channel × first-order offer) and month
+-- since the first order (0 up to the as-of month): customers in the cohort, how many ordered that month
+-- (retention), their revenue that month (net sales of orders placed in the month minus refunds made in the
+-- month, so refunds count in the period they happen) and cumulatively per cohort customer, and the share of
+-- bargain hunters (first order used a first-order discount, no order since, as of the as-of date).
+with orders as (
+
+    select * from {{ ref('fct_orders') }}
+    where order_date <= {{ as_of_date() }}
+
+),
+
+refunds as (
+
+    select * from {{ ref('fct_refunds') }}
+    where refund_date <= {{ as_of_date() }}
+
+),
+
+campaigns as (
+
+    select * from {{ ref('stg_marketing__campaigns') }}
+
+),
+
+as_of as (
+
+    select {{ as_of_date() }} as as_of_date
+
+),
+
+offer_campaigns as (
+
+    select
+        discount_code,
+        min(campaign_id) as campaign_id
+    from campaigns
+    where discount_code is not null
+    group by discount_code
+
+),
+
+customer_order_counts as (
+
+    select
+        golden_customer_id,
+        count(*) as order_count
+    from orders
+    group by golden_customer_id
+
+),
+
+first_orders as (
+
+    select
+        orders.golden_customer_id,
+        cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date) as cohort_month,
+        coalesce(orders.acquisition_channel, 'unknown') as acquisition_channel,
+        coalesce(orders.discount_code, 'none') as first_order_offer,
+        orders.used_first_order_discount and customer_order_counts.order_count = 1 as is_bargain_hunter
+    from orders
+    inner join customer_order_counts
+        on orders.golden_customer_id = customer_order_counts.golden_customer_id
+    where orders.is_first_order
+
+),
+
+cohorts as (
+
+    select
+        cohort_month,
+        acquisition_channel,
+        first_order_offer,
+        count(*) as customers_in_cohort,
+        count(*) filter (where is_bargain_hunter) as bargain_hunters
+    from first_orders
+    group by cohort_month, acquisition_channel, first_order_offer
+
+),
+
+calendar_months as (
+
+    select distinct cast({{ dbt.date_trunc('month', 'calendar_date') }} as date) as calendar_month
+    from (
+        {{ date_series("(select min(order_date) from orders)", "(select as_of_date from as_of)") }}
+    ) as calendar_days
+
+),
+
+cohort_months as (
+
+    select
+        cohorts.*,
+        calendar_months.calendar_month,
+        cast(
+            {{ dbt.datediff('cohorts.cohort_month', 'calendar_months.calendar_month', 'month') }}
+            as integer
+        ) as months_since_first_order
+    from cohorts
+    inner join calendar_months
+        on cohorts.cohort_month <= calendar_months.calendar_month
+
+),
+
+revenue_events as (
+
+    -- net sales in the month the order was placed, refunds in the month they were made (never before the
+    -- order's month)
+    select
+        golden_customer_id,
+        order_date as event_date,
+        net_amount_reporting as net_sales_amount_reporting,
+        cast(0 as decimal(18, 4)) as refunded_amount_reporting
+    from orders
+    union all
+    select
+        refunds.golden_customer_id,
+        greatest(refunds.refund_date, refunds.order_date) as event_date,
+        cast(0 as decimal(18, 4)) as net_sales_amount_reporting,
+        refunds.refund_amount_reporting as refunded_amount_reporting
+    from refunds
+    where refunds.order_date <= {{ as_of_date() }}
+
+),
+
+monthly_revenue as (
+
+    select
+        first_orders.cohort_month,
+        first_orders.acquisition_channel,
+        first_orders.first_order_offer,
+        cast({{ dbt.date_trunc('month', 'revenue_events.event_date') }} as date) as calendar_month,
+        sum(revenue_events.net_sales_amount_reporting) as net_sales_amount_reporting,
+        sum(revenue_events.refunded_amount_reporting) as refunded_amount_reporting
+    from revenue_events
+    inner join first_orders
+        on revenue_events.golden_customer_id = first_orders.golden_customer_id
+    group by
+        first_orders.cohort_month,
+        first_orders.acquisition_channel,
+        first_orders.first_order_offer,
+        calendar_month
+
+),
+
+monthly_activity as (
+
+    select
+        first_orders.cohort_month,
+        first_orders.acquisition_channel,
+        first_orders.first_order_offer,
+        cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date) as calendar_month,
+        count(distinct orders.golden_customer_id) as active_customers
+    from orders
+    inner join first_orders
+        on orders.golden_customer_id = first_orders.golden_customer_id
+    group by
+        first_orders.cohort_month,
+        first_orders.acquisition_channel,
+        first_orders.first_order_offer,
+        calendar_month
+
+),
+
+measured as (
+
+    select
+        cohort_months.cohort_month,
+        cohort_months.acquisition_channel,
+        cohort_months.first_order_offer,
+        cohort_months.months_since_first_order,
+        cohort_months.calendar_month,
+        cohort_months.customers_in_cohort,
+        coalesce(monthly_activity.active_customers, 0) as active_customers,
+        coalesce(monthly_revenue.net_sales_amount_reporting, 0) as net_sales_amount_reporting,
+        coalesce(monthly_revenue.refunded_amount_reporting, 0) as refunded_amount_reporting,
+        coalesce(monthly_revenue.net_sales_amount_reporting, 0)
+        - coalesce(monthly_revenue.refunded_amount_reporting, 0) as net_amount_after_refunds_reporting,
+        sum(
+            coalesce(monthly_revenue.net_sales_amount_reporting, 0)
+            - coalesce(monthly_revenue.refunded_amount_reporting, 0)
+        ) over (
+            partition by cohort_months.cohort_month, cohort_months.acquisition_channel, cohort_months.first_order_offer
+            order by cohort_months.months_since_first_order
+            rows between unbounded preceding and current row
+        ) as cumulative_net_amount_after_refunds_reporting,
+        cohort_months.bargain_hunters
+    from cohort_months
+    left join monthly_activity
+        on
+            cohort_months.cohort_month = monthly_activity.cohort_month
+            and cohort_months.acquisition_channel = monthly_activity.acquisition_channel
+            and cohort_months.first_order_offer = monthly_activity.first_order_offer
+            and cohort_months.calendar_month = monthly_activity.calendar_month
+    left join monthly_revenue
+        on
+            cohort_months.cohort_month = monthly_revenue.cohort_month
+            and cohort_months.acquisition_channel = monthly_revenue.acquisition_channel
+            and cohort_months.first_order_offer = monthly_revenue.first_order_offer
+            and cohort_months.calendar_month = monthly_revenue.calendar_month
+
+),
+
+final as (
+
+    select
+        measured.cohort_month,
+        measured.acquisition_channel,
+        measured.first_order_offer,
+        offer_campaigns.campaign_id as first_order_offer_campaign_id,
+        measured.months_since_first_order,
+        measured.calendar_month,
+        measured.customers_in_cohort,
+        measured.active_customers,
+        cast(measured.active_customers * 1.0 / measured.customers_in_cohort as decimal(9, 4)) as retention_rate,
+        cast(measured.net_sales_amount_reporting as decimal(18, 4)) as net_sales_amount_reporting,
+        cast(measured.refunded_amount_reporting as decimal(18, 4)) as refunded_amount_reporting,
+        cast(measured.net_amount_after_refunds_reporting as decimal(18, 4)) as net_amount_after_refunds_reporting,
+        cast(
+            measured.cumulative_net_amount_after_refunds_reporting / measured.customers_in_cohort as decimal(18, 4)
+        ) as cumulative_net_amount_per_customer_reporting,
+        measured.bargain_hunters,
+        cast(measured.bargain_hunters * 1.0 / measured.customers_in_cohort as decimal(9, 4)) as bargain_hunter_share
+    from measured
+    left join offer_campaigns
+        on measured.first_order_offer = offer_campaigns.discount_code
+
+)
+
+select * from final

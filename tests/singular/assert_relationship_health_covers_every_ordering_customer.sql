@@ -1,0 +1,40 @@
+-- rpt_relationship_health has one row per golden customer with an order up to the as-of date, and its order
+-- counts are consistent (untended <= judged <= all orders, same total as fct_orders). Returns offending rows.
+with health as (
+
+    select * from {{ ref('rpt_relationship_health') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('fct_orders') }}
+    where order_date <= {{ as_of_date() }}
+
+),
+
+customer_orders as (
+
+    select
+        golden_customer_id,
+        count(*) as order_count
+    from orders
+    group by golden_customer_id
+
+)
+
+select
+    coalesce(customer_orders.golden_customer_id, health.golden_customer_id) as golden_customer_id,
+    customer_orders.order_count as expected_orders,
+    health.order_count as built_orders,
+    health.orders_with_closed_window,
+    health.untended_orders
+from customer_orders
+full outer join health
+    on customer_orders.golden_customer_id = health.golden_customer_id
+where
+    customer_orders.golden_customer_id is null
+    or health.golden_customer_id is null
+    or customer_orders.order_count <> health.order_count
+    or health.untended_orders > health.orders_with_closed_window
+    or health.orders_with_closed_window > health.order_count
