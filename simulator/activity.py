@@ -13,6 +13,7 @@ from simulator.common import (
     CATEGORIES,
     COUNTRY_OFFSET_MIN,
     CURRENCIES,
+    CURRENCY_DECIMALS,
     END_US,
     FX_START_DATE,
     N_DAYS,
@@ -368,10 +369,78 @@ def simulate_block(rng: np.random.Generator, w: World, lo: int, hi: int, ctr: Co
     return ChunkResult(tables, *wparts, truth=truth, protected_orders=protected)
 
 
+# Recharge tiers in the reporting currency (mirror of seeds/recharge_tiers.csv): a top-up of at least the
+# threshold earns the bonus of the highest tier reached, during a recharge-bonus campaign.
+TIER_MIN_USD = np.array([100.0, 300.0, 1000.0])
+TIER_BONUS_USD = np.array([10.0, 50.0, 200.0])
+POINTS_EXPIRY_US = 365 * US_PER_DAY  # seeds/loyalty_programme_rules.csv points_expiry_days
+MAX_WALLET_ORDER_USD = 1500.0  # larger orders are paid by card, not from the wallet
+
+
+def _ceil_money(amount: np.ndarray, currency_idx: np.ndarray) -> np.ndarray:
+    """Round amounts up to the minor unit of their currency."""
+    scale = 10.0 ** CURRENCY_DECIMALS[currency_idx]
+    return np.ceil(np.round(amount * scale, 6)) / scale
+
+
+def _group_starts(keys: np.ndarray) -> np.ndarray:
+    """Boolean mask of the first row of each run of equal keys (keys sorted)."""
+    first = np.ones(len(keys), bool)
+    first[1:] = keys[1:] != keys[:-1]
+    return first
+
+
+def _fifo_expiry(lot_c: np.ndarray, lot_at: np.ndarray, lot_pts: np.ndarray, use_c: np.ndarray,
+                 use_at: np.ndarray, use_pts: np.ndarray) -> np.ndarray:
+    """Points expiring from each lot when consumption takes the oldest-expiring lot first.
+
+    Lots must be sorted by (customer, earn time). With E_j the customer's points earned up to lot j and R(T)
+    the points redeemed or taken back before lot j expires at T_j, the cumulative expiry through lot j is
+    max(0, max over i <= j of E_i - R(T_i)); a lot's expiry is the increase of that running maximum."""
+    n = len(lot_c)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    first = _group_starts(lot_c)
+    grp = np.cumsum(first) - 1
+    cum = np.cumsum(lot_pts)
+    offset = np.concatenate([[0], cum[:-1]])[first][grp]
+    earned_through = cum - offset
+    expiry_at = lot_at + POINTS_EXPIRY_US
+    # merge the expiry instants (weight 0, sorted before a use at the same instant) with the uses
+    m_c = np.concatenate([lot_c, use_c])
+    m_at = np.concatenate([expiry_at, use_at])
+    m_kind = np.concatenate([np.zeros(n, np.int8), np.ones(len(use_c), np.int8)])
+    m_w = np.concatenate([np.zeros(n, np.int64), use_pts.astype(np.int64)])
+    order = np.lexsort((m_kind, m_at, m_c))
+    w_sorted = m_w[order]
+    cum_incl = np.cumsum(w_sorted)
+    m_first = _group_starts(m_c[order])
+    base = (cum_incl - w_sorted)[m_first][np.cumsum(m_first) - 1]
+    used_sorted = cum_incl - base
+    used = np.empty(len(order), np.int64)
+    used[order] = used_sorted
+    used_before = used[:n]
+    v = np.maximum(earned_through - used_before, 0).astype(np.int64)
+    big = np.int64(v.max() + 1)
+    running = np.maximum.accumulate(v + grp * big) - grp * big
+    prev = np.concatenate([[0], running[:-1]])
+    prev[first] = 0
+    return running - prev
+
+
 def _wallet(rng: np.random.Generator, w: World, o_c: np.ndarray, o_t: np.ndarray, cur: np.ndarray,
             order_id: np.ndarray, order_usd: np.ndarray, order_net: np.ndarray, ref_o: np.ndarray,
             r_amount: np.ndarray, r_at: np.ndarray, ctr: Counters) -> tuple[pa.Table, tuple[np.ndarray, ...]]:
+    """Wallet and points movements that behave like a real loyalty system.
+
+    Every wallet order is preceded by its own top-up of at least the order amount, so the wallet never spends
+    more than it holds; top-ups during a recharge-bonus campaign earn the bonus of the highest recharge tier
+    reached in the reporting currency. Points are earned per order in lots; a refund takes back the refunded
+    share of the order's points (a negative `points_earned` row); redemptions never exceed a lot's points;
+    unredeemed points expire 365 days after earning, consumption taking the oldest-expiring lot first."""
+    rng = rng.spawn(1)[0]  # own stream: changes here leave the other tables of the block untouched
     pop = w.pop
+    no = len(o_c)
     mem = pop.member_id[o_c] != None  # noqa: E711
     mo = np.flatnonzero(mem)
     types, amount, points, t_at, oid, camp, owner = [], [], [], [], [], [], []
@@ -382,12 +451,17 @@ def _wallet(rng: np.random.Generator, w: World, o_c: np.ndarray, o_t: np.ndarray
         types.append(np.full(n, tp, np.int8))
         amount.append(np.asarray(amt, dtype=float))
         points.append(np.asarray(pts, dtype=np.int64))
-        t_at.append(np.asarray(at, dtype=np.int64))
+        t_at.append(np.minimum(np.asarray(at, dtype=np.int64), END_US))
         oid.append(np.full(n, None, dtype=object) if orders is None else orders)
         camp.append(np.full(n, None, dtype=object) if cmp is None else cmp)
         owner.append(own)
 
-    # points earned on every member order (multiplied during points campaigns)
+    refund_share = np.zeros(no)
+    refund_share[ref_o] = np.minimum(r_amount / np.maximum(order_net[ref_o], 1e-9), 1.0)
+    refund_at = np.full(no, -1, np.int64)
+    refund_at[ref_o] = r_at
+
+    # ---- points: lots earned on member orders (doubled during points campaigns) -------------------------
     mult = w.camps.active("points_multiplier", o_t[mo])
     pts = np.floor(order_usd[mo]).astype(np.int64) * np.where(mult >= 0, 2, 1)
     ok = pts > 0
@@ -395,50 +469,67 @@ def _wallet(rng: np.random.Generator, w: World, o_c: np.ndarray, o_t: np.ndarray
     e_at = o_t[e_o] + rng.integers(US_PER_MIN, 30 * US_PER_MIN, len(e_o))
     e_camp = np.where(mult[ok] >= 0, w.camps.campaign_id[np.maximum(mult[ok], 0)], None)
     add(4, np.zeros(len(e_o)), e_pts, e_at, order_id[e_o], e_camp, o_c[e_o])
-    # redemptions and expiry 365 days after earning
+    # a refund takes back the refunded share of the points the order earned
+    tb_at = np.minimum(refund_at[e_o] + 2 * US_PER_MIN, END_US)
+    tb = np.floor(e_pts * refund_share[e_o] + 1e-9).astype(np.int64)
+    tk = (refund_at[e_o] >= 0) & (tb > 0)
+    tb = np.where(tk, tb, 0)
+    add(4, np.zeros(tk.sum()), -tb[tk], tb_at[tk], order_id[e_o[tk]], None, o_c[e_o[tk]])
+    # redemptions: part of what is left of a lot, never more
     red = rng.random(len(e_o)) < 0.3
-    red_pts = np.floor(e_pts * rng.uniform(0.3, 1.0, len(e_o))).astype(np.int64) * red
+    red_pts = np.floor((e_pts - tb) * rng.uniform(0.3, 1.0, len(e_o))).astype(np.int64)
     red_at = e_at + rng.integers(5 * US_PER_DAY, 200 * US_PER_DAY, len(e_o))
     rk = red & (red_pts > 0) & (red_at < END_US)
     add(5, np.zeros(rk.sum()), -red_pts[rk], red_at[rk], None, None, o_c[e_o[rk]])
-    remain = e_pts - np.where(rk, red_pts, 0)
-    exp_at = e_at + 365 * US_PER_DAY
-    ek = (remain > 0) & (exp_at < END_US)
-    add(6, np.zeros(ek.sum()), -remain[ek], exp_at[ek], None, None, o_c[e_o[ek]])
-    # wallet spend, preceded by top-ups with recharge bonuses
-    sp = mo[rng.random(len(mo)) < 0.4]
-    add(2, -order_net[sp], np.zeros(len(sp)), o_t[sp] + 5 * US_PER_SEC, order_id[sp], None, o_c[sp])
-    tu = sp[rng.random(len(sp)) < 0.6]
-    tier = rng.choice(3, len(tu), p=[0.5, 0.35, 0.15])
-    pay_usd = np.array([100.0, 300.0, 500.0])[tier]
-    bonus_usd = np.array([10.0, 50.0, 100.0])[tier]
-    c = cur[tu]
-    scale = USD_PER_UNIT[c]
-    tu_at = np.maximum(o_t[tu] - rng.integers(US_PER_HOUR, 10 * US_PER_DAY, len(tu)), START_US)
-    add(0, round_money(pay_usd / scale, c), np.zeros(len(tu)), tu_at, None, None, o_c[tu])
-    rb = w.camps.active("recharge_bonus", tu_at)
-    bk = rb >= 0
-    add(1, round_money(bonus_usd[bk] / scale[bk], c[bk]), np.zeros(bk.sum()), tu_at[bk] + US_PER_SEC, None,
-        w.camps.campaign_id[rb[bk]], o_c[tu[bk]])
-    # refund credits for refunded wallet-paid orders
-    spent = np.zeros(len(o_c), bool)
-    spent[sp] = True
-    rc = spent[ref_o]
-    add(3, r_amount[rc], np.zeros(rc.sum()), np.minimum(r_at[rc] + US_PER_MIN, END_US), order_id[ref_o[rc]],
-        None, o_c[ref_o[rc]])
-    # occasional manual adjustments by support staff
+    # goodwill points granted by support staff: a lot like any other
     ma = mo[rng.random(len(mo)) < 0.01]
     is_pts = rng.random(len(ma)) < 0.5
-    sign = np.where(rng.random(len(ma)) < 0.7, 1, -1)
-    add(7, np.where(is_pts, 0.0, round_money(sign * rng.uniform(1, 20, len(ma)) / USD_PER_UNIT[cur[ma]],
-                                             cur[ma])),
-        np.where(is_pts, sign * rng.integers(10, 100, len(ma)), 0),
-        np.minimum(o_t[ma] + rng.integers(US_PER_DAY, 20 * US_PER_DAY, len(ma)), END_US), None, None, o_c[ma])
+    ma_at = np.minimum(o_t[ma] + rng.integers(US_PER_DAY, 20 * US_PER_DAY, len(ma)), END_US)
+    g_pts = rng.integers(10, 100, len(ma))
+    add(7, np.zeros(is_pts.sum()), g_pts[is_pts], ma_at[is_pts], None, None, o_c[ma[is_pts]])
+    # expiry 365 days after earning, of what the oldest-expiring-first rule leaves in each lot
+    lot_c = np.concatenate([o_c[e_o], o_c[ma[is_pts]]])
+    lot_at = np.concatenate([e_at, ma_at[is_pts]])
+    lot_pts = np.concatenate([e_pts, g_pts[is_pts]])
+    srt = np.lexsort((lot_at, lot_c))
+    lot_c, lot_at, lot_pts = lot_c[srt], lot_at[srt], lot_pts[srt]
+    use_c = np.concatenate([o_c[e_o[tk]], o_c[e_o[rk]]])
+    use_at = np.concatenate([tb_at[tk], red_at[rk]])
+    use_pts = np.concatenate([tb[tk], red_pts[rk]])
+    expired = _fifo_expiry(lot_c, lot_at, lot_pts, use_c, use_at, use_pts)
+    exp_at = lot_at + POINTS_EXPIRY_US
+    ek = (expired > 0) & (exp_at < END_US)
+    add(6, np.zeros(ek.sum()), -expired[ek], exp_at[ek], None, None, lot_c[ek])
+
+    # ---- wallet money: each wallet order is funded by a top-up just before it ---------------------------
+    sp = mo[(rng.random(len(mo)) < 0.4) & (order_usd[mo] <= MAX_WALLET_ORDER_USD)]
+    c = cur[sp]
+    add(2, -order_net[sp], np.zeros(len(sp)), o_t[sp] + 5 * US_PER_SEC, order_id[sp], None, o_c[sp])
+    tu_at = np.maximum(o_t[sp] - rng.integers(US_PER_HOUR, 10 * US_PER_DAY, len(sp)), START_US)
+    tu_rate = _fx_rate(w.fx, tu_at, c)
+    wish_usd = np.array([50.0, 100.0, 300.0, 1000.0])[rng.choice(4, len(sp), p=[0.2, 0.45, 0.25, 0.1])]
+    wish_usd = np.maximum(wish_usd, np.ceil(order_usd[sp] / 10) * 10)
+    tu_amt = np.maximum(_ceil_money(wish_usd / tu_rate, c), order_net[sp])
+    add(0, tu_amt, np.zeros(len(sp)), tu_at, None, None, o_c[sp])
+    rb = w.camps.active("recharge_bonus", tu_at)
+    tier = np.searchsorted(TIER_MIN_USD, np.round(tu_amt * tu_rate, 4), side="right") - 1
+    bk = (rb >= 0) & (tier >= 0)
+    bonus = round_money(TIER_BONUS_USD[tier[bk]] / tu_rate[bk], c[bk])
+    add(1, bonus, np.zeros(bk.sum()), tu_at[bk] + US_PER_SEC, None, w.camps.campaign_id[rb[bk]], o_c[sp[bk]])
+    # refunds of wallet-paid orders are credited back to the wallet
+    paid = np.zeros(no, bool)
+    paid[sp] = True
+    rc = paid[ref_o]
+    add(3, r_amount[rc], np.zeros(rc.sum()), r_at[rc] + US_PER_MIN, order_id[ref_o[rc]], None, o_c[ref_o[rc]])
+    # goodwill money credited by support staff
+    mm = ~is_pts
+    add(7, round_money(rng.uniform(1, 20, mm.sum()) / USD_PER_UNIT[cur[ma[mm]]], cur[ma[mm]]), np.zeros(mm.sum()),
+        ma_at[mm], None, None, o_c[ma[mm]])
 
     tp = np.concatenate(types)
     amt = np.concatenate(amount)
     pt = np.concatenate(points)
-    at = np.minimum(np.concatenate(t_at), END_US)
+    at = np.concatenate(t_at)
     oi = np.concatenate(oid)
     cm = np.concatenate(camp)
     ow = np.concatenate(owner)
@@ -454,7 +545,8 @@ def _wallet(rng: np.random.Generator, w: World, o_c: np.ndarray, o_t: np.ndarray
                       strs(CUR[wcur]), strs(oi), strs(cm), ts(at), ts(loaded)],
                      schema=TABLES["loyalty.wallet_transactions"].schema)
     day = (at - START_US) // US_PER_DAY
-    return table, (day, tp.astype(np.int64), amt, pt)
+    amt_usd = amt * _fx_rate(w.fx, at, wcur)  # the loyalty system reports its daily totals in USD
+    return table, (day, tp.astype(np.int64), amt_usd, pt)
 
 
 def _touchpoints(rng: np.random.Generator, w: World, o_c: np.ndarray, o_t: np.ndarray, o_seg: np.ndarray,

@@ -124,7 +124,7 @@ def build_campaigns(rng: np.random.Generator) -> Campaigns:
             code_i += 1
             length = 365 - 91 * 3 if q == 3 else 91
             rows.append((f"Welcome offer {code} {yr}Q{q + 1}", "first_order_discount", code, base + 91 * q, length))
-            rows.append((f"Wallet recharge bonus {yr}-{q + 1}: pay 100 get 10, 300 get 50, 500 get 100",
+            rows.append((f"Wallet recharge bonus {yr}-{q + 1}: pay 100 get 10, 300 get 50, 1000 get 200",
                          "recharge_bonus", None, base + 91 * q + 10, 60))
         for k, d in enumerate([20, 150, 260]):
             rows.append((f"Double points week {yr}-{k + 1}", "points_multiplier", None, base + d, 21))

@@ -1,0 +1,96 @@
+-- Every staged wallet movement as a signed ledger entry: money split into paid and bonus buckets (in the
+-- wallet currency and the reporting currency), points as recorded and as applied after the double-deduction
+-- guard, running balances per wallet, and for each points lot what became of it (redeemed, expired, taken
+-- back, remaining). Bucket and lot rules: see int_wallet_entries_bucketed and int_points_lots_consumed.
+
+with entries as (
+
+    select * from {{ ref('int_wallet_entries_bucketed') }}
+
+),
+
+lot_consumption as (
+
+    select * from {{ ref('int_points_lots_consumed') }}
+
+),
+
+lot_outcomes as (
+
+    select
+        lot_transaction_id,
+        sum(case when deduction_entry_type = 'points_redeemed' then points_consumed else 0 end) as redeemed,
+        sum(case when deduction_entry_type = 'points_expired' then points_consumed else 0 end) as expired,
+        sum(
+            case when deduction_entry_type not in ('points_redeemed', 'points_expired') then points_consumed else 0 end
+        ) as taken_back
+    from lot_consumption
+    group by lot_transaction_id
+
+),
+
+reporting_split as (
+
+    select
+        *,
+        cast(bonus_amount * rate_to_reporting as decimal(18, 4)) as bonus_amount_reporting
+    from entries
+
+),
+
+final as (
+
+    select
+        reporting_split.transaction_id,
+        reporting_split.golden_customer_id,
+        reporting_split.member_id,
+        cast(reporting_split.entry_sequence as bigint) as entry_sequence,
+        reporting_split.transaction_type,
+        reporting_split.entry_type,
+        reporting_split.transacted_at,
+        reporting_split.transaction_date,
+        reporting_split.order_id,
+        reporting_split.campaign_id,
+        reporting_split.currency_code,
+        reporting_split.amount,
+        reporting_split.paid_amount,
+        reporting_split.bonus_amount,
+        reporting_split.paid_balance,
+        reporting_split.bonus_balance,
+        reporting_split.amount_reporting,
+        cast(
+            reporting_split.amount_reporting - reporting_split.bonus_amount_reporting as decimal(18, 4)
+        ) as paid_amount_reporting,
+        reporting_split.bonus_amount_reporting,
+        reporting_split.points,
+        reporting_split.points_applied,
+        reporting_split.points_refused,
+        reporting_split.points_balance,
+        reporting_split.points_expire_at,
+        cast(
+            case when reporting_split.points_applied > 0 then coalesce(lot_outcomes.redeemed, 0) end as bigint
+        ) as lot_points_redeemed,
+        cast(
+            case when reporting_split.points_applied > 0 then coalesce(lot_outcomes.expired, 0) end as bigint
+        ) as lot_points_expired,
+        cast(
+            case when reporting_split.points_applied > 0 then coalesce(lot_outcomes.taken_back, 0) end as bigint
+        ) as lot_points_taken_back,
+        cast(
+            case
+                when reporting_split.points_applied > 0
+                    then
+                        reporting_split.points_applied - coalesce(lot_outcomes.redeemed, 0)
+                        - coalesce(lot_outcomes.expired, 0) - coalesce(lot_outcomes.taken_back, 0)
+            end as bigint
+        ) as lot_points_remaining,
+        reporting_split.recharge_tier_name,
+        reporting_split.tier_bonus_amount_reporting,
+        reporting_split.loaded_at
+    from reporting_split
+    left join lot_outcomes
+        on reporting_split.transaction_id = lot_outcomes.lot_transaction_id
+
+)
+
+select * from final

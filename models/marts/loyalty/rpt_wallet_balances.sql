@@ -1,0 +1,269 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='golden_customer_id',
+        on_schema_change='fail'
+    )
+}}
+
+-- Balances per golden customer and day: paid money, bonus credit and points at the end of the day, and the
+-- points that expire within the next 30, 60 and 90 days. Not a full calendar: one row per customer for every
+-- day on which one of the customer's wallets changed, plus every month-end from the customer's first entry
+-- to the last day with data (a balance is valid until the customer's next row). Money: each wallet's balance
+-- in its own currency (the running sum of the ledger) valued at the balance day's rate. Incremental: a run rebuilds
+-- every customer with an entry loaded since the last build (minus the lookback), and every customer whenever
+-- a new month-end has passed.
+
+with ledger as (
+
+    select * from {{ ref('fct_wallet_ledger') }}
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('int_fx_rates_filled') }}
+
+),
+
+as_of as (
+
+    select max(transaction_date) as last_data_date
+    from ledger
+
+),
+
+affected_customers as (
+
+    select distinct golden_customer_id
+    from ledger
+    where loaded_at >= {{ incremental_cutoff() }}
+
+    {% if is_incremental() %}
+        union
+
+        select golden_customer_id
+        from {{ this }}
+        group by golden_customer_id
+        having max(balance_date) < (
+            select cast({{ dbt.date_trunc('month', 'last_data_date') }} as date) - 1 from as_of
+        )
+    {% endif %}
+
+),
+
+affected_ledger as (
+
+    select ledger.*
+    from ledger
+    inner join affected_customers
+        on ledger.golden_customer_id = affected_customers.golden_customer_id
+
+),
+
+member_day_ends as (
+
+    -- The state of each member wallet at the end of each day it changed.
+    select
+        golden_customer_id,
+        member_id,
+        transaction_date,
+        currency_code,
+        paid_balance,
+        bonus_balance,
+        points_balance,
+        sum(case when points_applied < 0 then -points_applied else 0 end) over member_history
+            as points_deducted_running,
+        max(loaded_at) over member_history as loaded_at_running
+    from affected_ledger
+    window
+        member_history as (
+            partition by member_id order by entry_sequence rows between unbounded preceding and current row
+        )
+    qualify row_number() over (partition by member_id, transaction_date order by entry_sequence desc) = 1
+
+),
+
+member_states as (
+
+    select
+        *,
+        lead(transaction_date, 1, cast('9999-12-31' as date)) over (
+            partition by member_id order by transaction_date
+        ) as valid_until
+    from member_day_ends
+
+),
+
+lots as (
+
+    select
+        member_id,
+        transaction_date as earned_date,
+        points_expire_at,
+        points_applied as lot_points,
+        sum(points_applied) over (
+            partition by member_id
+            order by points_expire_at, entry_sequence
+            rows between unbounded preceding and current row
+        ) as lot_range_end
+    from affected_ledger
+    where points_applied > 0
+
+),
+
+customer_starts as (
+
+    select
+        golden_customer_id,
+        min(transaction_date) as first_date
+    from member_day_ends
+    group by golden_customer_id
+
+),
+
+month_ends as (
+
+    {{ date_series(
+        "(select min(first_date) from customer_starts)",
+        "(select last_data_date from as_of)",
+        "balance_date"
+    ) }}
+
+),
+
+balance_days as (
+
+    select distinct
+        golden_customer_id,
+        transaction_date as balance_date
+    from member_day_ends
+
+    union
+
+    select
+        customer_starts.golden_customer_id,
+        month_ends.balance_date
+    from customer_starts
+    inner join month_ends
+        on customer_starts.first_date <= month_ends.balance_date
+    where month_ends.balance_date = cast({{ dbt.last_day('month_ends.balance_date', 'month') }} as date)
+
+),
+
+member_balances as (
+
+    select
+        balance_days.golden_customer_id,
+        balance_days.balance_date,
+        member_states.member_id,
+        cast(member_states.paid_balance * fx_rates.rate_to_reporting as decimal(18, 4)) as paid_balance_reporting,
+        cast(member_states.bonus_balance * fx_rates.rate_to_reporting as decimal(18, 4)) as bonus_balance_reporting,
+        member_states.points_balance,
+        member_states.points_deducted_running,
+        member_states.loaded_at_running
+    from balance_days
+    inner join member_states
+        on
+            balance_days.golden_customer_id = member_states.golden_customer_id
+            and balance_days.balance_date >= member_states.transaction_date
+            and balance_days.balance_date < member_states.valid_until
+    left join fx_rates
+        on
+            balance_days.balance_date = fx_rates.rate_date
+            and member_states.currency_code = fx_rates.currency_code
+
+),
+
+member_expiring as (
+
+    -- Under oldest-expiring-first, a lot's points still held at the end of the day are its range of the
+    -- running total of points earned beyond the points deducted so far.
+    select
+        member_balances.member_id,
+        member_balances.balance_date,
+        sum(
+            case
+                when lots.points_expire_at < cast(member_balances.balance_date as timestamp) + interval 31 day
+                    then greatest(
+                        0,
+                        lots.lot_range_end
+                        - greatest(member_balances.points_deducted_running, lots.lot_range_end - lots.lot_points)
+                    )
+                else 0
+            end
+        ) as points_expiring_30_days,
+        sum(
+            case
+                when lots.points_expire_at < cast(member_balances.balance_date as timestamp) + interval 61 day
+                    then greatest(
+                        0,
+                        lots.lot_range_end
+                        - greatest(member_balances.points_deducted_running, lots.lot_range_end - lots.lot_points)
+                    )
+                else 0
+            end
+        ) as points_expiring_60_days,
+        sum(
+            greatest(
+                0,
+                lots.lot_range_end
+                - greatest(member_balances.points_deducted_running, lots.lot_range_end - lots.lot_points)
+            )
+        ) as points_expiring_90_days
+    from member_balances
+    inner join lots
+        on
+            member_balances.member_id = lots.member_id
+            and member_balances.balance_date >= lots.earned_date
+            and lots.points_expire_at >= cast(member_balances.balance_date as timestamp) + interval 1 day
+            and lots.points_expire_at < cast(member_balances.balance_date as timestamp) + interval 91 day
+    group by member_balances.member_id, member_balances.balance_date
+
+),
+
+changed_days as (
+
+    select distinct
+        golden_customer_id,
+        transaction_date
+    from member_day_ends
+
+),
+
+final as (
+
+    select
+        member_balances.golden_customer_id,
+        member_balances.balance_date,
+        changed_days.transaction_date is not null as has_wallet_activity,
+        member_balances.balance_date = cast({{ dbt.last_day('member_balances.balance_date', 'month') }} as date)
+            as is_month_end,
+        cast(sum(member_balances.paid_balance_reporting) as decimal(18, 4)) as paid_balance_reporting,
+        cast(sum(member_balances.bonus_balance_reporting) as decimal(18, 4)) as bonus_balance_reporting,
+        cast(
+            sum(member_balances.paid_balance_reporting + member_balances.bonus_balance_reporting) as decimal(18, 4)
+        ) as wallet_balance_reporting,
+        cast(sum(member_balances.points_balance) as bigint) as points_balance,
+        cast(coalesce(sum(member_expiring.points_expiring_30_days), 0) as bigint) as points_expiring_30_days,
+        cast(coalesce(sum(member_expiring.points_expiring_60_days), 0) as bigint) as points_expiring_60_days,
+        cast(coalesce(sum(member_expiring.points_expiring_90_days), 0) as bigint) as points_expiring_90_days,
+        max(member_balances.loaded_at_running) as loaded_at
+    from member_balances
+    left join member_expiring
+        on
+            member_balances.member_id = member_expiring.member_id
+            and member_balances.balance_date = member_expiring.balance_date
+    left join changed_days
+        on
+            member_balances.golden_customer_id = changed_days.golden_customer_id
+            and member_balances.balance_date = changed_days.transaction_date
+    group by
+        member_balances.golden_customer_id,
+        member_balances.balance_date,
+        changed_days.transaction_date
+
+)
+
+select * from final

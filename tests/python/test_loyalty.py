@@ -1,0 +1,94 @@
+"""Loyalty marts against the simulator's answer key and an independent binomial test (SciPy)."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from scipy.stats import binomtest
+
+from tests.python.conftest import Build
+
+
+@pytest.fixture(scope="module")
+def con(ci_build: Build) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(ci_build.warehouse), read_only=True)
+
+
+def _truth(ci_build: Build, name: str) -> str:
+    return f"read_parquet('{ci_build.truth / (name + '.parquet')}')"
+
+
+def test_never_winnable_prize_is_flagged_and_fair_prizes_are_not(ci_build: Build,
+                                                                   con: duckdb.DuckDBPyConnection) -> None:
+    flagged = {r[0] for r in con.execute(
+        "select prize_id from marts.rpt_lottery_fairness where is_never_won_implausible or is_odds_implausible"
+    ).fetchall()}
+    unfair = {r[0] for r in con.execute(f"select prize_id from {_truth(ci_build, 'unfair_prizes')}").fetchall()}
+    fair = {r[0] for r in con.execute(f"select prize_id from {_truth(ci_build, 'fair_prizes')}").fetchall()}
+    assert unfair and fair
+    assert unfair <= flagged
+    assert not (fair & flagged)
+    never_won = {r[0] for r in con.execute(
+        "select prize_id from marts.rpt_lottery_fairness where is_never_won_implausible").fetchall()}
+    assert never_won == unfair
+
+
+def test_binomial_p_values_match_scipy(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute("""select prize_id, win_count, draw_count, advertised_odds, binomial_p_value,
+        no_win_probability from marts.rpt_lottery_fairness where draw_count > 0""").fetchall()
+    assert len(rows) >= 8
+    for prize_id, wins, draws, odds, p_sql, no_win in rows:
+        expected = binomtest(wins, draws, odds).pvalue
+        assert p_sql == pytest.approx(expected, rel=1e-6, abs=1e-12), prize_id
+        assert no_win == pytest.approx(binomtest(0, draws, odds, alternative="less").pvalue, rel=1e-9), prize_id
+
+
+def test_binomial_known_cases() -> None:
+    """The SQL formula (sum of the outcome probabilities no more likely than the observed one, each from
+    lgamma) on two known cases, against SciPy. Both values are written here:
+    5 wins in 20 draws at odds 0.1: SciPy 0.04317449528446339; 0 wins in 200 draws at 0.02: SciPy
+    0.0377628225899724 (two-sided), 0.98^200 = 0.0175879466057215 (one-sided, no win)."""
+    con = duckdb.connect()
+    sql = """
+        with outcomes as (
+            select k, exp(lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1) + k * ln(p) + (n - k) * ln(1 - p)) as pr
+            from (select ?::bigint as n, ?::double as p), (select unnest(generate_series(0, ?)) as k)
+        )
+        select sum(pr) filter (where pr <= (select pr from outcomes where k = ?) * (1 + 1e-7)) from outcomes"""
+    sql_5_of_20 = con.execute(sql, [20, 0.1, 20, 5]).fetchone()[0]
+    sql_0_of_200 = con.execute(sql, [200, 0.02, 200, 0]).fetchone()[0]
+    assert sql_5_of_20 == pytest.approx(0.04317449528446339, rel=1e-9)
+    assert binomtest(5, 20, 0.1).pvalue == pytest.approx(0.04317449528446339, rel=1e-12)
+    assert sql_0_of_200 == pytest.approx(0.0377628225899724, rel=1e-9)
+    assert binomtest(0, 200, 0.02).pvalue == pytest.approx(0.0377628225899724, rel=1e-12)
+    assert 0.98**200 == pytest.approx(0.0175879466057215, rel=1e-12)
+
+
+def test_balances_reconcile_with_faults(con: duckdb.DuckDBPyConnection) -> None:
+    """On the ci landing with faults: staged wallet rows give balances that never go negative and reconcile
+    with the loyalty system's daily totals and with the month-end liability."""
+    neg = con.execute("""select count(*) from marts.fct_wallet_ledger
+        where paid_balance < 0 or bonus_balance < 0 or points_balance < 0""").fetchone()[0]
+    assert neg == 0
+    diff = con.execute("""
+        with l as (select transaction_date d, transaction_type t, count(*) c, sum(points) p, sum(amount_reporting) a
+                   from marts.fct_wallet_ledger group by all)
+        select count(*) from l full join staging.stg_loyalty__daily_totals s
+            on s.total_date = l.d and s.transaction_type = l.t
+        where l.c is distinct from s.transaction_count or l.p is distinct from s.points_total
+           or abs(l.a - s.amount_total) > 0.005 + 0.0001 * l.c""").fetchone()[0]
+    assert diff == 0
+    last_day = con.execute("select max(balance_date) from marts.rpt_wallet_balances").fetchone()[0]
+    latest = con.execute("""select sum(paid_balance_reporting), sum(bonus_balance_reporting), sum(points_balance)
+        from (select * from marts.rpt_wallet_balances
+              qualify row_number() over (partition by golden_customer_id order by balance_date desc) = 1)""").fetchone()
+    month = con.execute("""select paid_liability_reporting, bonus_liability_reporting, points_outstanding
+        from marts.rpt_points_expiry order by report_month desc limit 1""").fetchone()
+    assert latest[2] == month[2] > 0
+    # customers without a row on the last day keep their balance from an earlier day at that day's rate
+    assert float(latest[0]) == pytest.approx(float(month[0]), rel=0.02)
+    assert float(latest[1]) == pytest.approx(float(month[1]), rel=0.02)
+    assert last_day is not None
+    refused = con.execute("""select count(*) from marts.fct_wallet_ledger
+        where points_refused != 0 and entry_type != 'points_reversal'""").fetchone()[0]
+    assert refused == 0
