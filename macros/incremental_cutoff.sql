@@ -3,16 +3,18 @@
         On an incremental run: the loaded_at from which rows are reprocessed — the newest loaded_at already
         in the target minus the `incremental_lookback_days` var, so rows that land a little out of order are
         still picked up. When the `backfill_start` var is set (a Dagster run over a range of daily
-        partitions), the earlier of that and the usual cutoff. On a full build: a timestamp before any data.
+        partitions; also read from the DBT_BACKFILL_START environment variable, which spares dbt a re-parse),
+        the earlier of that and the usual cutoff. On a full build: a timestamp before any data.
     -#}
+    {%- set backfill_start = var('backfill_start', env_var('DBT_BACKFILL_START', '')) -%}
     {%- if is_incremental() -%}
-        {%- if var('backfill_start', none) -%}
+        {%- if backfill_start -%}
         least(
             (
                 select {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(' ~ loaded_at_column ~ ')') }}
                 from {{ this }}
             ),
-            cast('{{ var("backfill_start") }}' as timestamp)
+            cast('{{ backfill_start }}' as timestamp)
         )
         {%- else -%}
         (

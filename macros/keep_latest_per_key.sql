@@ -3,16 +3,23 @@
         Adds `quarantine_reason` to a checked relation: the reason of the first failed check
         (`failed_check`), else `duplicate_key` for every valid row that shares its key with a
         later-loaded valid row (identical copies keep one). Ties on loaded_at are broken by a hash of the
-        raw row (`source_row_hash`) so the kept row does not depend on file order.
+        raw row (`source_row_hash`) so the kept row does not depend on file order. The raw row
+        (`source_struct`) is kept as JSON (`source_row`) for quarantined rows only, so staged rows cost
+        nothing to store.
     -#}
     select
-        *,
-        case
-            when failed_check is not null then failed_check
-            when row_number() over (
-                partition by {{ key_columns | join(', ') }}, failed_check is null
-                order by loaded_at desc, source_row_hash desc
-            ) > 1 then 'duplicate_key'
-        end as quarantine_reason
-    from {{ relation }}
+        {{ star_except(['source_struct']) }},
+        case when ranked.quarantine_reason is not null then to_json(ranked.source_struct) end as source_row
+    from (
+        select
+            *,
+            case
+                when failed_check is not null then failed_check
+                when row_number() over (
+                    partition by {{ key_columns | join(', ') }}, failed_check is null
+                    order by loaded_at desc, source_row_hash desc
+                ) > 1 then 'duplicate_key'
+            end as quarantine_reason
+        from {{ relation }}
+    ) as ranked
 {%- endmacro %}

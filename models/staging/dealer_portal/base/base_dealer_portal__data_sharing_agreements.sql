@@ -18,7 +18,7 @@ renamed as (
         cast(valid_from as date) as valid_from,
         cast(valid_to as date) as valid_to,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        to_json(source) as source_row,
+        source as source_struct,
         hash(source) as source_row_hash
     from source
 

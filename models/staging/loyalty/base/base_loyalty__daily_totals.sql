@@ -19,7 +19,7 @@ renamed as (
         cast(amount_total as decimal(18, 4)) as amount_total,
         cast(points_total as integer) as points_total,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        to_json(source) as source_row,
+        source as source_struct,
         hash(source) as source_row_hash
     from source
 

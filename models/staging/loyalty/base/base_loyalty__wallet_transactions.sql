@@ -29,7 +29,7 @@ renamed as (
         {{ clean_text('campaign_id') }} as campaign_id,
         {{ to_utc_timestamp('transacted_at') }} as transacted_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        to_json(source) as source_row,
+        source as source_struct,
         hash(source) as source_row_hash
     from source
 

@@ -25,7 +25,7 @@ renamed as (
         cast(has_contact_consent as boolean) as has_contact_consent,
         {{ to_utc_timestamp('created_at') }} as created_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        to_json(source) as source_row,
+        source as source_struct,
         hash(source) as source_row_hash
     from source
 

@@ -18,7 +18,7 @@ renamed as (
         {{ clean_text('source_customer_id') }} as source_customer_id,
         {{ to_utc_timestamp('matched_at') }} as matched_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        to_json(source) as source_row,
+        source as source_struct,
         hash(source) as source_row_hash
     from source
 

@@ -17,7 +17,7 @@ renamed as (
         cast(has_consent as boolean) as has_consent,
         {{ to_utc_timestamp('added_at') }} as added_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        to_json(source) as source_row,
+        source as source_struct,
         hash(source) as source_row_hash
     from source
 

@@ -21,7 +21,7 @@ renamed as (
         cast(prize_value_amount as decimal(18, 4)) as prize_value_amount,
         upper(trim(currency_code)) as currency_code,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        to_json(source) as source_row,
+        source as source_struct,
         hash(source) as source_row_hash
     from source
 

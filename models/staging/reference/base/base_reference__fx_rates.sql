@@ -17,7 +17,7 @@ renamed as (
         upper(trim(currency_code)) as currency_code,
         cast(rate_to_usd as double) as rate_to_usd,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        to_json(source) as source_row,
+        source as source_struct,
         hash(source) as source_row_hash
     from source
 

@@ -14,7 +14,7 @@ renamed as (
         description,
         {{ to_utc_timestamp('requested_at') }} as requested_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        to_json(source) as source_row,
+        source as source_struct,
         hash(source) as source_row_hash
     from source
 

@@ -30,7 +30,7 @@ renamed as (
         cast(unit_price as decimal(18, 4)) as unit_price,
         cast(discount_amount as decimal(18, 4)) as discount_amount,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        to_json(source) as source_row,
+        source as source_struct,
         hash(source) as source_row_hash
     from source
 

@@ -29,7 +29,7 @@ renamed as (
         upper({{ clean_text('discount_code') }}) as discount_code,
         {{ clean_text('dealer_id') }} as dealer_id,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        to_json(source) as source_row,
+        source as source_struct,
         hash(source) as source_row_hash
     from source
 

@@ -29,7 +29,7 @@ renamed as (
         reason,
         {{ to_utc_timestamp('refunded_at') }} as refunded_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        to_json(source) as source_row,
+        source as source_struct,
         hash(source) as source_row_hash
     from source
 

@@ -19,7 +19,7 @@ renamed as (
         message,
         {{ to_utc_timestamp('inquired_at') }} as inquired_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        to_json(source) as source_row,
+        source as source_struct,
         hash(source) as source_row_hash
     from source
 
