@@ -37,9 +37,16 @@ build: env  ## build the warehouse from data/raw into data/warehouse.duckdb
 	$(DBT) build --fail-fast
 	$(BIN)/python -m orchestration.summary
 
-run: ## simulate the demo profile and build the warehouse
-	$(MAKE) simulate PROFILE=demo
-	$(MAKE) build
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+run: env  ## the whole job through Dagster: simulate demo → dbt build → GX audit → publish → dealer extracts
+	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/python -m orchestration.run --simulate demo --seed $(SEED)
+	$(BIN)/python -m orchestration.summary
+
+dev: env  ## start the Dagster UI (dagster dev) on http://127.0.0.1:3000
+	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
 test: env  ## simulate ci with faults, then dbt build (models, seeds, data and unit tests), pytest, sqlfluff, ruff
 	$(MAKE) simulate PROFILE=ci FAULTS=1

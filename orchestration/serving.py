@@ -1,0 +1,138 @@
+"""`serving_warehouse` (publish the audited marts) and `dealer_extracts` (one partition per dealer) assets."""
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    BackfillPolicy,
+    Config,
+    DynamicPartitionsDefinition,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    RetryRequested,
+    asset,
+)
+
+from orchestration import publish, settings
+from orchestration.dbt_assets import MAX_TRANSIENT_RETRIES, is_transient, load_manifest, mart_nodes, pii_columns
+
+dealer_partitions = DynamicPartitionsDefinition(name="dealers")
+_MARTS = mart_nodes(load_manifest())
+
+
+class PublishConfig(Config):
+    """Serving files other than the current one are deleted once this many seconds old (grace for readers)."""
+
+    grace_seconds: int = publish.DEFAULT_GRACE_SECONDS
+
+
+def marts_to_publish() -> list[publish.MartToPublish]:
+    """Every mart from the manifest, with its `pii` columns (dropped on publish)."""
+    return [
+        publish.MartToPublish(node["name"], node.get("schema") or "marts", frozenset(pii_columns(node)))
+        for node in _MARTS
+    ]
+
+
+def dealers_in(serving_file: Path) -> list[str]:
+    """Dealer ids present in a serving file (dim_dealers when published, else any mart with dealer_id)."""
+    with duckdb.connect(str(serving_file), read_only=True) as con:
+        tables = [
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.columns "
+                "where table_schema = 'marts' and column_name = 'dealer_id' order by table_name"
+            ).fetchall()
+        ]
+        if not tables:
+            return []
+        source = "dim_dealers" if "dim_dealers" in tables else tables[0]
+        rows = con.execute(f'select distinct dealer_id from marts."{source}" where dealer_id is not null order by 1')
+        return [str(dealer_id) for (dealer_id,) in rows.fetchall()]
+
+
+@asset(
+    key=AssetKey("serving_warehouse"),
+    deps=[AssetKey("warehouse_built")],
+    group_name="serving",
+    kinds={"duckdb"},
+    description="The audited marts copied into data/serving/<run id>.duckdb; current.duckdb repointed atomically. "
+    "PII columns are dropped. Runs only after every dbt test and GX suite on the marts passed.",
+)
+def serving_warehouse(context: AssetExecutionContext, config: PublishConfig) -> MaterializeResult:
+    try:
+        publication = publish.publish(
+            settings.warehouse_path(), settings.serving_dir(), context.run_id, marts_to_publish(), config.grace_seconds
+        )
+    except duckdb.IOException as error:
+        if is_transient(str(error)):
+            raise RetryRequested(max_retries=MAX_TRANSIENT_RETRIES, seconds_to_wait=5) from error
+        raise
+    except LookupError as error:
+        raise Failure(str(error), allow_retries=False) from error
+    dealers = dealers_in(publication.path)
+    known = set(context.instance.get_dynamic_partitions(dealer_partitions.name))
+    new = [dealer for dealer in dealers if dealer not in known]
+    if new:
+        context.instance.add_dynamic_partitions(dealer_partitions.name, new)
+    return MaterializeResult(
+        metadata={
+            "serving_file": MetadataValue.path(str(publication.path)),
+            "current": MetadataValue.path(str(settings.serving_current())),
+            "publish_seconds": round(publication.seconds, 2),
+            "row_counts": publication.row_counts,
+            "pii_columns_dropped": {k: v for k, v in publication.dropped_pii_columns.items() if v},
+            "pruned_files": [path.name for path in publication.pruned],
+            "dealers": len(dealers),
+        }
+    )
+
+
+# ------------------------------------------------------------------------------------------ dealer extracts
+
+
+class ExtractsConfig(Config):
+    """`as_of` (YYYY-MM-DD): agreements valid on this day decide what each dealer receives; empty: today (UTC)."""
+
+    as_of: str = ""
+
+
+@asset(
+    key=AssetKey("dealer_extracts"),
+    deps=[AssetKey("serving_warehouse")],
+    partitions_def=dealer_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    group_name="serving",
+    kinds={"parquet", "csv"},
+    description="Per dealer, what its data-sharing agreement covers (orchestration.extracts.write_extracts), "
+    "under data/exports/dealers/<dealer_id>/<as_of>/. Written only after the audit passed and the publish "
+    "succeeded; read from the audited build warehouse, because consented lead contacts (PII, dropped from the "
+    "serving file) go to dealers whose agreement covers them.",
+)
+def dealer_extracts(context: AssetExecutionContext, config: ExtractsConfig) -> MaterializeResult:
+    from orchestration import extracts
+
+    as_of = dt.date.fromisoformat(config.as_of) if config.as_of else dt.datetime.now(dt.UTC).date()
+    try:
+        result = extracts.write_extracts(
+            settings.warehouse_path(), settings.exports_dir(), as_of, dealer_ids=list(context.partition_keys)
+        )
+    except extracts.ExtractError as error:
+        raise Failure(str(error), allow_retries=False) from error
+    except duckdb.IOException as error:
+        if is_transient(str(error)):
+            raise RetryRequested(max_retries=MAX_TRANSIENT_RETRIES, seconds_to_wait=5) from error
+        raise
+    return MaterializeResult(
+        metadata={
+            "as_of": as_of.isoformat(),
+            "dealers_written": len(result.written),
+            "dealers_without_valid_agreement": len(result.skipped),
+            "exports": MetadataValue.path(str(settings.exports_dir())),
+            "seconds": round(result.seconds, 2),
+        }
+    )

@@ -1,0 +1,249 @@
+"""The Dagster definitions: they load, the whole job runs in-process on the ci landing, a crash mid-build leaves
+serving untouched and the next run recovers, and a collapsed landing fails the audit."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.python import orchestration_fixtures
+from tests.python.orchestration_fixtures import READER, OrchestrationEnv, file_digest
+
+orchestration_env = orchestration_fixtures.orchestration_env  # the shared session fixture
+
+REPO = Path(__file__).resolve().parents[2]
+CRASH_AFTER_SECONDS_MAX = 240
+
+
+@dataclass
+class SessionRun:
+    outcome: object
+    instance: object
+    baseline_digest: str
+    digest_after_crash: str
+    crash_killed_during_build: bool
+    materialized: set[str]
+    expected_assets: set[str]
+    reader_report: dict
+
+
+def _defs():
+    from orchestration.definitions import defs
+
+    return defs
+
+
+def test_definitions_load_with_every_mart_grouped_and_owned(orchestration_env: OrchestrationEnv) -> None:
+    from dagster import AssetKey
+
+    from orchestration import audit, dbt_assets, raw
+
+    defs = _defs()
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    marts = dbt_assets.mart_nodes()
+    assert len(marts) >= 3
+    for node in marts:
+        key = audit.mart_key(node)
+        assert key.to_user_string() in keys, node["name"]
+        spec = graph.get(key)
+        folder = node["original_file_path"].split("/")[2]
+        assert spec.group_name == f"marts_{folder}"
+        assert spec.freshness_policy is not None
+    assert {"serving_warehouse", "dealer_extracts", "warehouse_built", "shop/orders"} <= keys
+    fct_orders = graph.get(AssetKey(["marts", "fct_orders"]))
+    assert fct_orders.partitions_def == dbt_assets.daily_partitions
+    assert graph.get(AssetKey(["marts", "fct_orders"])).owners == ["team:customer-analytics"]
+    assert graph.get(AssetKey("dealer_extracts")).partitions_def.name == "dealers"
+    assert len(raw.raw_tables()) == len([k for k in keys if graph.get(AssetKey(k.split("/"))).group_name == "raw"])
+    checks = {key.name for key in graph.asset_check_keys}
+    assert {f"gx_{node['name']}" for node in marts} <= checks
+    assert any(name.startswith("unique_") for name in checks), "dbt tests are asset checks"
+    assert defs.resolve_schedule_def("daily_build") is not None
+    assert {sensor.name for sensor in defs.sensors} == {"raw_files_sensor", "extracts_after_publish"}
+
+
+def test_transient_failures_are_told_apart_from_data_errors() -> None:
+    from orchestration.dbt_assets import is_transient
+
+    assert is_transient('IO Error: Could not set lock on file "data/warehouse.duckdb": Conflicting lock is held')
+    assert not is_transient("Failure in test unique_fct_orders_order_id: Got 3 results, configured to fail if != 0")
+
+
+@pytest.fixture(scope="module")
+def session_run(orchestration_env: OrchestrationEnv) -> SessionRun:
+    """Publish a baseline, crash a build mid-way (killed by its PID), then run the whole job in-process."""
+    from dagster import DagsterInstance
+
+    from orchestration import publish, serving
+    from orchestration.run import run_whole_job
+
+    env = orchestration_env
+    with duckdb.connect(str(env.source_warehouse), read_only=True) as con:
+        built = {row[0] for row in con.execute("select table_name from information_schema.tables").fetchall()}
+    marts = [mart for mart in serving.marts_to_publish() if mart.name in built]
+    publish.publish(env.source_warehouse, env.serving, "baseline", marts)
+    baseline = file_digest(env.serving / publish.CURRENT)
+
+    # A build process killed mid-build: its whole process group (dbt included), by the group leader's PID.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orchestration.run", "--no-extracts"],
+        cwd=REPO,
+        env={**os.environ},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    runs_dir = env.target / "runs"
+    deadline = time.monotonic() + CRASH_AFTER_SECONDS_MAX
+    killed_during_build = False
+    while time.monotonic() < deadline and process.poll() is None:
+        if env.warehouse.exists() and runs_dir.exists() and any(runs_dir.iterdir()):
+            time.sleep(3)  # dbt is writing the warehouse
+            killed_during_build = process.poll() is None
+            break
+        time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    after_crash = file_digest(env.serving / publish.CURRENT)
+
+    # A BI reader querying current.duckdb read-only through the whole rebuild and publish (bounded).
+    reader_out = env.base / "reader_during_job.json"
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            READER,
+            str(env.serving / publish.CURRENT),
+            str(reader_out),
+            "1500",
+            "400",
+            "0.2",
+            str(env.base / "job_done"),
+        ],
+        cwd=REPO,
+    )
+    instance = DagsterInstance.get()
+    try:
+        outcome = run_whole_job(instance=instance)
+    finally:
+        (env.base / "job_done").touch()
+        reader.wait(timeout=60)
+    reader_report = json.loads(reader_out.read_text())
+    graph = _defs().resolve_asset_graph()
+    expected = {key.to_user_string() for key in graph.materializable_asset_keys} - {"dealer_extracts"}
+    materialized = {
+        record.event_log_entry.dagster_event.asset_key.to_user_string()
+        for record in instance.get_records_for_run(outcome.run_id, of_type=_materialization_type(), limit=5000).records
+    }
+    return SessionRun(
+        outcome, instance, baseline, after_crash, killed_during_build, materialized, expected, reader_report
+    )
+
+
+def _materialization_type():
+    from dagster import DagsterEventType
+
+    return DagsterEventType.ASSET_MATERIALIZATION
+
+
+def test_crash_mid_build_leaves_serving_untouched(session_run: SessionRun) -> None:
+    assert session_run.crash_killed_during_build, "the build finished before it could be killed"
+    assert session_run.digest_after_crash == session_run.baseline_digest
+
+
+def test_whole_job_runs_in_process_and_materialises_every_asset(session_run: SessionRun) -> None:
+    outcome = session_run.outcome
+    assert outcome.success, f"{outcome.failure}\n{outcome.failed_checks}"
+    assert outcome.published
+    missing = session_run.expected_assets - session_run.materialized
+    assert not missing, sorted(missing)[:20]
+    assert "serving_warehouse" in session_run.materialized
+
+
+def test_next_run_recovered_and_published_a_new_version(
+    session_run: SessionRun, orchestration_env: OrchestrationEnv
+) -> None:
+    from orchestration import publish
+
+    current = orchestration_env.serving / publish.CURRENT
+    assert current.resolve().name == f"{session_run.outcome.run_id}.duckdb"
+    assert file_digest(current) != session_run.baseline_digest
+    with (
+        duckdb.connect(str(current), read_only=True) as con,
+        duckdb.connect(str(orchestration_env.source_warehouse), read_only=True) as reference,
+    ):
+        published = con.execute("select count(*), sum(net_amount_reporting) from marts.fct_orders").fetchone()
+        expected = reference.execute("select count(*), sum(net_amount_reporting) from marts.fct_orders").fetchone()
+    assert published == expected, "the orchestrated build equals a plain dbt build of the same landing"
+
+
+def test_bi_reader_saw_one_consistent_version_during_the_rebuild(
+    session_run: SessionRun, orchestration_env: OrchestrationEnv
+) -> None:
+    report = session_run.reader_report
+    assert report["errors"] == [], report["errors"][:3]
+    assert len(report["answers"]) >= 10
+    expected = {}
+    for run_id in {run_id for run_id, _ in report["answers"]}:
+        with duckdb.connect(str(orchestration_env.serving / f"{run_id}.duckdb"), read_only=True) as con:
+            expected[run_id] = con.execute("select count(*) from marts.fct_orders").fetchone()[0]
+    assert set(expected) <= {"baseline", session_run.outcome.run_id}
+    for run_id, rows in report["answers"]:
+        assert rows == expected[run_id]
+
+
+def test_dealer_extracts_hold_only_their_dealer(session_run: SessionRun, orchestration_env: OrchestrationEnv) -> None:
+    assert session_run.outcome.extracts_run_id, "the extracts job ran after the publish"
+    exports = orchestration_env.exports
+    dealers = sorted(path.name for path in exports.iterdir() if path.is_dir())
+    assert len(dealers) >= 10
+    checked = 0
+    for dealer in dealers:
+        for path in (exports / dealer).rglob("*.parquet"):
+            with duckdb.connect() as con:
+                columns = {row[0] for row in con.execute(f"describe select * from read_parquet('{path}')").fetchall()}
+                if "dealer_id" not in columns:
+                    continue
+                other = con.execute(
+                    f"select count(*) from read_parquet('{path}') where dealer_id is distinct from ?", [dealer]
+                ).fetchone()[0]
+            assert other == 0, f"{path} holds rows of another dealer"
+            checked += 1
+    assert checked >= 10
+
+
+def test_collapsed_order_volume_fails_the_audit_and_publishes_nothing(
+    session_run: SessionRun, orchestration_env: OrchestrationEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestration import publish
+    from orchestration.run import run_whole_job
+
+    broken = orchestration_env.base / "broken_landing" / "raw"
+    shutil.copytree(orchestration_env.raw, broken)
+    orders = broken / "shop" / "orders"
+    files = sorted(orders.glob("*.parquet"))
+    for path in files[2:]:
+        path.unlink()  # keep the first two months: the order volume collapses
+    current = orchestration_env.serving / publish.CURRENT
+    before = file_digest(current)
+    before_target = current.resolve()
+    monkeypatch.setenv("RAW_DATA_DIR", str(broken))
+    outcome = run_whole_job(instance=session_run.instance)
+    assert not outcome.success
+    assert not outcome.published
+    assert any("shop/orders" in check and "row_count_vs_previous_load" in check for check in outcome.failed_checks), (
+        outcome.failed_checks
+    )
+    assert file_digest(current) == before
+    assert current.resolve() == before_target

@@ -1,0 +1,170 @@
+"""Write-audit-publish on small data: what is published, the atomic swap, pruning, a failed audit publishing
+nothing, and readers querying current.duckdb while publishes happen."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.python import orchestration_fixtures
+from tests.python.orchestration_fixtures import READER, OrchestrationEnv, file_digest
+
+orchestration_env = orchestration_fixtures.orchestration_env  # the shared session fixture
+
+
+def _marts(env: OrchestrationEnv):
+    """The marts of the manifest that the session's ci warehouse holds."""
+    from orchestration import serving
+
+    with duckdb.connect(str(env.source_warehouse), read_only=True) as con:
+        built = {
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        }
+    return [mart for mart in serving.marts_to_publish() if mart.name in built]
+
+
+def _copy_warehouse(env: OrchestrationEnv, name: str) -> Path:
+    copy = env.base / name
+    shutil.copy2(env.source_warehouse, copy)
+    return copy
+
+
+def test_publish_copies_marts_only_and_drops_pii(orchestration_env: OrchestrationEnv, tmp_path: Path) -> None:
+    from orchestration import publish
+    from orchestration.dbt_assets import mart_nodes, pii_columns
+
+    with duckdb.connect(str(orchestration_env.source_warehouse), read_only=True) as con:
+        built = {
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        }
+    marts = [mart for mart in _marts(orchestration_env) if mart.name in built]
+    assert {"fct_orders", "fct_order_lines", "fct_dealer_sales"} <= {mart.name for mart in marts}
+    result = publish.publish(orchestration_env.source_warehouse, tmp_path, "run-a", marts)
+    current = tmp_path / publish.CURRENT
+    assert current.is_symlink() and current.resolve() == (tmp_path / "run-a.duckdb").resolve()
+    pii = {node["name"]: pii_columns(node) for node in mart_nodes()}
+    with duckdb.connect(str(current), read_only=True) as con:
+        schemas = {s for (s,) in con.execute("select distinct table_schema from information_schema.tables").fetchall()}
+        assert schemas == {"marts", "main"}, "nothing but marts (and the publication record) is published"
+        for mart in marts:
+            columns = {
+                c
+                for (c,) in con.execute(
+                    "select column_name from information_schema.columns "
+                    "where table_schema = 'marts' and table_name = ?",
+                    [mart.name],
+                ).fetchall()
+            }
+            assert columns, mart.name
+            assert not columns & pii[mart.name], f"PII published in clear in {mart.name}"
+            (rows,) = con.execute(f'select count(*) from marts."{mart.name}"').fetchone()
+            assert rows == result.row_counts[mart.name]
+        assert con.execute("select run_id from main.publication").fetchone()[0] == "run-a"
+    with duckdb.connect(str(orchestration_env.source_warehouse), read_only=True) as con:
+        (expected,) = con.execute("select count(*) from marts.fct_orders").fetchone()
+    assert result.row_counts["fct_orders"] == expected
+
+
+def test_prune_keeps_current_and_files_within_grace(orchestration_env: OrchestrationEnv, tmp_path: Path) -> None:
+    from orchestration import publish
+
+    marts = [m for m in _marts(orchestration_env) if m.name in {"fct_orders", "fct_dealer_sales"}]
+    publish.publish(orchestration_env.source_warehouse, tmp_path, "one", marts)
+    publish.publish(orchestration_env.source_warehouse, tmp_path, "two", marts, grace_seconds=3600)
+    assert (tmp_path / "one.duckdb").exists(), "the previous file stays during its grace period"
+    (tmp_path / "stale.duckdb.tmp").write_bytes(b"left over by a killed publish")
+    old = time.time() - 7200
+    os.utime(tmp_path / "stale.duckdb.tmp", (old, old))
+    os.utime(tmp_path / "one.duckdb", (old, old))
+    result = publish.publish(orchestration_env.source_warehouse, tmp_path, "three", marts, grace_seconds=3600)
+    names = sorted(path.name for path in tmp_path.iterdir())
+    assert names == ["current.duckdb", "three.duckdb", "two.duckdb"], names
+    assert {path.name for path in result.pruned} == {"one.duckdb", "stale.duckdb.tmp"}
+    assert (tmp_path / "current.duckdb").resolve().name == "three.duckdb"
+
+
+def test_failed_audit_publishes_nothing(orchestration_env: OrchestrationEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch whose fct_orders keys duplicate fails the blocking GX check; current.duckdb stays byte-identical."""
+    from dagster import AssetKey, DagsterInstance
+
+    from orchestration import publish
+    from orchestration.definitions import defs
+
+    serving = orchestration_env.base / "serving_audit"
+    publish.publish(orchestration_env.source_warehouse, serving, "good", _marts(orchestration_env))
+    before = file_digest(serving / publish.CURRENT)
+    broken = _copy_warehouse(orchestration_env, "broken_keys.duckdb")
+    with duckdb.connect(str(broken)) as con:
+        con.execute("insert into marts.fct_orders select * from marts.fct_orders order by order_id limit 25")
+    monkeypatch.setenv("WAREHOUSE_PATH", str(broken))
+    monkeypatch.setenv("SERVING_DIR", str(serving))
+    job = defs.resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(
+        instance=DagsterInstance.ephemeral(),
+        asset_selection=[AssetKey("warehouse_built"), AssetKey("serving_warehouse")],
+        raise_on_error=False,
+    )
+    evaluations = {
+        event.event_specific_data.check_name: event.event_specific_data
+        for event in result.all_events
+        if event.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
+    assert not evaluations["gx_fct_orders"].passed
+    assert "duplicate_key_rows" in (evaluations["gx_fct_orders"].description or "")
+    assert evaluations["gx_fct_dealer_sales"].passed
+    materialized = {
+        e.asset_key.to_user_string() for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"
+    }
+    assert "serving_warehouse" not in materialized
+    assert file_digest(serving / publish.CURRENT) == before
+    assert (serving / publish.CURRENT).resolve().name == "good.duckdb"
+
+
+def test_readers_see_one_consistent_version_during_publishes(orchestration_env: OrchestrationEnv) -> None:
+    from orchestration import publish
+
+    serving = orchestration_env.base / "serving_concurrency"
+    marts = [m for m in _marts(orchestration_env) if m.name in {"fct_orders", "fct_order_lines", "fct_dealer_sales"}]
+    smaller = _copy_warehouse(orchestration_env, "smaller.duckdb")
+    with duckdb.connect(str(smaller)) as con:
+        con.execute("delete from marts.fct_orders where order_id in (select order_id from marts.fct_orders limit 500)")
+    expected: dict[str, int] = {}
+    first = publish.publish(orchestration_env.source_warehouse, serving, "v0", marts)
+    expected["v0"] = first.row_counts["fct_orders"]
+    out = orchestration_env.base / "reader.json"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(serving / publish.CURRENT), str(out), "300", "25"], cwd=REPO_ROOT
+    )
+    try:
+        for index in range(1, 5):
+            source = smaller if index % 2 else orchestration_env.source_warehouse
+            published = publish.publish(source, serving, f"v{index}", marts, grace_seconds=3600)
+            expected[f"v{index}"] = published.row_counts["fct_orders"]
+        reader.wait(timeout=60)
+    finally:
+        if reader.poll() is None:
+            reader.kill()
+    report = json.loads(out.read_text())
+    assert report["errors"] == [], report["errors"][:3]
+    assert len(report["answers"]) >= 20
+    versions = {run_id for run_id, _ in report["answers"]}
+    assert len(versions) >= 2, "the reader saw the swap happen"
+    for run_id, rows in report["answers"]:
+        assert rows == expected[run_id], f"{run_id} answered {rows} rows, published {expected[run_id]}"
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
