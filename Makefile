@@ -30,8 +30,9 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 
 env: $(BIN)/.installed  ## create the Python environment from the lock file
 
-simulate: env  ## simulate the source systems (PROFILE=ci|demo|large, SEED=N, FAULTS=1)
+simulate: env  ## simulate the source systems (PROFILE=ci|demo|large, SEED=N, FAULTS=1); the build warehouse restarts
 	$(BIN)/python -m simulator --profile $(PROFILE) --seed $(SEED) --out data $(if $(FAULTS),--faults,)
+	rm -f $(WAREHOUSE_PATH) $(WAREHOUSE_PATH).wal
 
 build: env  ## build the warehouse from data/raw into data/warehouse.duckdb
 	$(DBT) build --fail-fast

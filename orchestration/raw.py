@@ -139,6 +139,10 @@ def raw_landing(context: AssetExecutionContext, config: RawLandingConfig) -> Ite
         if result.returncode != 0:
             raise Failure(f"simulator failed:\n{result.stderr[-3000:]}", allow_retries=False)
         context.log.info(result.stdout[-2000:])
+        # The simulator replaced the whole landing: incremental tables built from the previous landing would
+        # mix two datasets, so the build warehouse starts afresh (BI tools read the serving file, not this one).
+        for stale in (settings.warehouse_path(), Path(f"{settings.warehouse_path()}.wal")):
+            stale.unlink(missing_ok=True)
     rows: list[dict[str, Any]] = []
     with duckdb.connect() as con:
         for source in _SOURCES:
