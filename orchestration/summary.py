@@ -64,7 +64,7 @@ def main() -> int:
         print(f"No warehouse at {path}: run `make build` first.", file=sys.stderr)
         return 1
     print(summarise(path))
-    print(f"\nOpen it read-only from a DuckDB client or BI tool: {path}")
+    print(f"\nBuild warehouse: {path} (analysts may open it read-only; BI tools read data/serving/current.duckdb)")
     return 0
 
 
