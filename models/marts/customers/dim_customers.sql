@@ -32,6 +32,29 @@ vendor_potential as (
 
 ),
 
+wallet_balances as (
+
+    select * from {{ ref('rpt_wallet_balances') }}
+
+),
+
+latest_wallet_balances as (
+
+    -- Each customer's wallet and points balance on its latest balance day up to the as-of date.
+    select
+        wallet_balances.golden_customer_id,
+        wallet_balances.paid_balance_reporting,
+        wallet_balances.bonus_balance_reporting,
+        wallet_balances.points_balance
+    from wallet_balances
+    where wallet_balances.balance_date <= {{ as_of_date() }}
+    qualify row_number() over (
+        partition by wallet_balances.golden_customer_id
+        order by wallet_balances.balance_date desc
+    ) = 1
+
+),
+
 customers as (
 
     select
@@ -69,7 +92,10 @@ final as (
         segments.rfm_segment,
         segments.behavioural_segment,
         coalesce(vendor_potential.is_vendor_potential, false) as is_vendor_potential,
-        vendor_potential.vendor_potential_score
+        vendor_potential.vendor_potential_score,
+        latest_wallet_balances.paid_balance_reporting as wallet_paid_balance_reporting,
+        latest_wallet_balances.bonus_balance_reporting as wallet_bonus_balance_reporting,
+        latest_wallet_balances.points_balance
     from customers
     left join profiles
         on customers.golden_customer_id = profiles.golden_customer_id
@@ -79,6 +105,8 @@ final as (
         on customers.golden_customer_id = segments.golden_customer_id
     left join vendor_potential
         on customers.golden_customer_id = vendor_potential.golden_customer_id
+    left join latest_wallet_balances
+        on customers.golden_customer_id = latest_wallet_balances.golden_customer_id
 
 )
 
