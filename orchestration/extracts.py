@@ -78,7 +78,8 @@ DATASETS: tuple[Dataset, ...] = (
         agreement_flag="receives_scorecard",
         source_model="rpt_dealer_scorecard",
         sql="""
-            select dealer_id, period_month, metric_name, peer_group_type, peer_group_value, metric_value,
+            select dealer_id, period_month, metric_name, is_higher_better, peer_group_type, peer_group_value,
+                   metric_value,
                    metric_weight, peer_dealer_count, is_benchmark_published, suppression_reason,
                    peer_weighted_mean, peer_percentile, percentile_band
             from marts.rpt_dealer_scorecard
@@ -211,6 +212,19 @@ def column_descriptions(models_dir: Path = REPO / "models" / "marts") -> dict[st
             cols = {c["name"]: " ".join(str(c.get("description", "")).split()) for c in model.get("columns", [])}
             out[model["name"]] = cols
     return out
+
+
+def scorecard_metric_guide(seed: Path = REPO / "seeds" / "scorecard_metrics.csv") -> list[str]:
+    """Data-dictionary lines saying, for each scorecard metric, what it measures and which way is better."""
+    lines = ["### How to read each scorecard metric", "",
+             "Your percentile is the share of peer dealers you did at least as well as; dealers with the same value "
+             "share the better band, so wherever a benchmark is published the best value of your group is in the top "
+             "quartile.", "",
+             "| metric_name | better when | what it measures |", "| --- | --- | --- |"]
+    for row in pa_csv.read_csv(seed).to_pylist():
+        better = "higher is better" if row["is_higher_better"] else "lower is better"
+        lines.append(f"| {row['metric_name']} | {better} | {str(row['dealer_description']).replace('|', '/')} |")
+    return [*lines, ""]
 
 
 def valid_agreements(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[Agreement]:
@@ -357,7 +371,8 @@ class _Writer:
             if name in CONTACT_COLUMNS:
                 text += " Given only for leads that consented, when the agreement covers lead contacts."
             lines.append(f"| {name} | {col_type} | {text.replace('|', '/')} |")
-        return [*lines, ""]
+        guide = scorecard_metric_guide() if dataset.name == "scorecard" else []
+        return [*lines, "", *guide]
 
 
 def write_extracts(warehouse: Path, out_dir: Path, as_of: dt.date, dealer_ids: Iterable[str] | None = None,

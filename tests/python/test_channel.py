@@ -76,6 +76,62 @@ def test_scorecard_suppression_matches_an_independent_recomputation(con: duckdb.
     assert published.any() and (~published).any(), "the ci build should have both published and suppressed cells"
 
 
+def test_scorecard_percentiles_follow_each_metrics_direction_and_ties_share_the_better_band(
+        con: duckdb.DuckDBPyConnection) -> None:
+    """Recomputed the slow way: the percentile is the share of the other dealers of the group that did not do
+    strictly better, in the direction the seed gives; bands cut it at 0.25, 0.5 and 0.75."""
+    direction = dict(con.execute("select metric_name, is_higher_better from reference.scorecard_metrics").fetchall())
+    assert direction["complaint_rate_per_million_units"] is False and direction["share_of_wallet"] is True
+    card = con.execute("""select dealer_id, period_month, metric_name, is_higher_better, peer_group_type,
+                                 peer_group_value, metric_value, peer_percentile, percentile_band
+                          from marts.rpt_dealer_scorecard""").df()
+    assert (card["is_higher_better"] == card["metric_name"].map(direction)).all()
+    checked = 0
+    for _, cell in card.groupby(["period_month", "metric_name", "peer_group_type", "peer_group_value"]):
+        values = cell["metric_value"].to_numpy()
+        for _, me in cell[cell["percentile_band"].notna()].iterrows():
+            if me["is_higher_better"]:
+                better = int((values > me["metric_value"]).sum())
+            else:
+                better = int((values < me["metric_value"]).sum())
+            expected = (len(cell) - 1 - better) / (len(cell) - 1)
+            band = ("top_quartile" if expected >= 0.75 else "second_quartile" if expected >= 0.5
+                    else "third_quartile" if expected >= 0.25 else "bottom_quartile")
+            assert me["peer_percentile"] == pytest.approx(expected, abs=1e-12), me.to_dict()
+            assert me["percentile_band"] == band, me.to_dict()
+            checked += 1
+    assert checked > 100
+
+
+def test_zero_complaint_dealer_months_are_in_the_top_band(con: duckdb.DuckDBPyConnection) -> None:
+    bands = dict(con.execute("""select percentile_band, count(*) from marts.rpt_dealer_scorecard
+        where metric_name = 'complaint_rate_per_million_units' and metric_value = 0 and is_benchmark_published
+        group by percentile_band""").fetchall())
+    assert bands.get("top_quartile", 0) > 0, "the ci build should have published zero-complaint dealer-months"
+    assert set(bands) == {"top_quartile"}, bands
+
+
+def test_extract_dictionary_states_each_metrics_direction_in_plain_words(con: duckdb.DuckDBPyConnection) -> None:
+    from orchestration import extracts
+
+    scorecard = next(d for d in extracts.DATASETS if d.name == "scorecard")
+    dealer_id, as_of = con.execute("""select dealer_id, max(period_month) from marts.rpt_dealer_scorecard
+        group by dealer_id order by dealer_id limit 1""").fetchall()[0]
+    table = con.sql(scorecard.sql, params={"dealer_id": dealer_id, "as_of": as_of}).to_arrow_table()
+    assert table.num_rows > 0
+    assert "is_higher_better" in table.column_names
+    text = "\n".join(extracts._Writer(b"k", extracts.column_descriptions())._dictionary_section(scorecard, table))
+    seeded = con.execute("select metric_name, is_higher_better, dealer_description from reference.scorecard_metrics"
+                         ).fetchall()
+    assert len(seeded) == 5
+    for metric_name, is_higher_better, words in seeded:
+        better = "higher is better" if is_higher_better else "lower is better"
+        assert f"| {metric_name} | {better} | {words} |" in text
+    assert "| complaint_rate_per_million_units | lower is better |" in text
+    for internal in ("seed", "scorecard_metrics", "peer_benchmark_rules", "_rules"):
+        assert internal not in text, f"the dealer's dictionary names {internal!r}"
+
+
 def test_bounced_leads_match_the_raw_events(ci_build: Build, con: duckdb.DuckDBPyConnection) -> None:
     raw = duckdb.sql(f"""
         select count(*) from (

@@ -2,6 +2,9 @@
 -- where the disclosure rules allow (peer_benchmark_rules: enough other dealers behind the cell, none carrying
 -- too much of its weight), the weighted mean of its peers and the percentile band the dealer falls in.
 -- A suppressed cell keeps the dealer's own value and says why the benchmark is withheld.
+-- Direction comes from the seed (is_higher_better): the percentile is the share of peers the dealer does at least
+-- as well as, so peers with an equal value never count against it and every dealer at the best value in its group
+-- (for example zero complaints) reaches the top band.
 
 with metrics as (
 
@@ -84,6 +87,8 @@ ranked as (
             partition by period_month, metric_name, peer_group_type, peer_group_value
             order by metric_weight desc, dealer_id asc
         ) as weight_rank,
+        -- rank() - 1 counts the dealers with a strictly lower (ascending) or strictly higher (descending) value:
+        -- ties are never counted, so they share the better rank.
         rank() over (
             partition by period_month, metric_name, peer_group_type, peer_group_value
             order by metric_value asc
@@ -130,10 +135,11 @@ peers as (
             when ranked.dealer_id = group_top_weights.top_weight_dealer_id then group_top_weights.second_weight
             else group_top_weights.top_weight
         end / nullif(ranked.group_weight - ranked.metric_weight, 0) as max_peer_weight_share,
+        ranked.is_higher_better,
         case
-            when ranked.is_higher_better then ranked.lower_value_count
-            else ranked.higher_value_count
-        end as worse_peer_count
+            when ranked.is_higher_better then ranked.higher_value_count
+            else ranked.lower_value_count
+        end as better_peer_count
     from ranked
     inner join group_top_weights
         on
@@ -152,7 +158,9 @@ judged as (
             when peers.peer_dealer_count < rules.min_peers then 'too_few_peers'
             when coalesce(peers.peer_weight, 0) <= 0 then 'no_peer_weight'
             when peers.max_peer_weight_share > rules.max_peer_weight_share then 'dominant_peer'
-        end as suppression_reason
+        end as suppression_reason,
+        (peers.peer_dealer_count - peers.better_peer_count) * 1.0 / nullif(peers.peer_dealer_count, 0)
+            as at_least_as_good_share
     from peers
     cross join rules
 
@@ -164,6 +172,7 @@ final as (
         dealer_id,
         period_month,
         metric_name,
+        is_higher_better,
         peer_group_type,
         peer_group_value,
         metric_value,
@@ -173,14 +182,12 @@ final as (
         suppression_reason is null as is_benchmark_published,
         suppression_reason,
         cast(case when suppression_reason is null then peer_weighted_mean end as double) as peer_weighted_mean,
-        cast(
-            case when suppression_reason is null then worse_peer_count * 1.0 / peer_dealer_count end as double
-        ) as peer_percentile,
+        cast(case when suppression_reason is null then at_least_as_good_share end as double) as peer_percentile,
         case
             when suppression_reason is not null then null
-            when worse_peer_count * 1.0 / peer_dealer_count >= 0.75 then 'top_quartile'
-            when worse_peer_count * 1.0 / peer_dealer_count >= 0.5 then 'second_quartile'
-            when worse_peer_count * 1.0 / peer_dealer_count >= 0.25 then 'third_quartile'
+            when at_least_as_good_share >= 0.75 then 'top_quartile'
+            when at_least_as_good_share >= 0.5 then 'second_quartile'
+            when at_least_as_good_share >= 0.25 then 'third_quartile'
             else 'bottom_quartile'
         end as percentile_band
     from judged
