@@ -1,9 +1,11 @@
 -- Fairness audit of lottery campaigns, one row per campaign and advertised prize: draws, wins, the observed
 -- win rate against the advertised odds, and an exact binomial test of the observed wins. The two-sided
 -- p-value sums the probabilities of every outcome no more likely than the observed one (as
--- scipy.stats.binomtest does); the one-sided chance of no win at all is (1 - odds)^draws. Flags: a prize never
--- won over enough draws for that to be implausible, odds implausible either way, a prize whose stock ran out
--- before the campaign ended while still advertised, and draws of the campaign outside its window.
+-- scipy.stats.binomtest does); the one-sided chance of no win at all is (1 - odds)^draws.
+-- One headline verdict per prize, on evidence about that prize only: never won over enough draws for that to be
+-- implausible, odds implausible either way, or drawn after its stock ran out. Draws of the campaign outside its
+-- window are a campaign-level anomaly: counted, and judged against a threshold from loyalty_audit_rules, in
+-- their own columns, never part of a prize's verdict.
 
 with prizes as (
 
@@ -31,9 +33,11 @@ audit_rules as (
 
 significance as (
 
-    select rule_value as significance_level
+    select
+        max(case when rule_name = 'lottery_significance_level' then rule_value end) as significance_level,
+        max(case when rule_name = 'lottery_window_breach_min_share' then rule_value end)
+            as window_breach_min_share
     from audit_rules
-    where rule_name = 'lottery_significance_level'
 
 ),
 
@@ -77,6 +81,24 @@ prize_win_stats as (
 
 ),
 
+draws_after_stock_out as (
+
+    -- Draws of the prize's campaign after its last unit was won (every draw, for a prize with no stock at all):
+    -- the prize was still in the draw, at its advertised odds, but could no longer be won.
+    select
+        prize_win_stats.prize_id,
+        count(draws.draw_id) as draw_count
+    from prize_win_stats
+    inner join prizes
+        on prize_win_stats.prize_id = prizes.prize_id
+    inner join draws
+        on
+            prizes.campaign_id = draws.campaign_id
+            and (prize_win_stats.stock_exhausted_at < draws.drawn_at or prizes.stock_quantity <= 0)
+    group by prize_win_stats.prize_id
+
+),
+
 prize_stats as (
 
     select
@@ -87,11 +109,14 @@ prize_stats as (
         prizes.stock_quantity,
         prize_win_stats.win_count,
         prize_win_stats.stock_exhausted_at,
+        coalesce(draws_after_stock_out.draw_count, 0) as draws_after_stock_out,
         coalesce(campaign_draws.draw_count, 0) as draw_count,
         coalesce(campaign_draws.draws_outside_window, 0) as draws_outside_window
     from prizes
     inner join prize_win_stats
         on prizes.prize_id = prize_win_stats.prize_id
+    left join draws_after_stock_out
+        on prizes.prize_id = draws_after_stock_out.prize_id
     left join campaign_draws
         on prizes.campaign_id = campaign_draws.campaign_id
 
@@ -151,38 +176,67 @@ campaign_windows as (
 
 ),
 
-final as (
+judged as (
 
     select
-        prize_stats.campaign_id,
-        prize_stats.prize_id,
-        campaign_windows.campaign_name,
-        prize_stats.prize_name,
-        campaign_windows.starts_at as campaign_starts_at,
-        campaign_windows.ends_at as campaign_ends_at,
-        prize_stats.advertised_odds,
-        prize_stats.stock_quantity,
-        cast(prize_stats.draw_count as bigint) as draw_count,
-        cast(prize_stats.win_count as bigint) as win_count,
-        cast(prize_stats.win_count / nullif(prize_stats.draw_count, 0) as double) as observed_win_rate,
-        cast(prize_stats.draw_count * prize_stats.advertised_odds as double) as expected_win_count,
-        cast(binomial_tests.binomial_p_value as double) as binomial_p_value,
-        cast(power(1 - prize_stats.advertised_odds, prize_stats.draw_count) as double) as no_win_probability,
-        prize_stats.win_count = 0
-        and power(1 - prize_stats.advertised_odds, prize_stats.draw_count) < significance.significance_level
-            as is_never_won_implausible,
+        prize_stats.*,
+        binomial_tests.binomial_p_value,
+        power(1 - prize_stats.advertised_odds, prize_stats.draw_count) as no_win_probability,
+        coalesce(
+            prize_stats.win_count = 0
+            and power(1 - prize_stats.advertised_odds, prize_stats.draw_count) < significance.significance_level,
+            false
+        ) as is_never_won_implausible,
         coalesce(binomial_tests.binomial_p_value < significance.significance_level, false) as is_odds_implausible,
-        prize_stats.stock_exhausted_at,
-        coalesce(prize_stats.stock_exhausted_at < campaign_windows.ends_at, false)
-            as is_out_of_stock_while_advertised,
-        cast(prize_stats.draws_outside_window as bigint) as campaign_draws_outside_window,
-        prize_stats.draws_outside_window > 0 as has_draws_outside_window
+        prize_stats.draws_after_stock_out > 0 as is_out_of_stock_while_advertised,
+        prize_stats.draws_outside_window * 1.0 / nullif(prize_stats.draw_count, 0) as draws_outside_window_share,
+        significance.window_breach_min_share
     from prize_stats
     cross join significance
     left join binomial_tests
         on prize_stats.prize_id = binomial_tests.prize_id
+
+),
+
+final as (
+
+    select
+        judged.campaign_id,
+        judged.prize_id,
+        campaign_windows.campaign_name,
+        judged.prize_name,
+        campaign_windows.starts_at as campaign_starts_at,
+        campaign_windows.ends_at as campaign_ends_at,
+        judged.advertised_odds,
+        judged.stock_quantity,
+        cast(judged.draw_count as bigint) as draw_count,
+        cast(judged.win_count as bigint) as win_count,
+        cast(judged.win_count / nullif(judged.draw_count, 0) as double) as observed_win_rate,
+        cast(judged.draw_count * judged.advertised_odds as double) as expected_win_count,
+        cast(judged.binomial_p_value as double) as binomial_p_value,
+        cast(judged.no_win_probability as double) as no_win_probability,
+        judged.is_never_won_implausible,
+        judged.is_odds_implausible,
+        judged.stock_exhausted_at,
+        cast(judged.draws_after_stock_out as bigint) as draws_after_stock_out,
+        judged.is_out_of_stock_while_advertised,
+        judged.is_never_won_implausible or judged.is_odds_implausible or judged.is_out_of_stock_while_advertised
+            as is_flagged_unfair,
+        case
+            when judged.is_never_won_implausible then 'never_won'
+            when judged.is_out_of_stock_while_advertised then 'drawn_after_stock_ran_out'
+            when judged.is_odds_implausible and judged.win_count < judged.draw_count * judged.advertised_odds
+                then 'fewer_wins_than_advertised'
+            when judged.is_odds_implausible then 'more_wins_than_advertised'
+        end as unfair_reason,
+        cast(judged.draws_outside_window as bigint) as campaign_draws_outside_window,
+        cast(judged.draws_outside_window_share as double) as campaign_draws_outside_window_share,
+        cast(judged.window_breach_min_share as double) as campaign_window_breach_min_share,
+        coalesce(judged.draws_outside_window_share >= judged.window_breach_min_share, false)
+            as is_campaign_window_breached
+    from judged
     left join campaign_windows
-        on prize_stats.campaign_id = campaign_windows.campaign_id
+        on judged.campaign_id = campaign_windows.campaign_id
 
 )
 
