@@ -79,6 +79,31 @@ def test_bargain_hunters_are_identified(con):
     assert precision >= 0.9 and recall >= 0.9
 
 
+def test_rfm_frequency_fits_one_time_buyers_on_the_simulated_base(con):
+    """On the simulated base (about one customer in eight bought once; the dbt unit test
+    rfm_fits_a_base_of_mostly_one_time_buyers covers a base of mostly one-time buyers): frequency recomputed
+    independently — one-time buyers 1, repeat buyers 2 + floor(4 × share of repeat buyers with fewer orders) —
+    and no one-time buyer (the planted bargain hunters among them) in a segment that means "buys often"."""
+    seg = con.execute("""select golden_customer_id, frequency_orders, frequency_score, rfm_segment, is_dormant
+                         from marts.rpt_customer_segments""").df()
+    one_time = seg["frequency_orders"] == 1
+    repeat = seg[~one_time]
+    fewer = repeat["frequency_orders"].rank(method="min") - 1
+    expected = (2 + (4 * fewer // len(repeat))).astype(int)
+    print(f"one-time buyers: {one_time.sum()} of {len(seg)} ({one_time.mean():.1%})")
+    assert one_time.sum() > 100 and len(repeat) > 100
+    assert (seg.loc[one_time, "frequency_score"] == 1).all()
+    assert (repeat["frequency_score"] == expected).all()
+    assert set(repeat["frequency_score"]) == {2, 3, 4, 5}
+    assert not seg.loc[one_time, "rfm_segment"].isin(["champions", "loyal", "at_risk"]).any()
+    assert not seg.loc[seg["is_dormant"], "rfm_segment"].isin(
+        ["champions", "loyal", "promising", "new", "need_attention"]).any()
+    hunters = con.execute("""select s.rfm_segment, s.frequency_score from marts.rpt_customer_segments s
+        inner join bargain_hunters b using (golden_customer_id)""").fetchall()
+    assert hunters and all(score == 1 and segment not in ("champions", "loyal", "at_risk")
+                           for segment, score in hunters)
+
+
 def test_every_order_belongs_to_a_customer_of_the_dimension(con):
     orphans = con.execute(
         """
