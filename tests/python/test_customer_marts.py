@@ -80,7 +80,7 @@ def test_bargain_hunters_are_identified(con):
 
 
 def test_rfm_frequency_fits_one_time_buyers_on_the_simulated_base(con):
-    """On the simulated base (about one customer in eight bought once; the dbt unit test
+    """On the simulated base (a quarter of the ci customers bought once, an eighth of demo's; the dbt unit test
     rfm_fits_a_base_of_mostly_one_time_buyers covers a base of mostly one-time buyers): frequency recomputed
     independently — one-time buyers 1, repeat buyers 2 + floor(4 × share of repeat buyers with fewer orders) —
     and no one-time buyer (the planted bargain hunters among them) in a segment that means "buys often"."""

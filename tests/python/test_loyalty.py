@@ -37,15 +37,16 @@ def test_exactly_the_planted_unfair_prizes_are_flagged(ci_build: Build, con: duc
 
 
 def test_campaign_window_anomalies_stay_out_of_the_prize_verdict(con: duckdb.DuckDBPyConnection) -> None:
-    """Draws outside a campaign's window are counted per campaign and judged against the seed's threshold; they
-    never flag a prize. On this landing every campaign has some (as on real systems), none enough to breach."""
+    """Draws outside a campaign's window are counted per campaign and judged against the seed's threshold; the
+    prize verdict is exactly the prize-level evidence. (The ci landing has no such draws and demo only a handful
+    per campaign; the unit test lottery_flags_never_won_prize_stock_out_and_draws_outside_window plants a breach.)"""
     threshold = con.execute("""select rule_value from reference.loyalty_audit_rules
         where rule_name = 'lottery_window_breach_min_share'""").fetchone()[0]
     rows = con.execute("""select campaign_id, campaign_draws_outside_window, draw_count,
             campaign_draws_outside_window_share, campaign_window_breach_min_share, is_campaign_window_breached,
             is_flagged_unfair, is_never_won_implausible, is_odds_implausible, is_out_of_stock_while_advertised
         from marts.rpt_lottery_fairness""").fetchall()
-    assert rows and any(r[1] > 0 for r in rows), "expected some draws outside a window on the ci landing"
+    assert len(rows) >= 8
     for (campaign_id, outside, draws, share, min_share, breached, flagged, never_won, odds, stock) in rows:
         assert share == pytest.approx(outside / draws), campaign_id
         assert min_share == threshold
