@@ -316,3 +316,29 @@ def test_a_rewritten_landing_restarts_the_build_warehouse(tmp_path: Path, monkey
     landing.mark_built(warehouse)
     (folder / "b.parquet").unlink()
     assert build() == "Full refresh: shop/orders/b.parquet was removed; the build warehouse starts empty."
+
+
+def test_publication_record_and_volume_checks_know_the_active_domains(tmp_path: Path) -> None:
+    from orchestration import gx_checks, publish
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.fct_orders as select 'o1' as order_id")
+        con.execute("create table marts.fct_wallet_ledger as select 'w1' as entry_id where false")
+        empty_inactive = gx_checks.mart_metrics(con, "marts", "fct_wallet_ledger", ["entry_id"], 10, False)
+        empty_active = gx_checks.mart_metrics(con, "marts", "fct_wallet_ledger", ["entry_id"], 10, True)
+    assert empty_inactive["row_count"].isna().all() and empty_inactive["row_count_vs_published"].isna().all()
+    assert empty_active.at[0, "row_count"] == 0, "an empty mart of an active domain still fails the volume check"
+    domains = landing.active_domains({"shop.customers": 1, "shop.orders": 1, "shop.order_lines": 1,
+                                      "shop.products": 1})
+    publication = publish.publish(
+        warehouse,
+        tmp_path / "serving",
+        "run-1",
+        [publish.MartToPublish("fct_orders"), publish.MartToPublish("fct_wallet_ledger")],
+        domains=domains,
+    )
+    with duckdb.connect(str(publication.path), read_only=True) as con:
+        active, empty = con.execute("select active_domains, empty_domains from main.publication").fetchone()
+    assert (active, empty) == ("customers", "loyalty, channel, service")
