@@ -240,7 +240,7 @@ def _csv_delimiter(path: Path) -> str:
 def read_csv_as_text(path: Path) -> pa.Table:
     """A CSV file with a header row, every column as text (empty cells are null)."""
     delimiter = _csv_delimiter(path)
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:
         header = next(csv.reader(handle, delimiter=delimiter), [])
     if not header:
         raise ValueError("no header row")
@@ -448,7 +448,7 @@ def refresh_reason(previous: Mapping[str, Any] | None, current: Mapping[str, Any
     if not warehouse_exists:
         return ""
     if previous is None:
-        return "the build warehouse has no record of the landing it was built from"
+        return "no record of the landing the warehouse was built from"
     if previous.get("status") != "built":
         return "the previous build did not finish"
     if previous.get("root") != current.get("root"):
@@ -559,7 +559,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "record":
         mark_built()
-        print(domains_line(recorded_table_rows()))
+        print(f"Recorded the landing the warehouse was built from: {record_path()}")
         return 0
     if args.command == "check":
         report = check_landing()

@@ -22,7 +22,8 @@ def summarise(path: Path) -> str:
     lines: list[str] = [f"Warehouse: {path}"]
     table_rows = landing.recorded_table_rows(path)
     if table_rows:
-        lines.append(landing.domains_line(table_rows) + " (marts of an empty domain exist, with no rows)")
+        line = landing.domains_line(table_rows)
+        lines.append(line + (" (their marts exist, with no rows)" if "empty" in line else ""))
     with duckdb.connect(str(path), read_only=True) as con:
         tables = con.execute(
             """
