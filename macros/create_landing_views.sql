@@ -74,14 +74,7 @@
             {%- endif -%}
         {%- endfor -%}
         {%- if row_counts.get(fx_label, 0) == 0 and currency_relations -%}
-            {%- set currency_union = [] -%}
-            {%- for relation in currency_relations -%}
-                {%- do currency_union.append('select currency_code from ' ~ relation) -%}
-            {%- endfor -%}
-            {%- set foreign = run_query(
-                'select count(*) from (' ~ currency_union | join(' union all ') ~ ') as landed '
-                ~ "where upper(trim(currency_code)) <> '" ~ reporting_currency ~ "'"
-            ).columns[0].values()[0] -%}
+            {%- set foreign = landing_foreign_currency_rows(currency_relations, reporting_currency) -%}
             {%- if foreign > 0 -%}
                 {%- do problems.append(fx_label ~ ': required, because ' ~ foreign ~ ' row(s) hold amounts in a currency other than ' ~ reporting_currency ~ ', but it has no rows') -%}
             {%- endif -%}

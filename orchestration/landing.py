@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -308,7 +309,8 @@ def _check_file(table: ContractTable, path: Path, root: Path) -> tuple[int, list
 
 
 def _foreign_currencies(table: ContractTable, files: Iterable[Path], currency: str) -> set[str]:
-    """Currency codes other than the reporting currency found in a table's readable files."""
+    """Currency codes (three letters, after trimming and upper-casing) other than the reporting currency found in
+    a table's readable files. Malformed codes do not count: staging quarantines their rows (unknown_currency)."""
     if not any(column.name == "currency_code" for column in table.columns):
         return set()
     codes: set[str] = set()
@@ -327,7 +329,7 @@ def _foreign_currencies(table: ContractTable, files: Iterable[Path], currency: s
         if not pa.types.is_string(_base_type(values.type)) and not pa.types.is_large_string(values.type):
             continue
         for value in pc.unique(pc.utf8_upper(pc.utf8_trim_whitespace(values.cast(pa.string())))).to_pylist():
-            if value and value != currency:
+            if value and value != currency and re.fullmatch("[A-Z]{3}", value):
                 codes.add(value)
     return codes
 
@@ -350,15 +352,22 @@ def check_landing(
             stat = path.stat()
             landed.append(LandedFile(path, stat.st_size, stat.st_mtime_ns, rows))
         report.files[table.label] = landed
-        codes = _foreign_currencies(table, paths, currency)
-        if codes and table.label != "reference.fx_rates":
-            foreign[table.label] = codes
         if table.landing == REQUIRED and not report.rows(table.label):
             found = f"{len(paths)} file(s), 0 rows" if paths else "no file"
             report.violations.append(
                 Violation(table.label, str(root / table.system / table.name) + "/", "", "required table has no rows",
                           "at least one row", found)
             )
+    rates_missing = any(
+        table.landing == REQUIRED_WHEN_FOREIGN_CURRENCY and not report.rows(table.label) for table in contract
+    )
+    if rates_missing:  # only then are the currency columns read
+        for table in contract:
+            if table.landing == REQUIRED_WHEN_FOREIGN_CURRENCY:
+                continue
+            codes = _foreign_currencies(table, [file.path for file in report.files[table.label]], currency)
+            if codes:
+                foreign[table.label] = codes
     for table in contract:
         if table.landing == REQUIRED_WHEN_FOREIGN_CURRENCY and foreign and not report.rows(table.label):
             where = "; ".join(f"{label}: {', '.join(sorted(codes))}" for label, codes in sorted(foreign.items()))

@@ -284,6 +284,13 @@ def test_shop_only_landing_builds_with_empty_other_domains(ci_build: Build, tmp_
     assert shop_only[0] > 0
     assert shop_only == full, "the same shop data gives the same order facts with or without the other systems"
 
+    # Without exchange rates the foreign-currency amounts could not be reported: both checks refuse.
+    shutil.rmtree(data / "raw" / "reference")
+    result = _check(data / "raw")
+    assert result.returncode == 1 and "reference.fx_rates" in result.stdout and "EUR" in result.stdout, result.stdout
+    refused = dbt(["run", "--select", "stg_shop__orders"], data / "raw", data / "refused.duckdb", check=False)
+    assert refused.returncode != 0 and "reference.fx_rates: required" in refused.stdout, refused.stdout[-2000:]
+
 
 def test_a_rewritten_landing_restarts_the_build_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     contract = [landing.ContractTable("shop", "orders", (landing.ContractColumn("order_id", "VARCHAR"),))]
