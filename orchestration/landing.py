@@ -496,10 +496,16 @@ def write_record(record: Mapping[str, Any], warehouse: Path | None = None) -> Pa
 def prepare_build(root: Path | None = None, warehouse: Path | None = None) -> tuple[LandingReport, str]:
     """Check the landing; when it is sound, restart the build warehouse unless the landing appends to the one it
     was built from, and record the build as started. Returns the report and a one-line account of the build."""
-    warehouse = warehouse or settings.warehouse_path()
     report = check_landing(root)
     if not report.ok:
         return report, ""
+    return report, start_build(report, warehouse)
+
+
+def start_build(report: LandingReport, warehouse: Path | None = None) -> str:
+    """For a sound landing: restart the build warehouse unless the landing appends to the one it was built from,
+    and record the build as started. Returns the one-line account of the build."""
+    warehouse = warehouse or settings.warehouse_path()
     current = landing_record(report, "building")
     reason = refresh_reason(read_record(warehouse), current, warehouse.exists())
     if reason:
@@ -511,7 +517,7 @@ def prepare_build(root: Path | None = None, warehouse: Path | None = None) -> tu
     else:
         line = "First build: the build warehouse starts empty."
     write_record(current, warehouse)
-    return report, line
+    return line
 
 
 def mark_built(warehouse: Path | None = None) -> None:

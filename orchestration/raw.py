@@ -162,10 +162,9 @@ def raw_landing(context: AssetExecutionContext, config: RawLandingConfig) -> Ite
     # Every problem of the landing at once, before anything is built; then the general rule: unless the landing
     # appends to the one the build warehouse was built from, the warehouse starts afresh (BI tools read the
     # serving file, not this one).
-    report, line = landing.prepare_build(root)
+    report = landing.check_landing(root)
     if not report.ok:
         raise Failure(landing.format_report(report), allow_retries=False)
-    context.log.info(line)
     context.log.info(landing.domains_line({table: report.rows(table) for table in report.files}))
     rows: list[dict[str, Any]] = []
     with duckdb.connect() as con:
@@ -193,7 +192,11 @@ def raw_landing(context: AssetExecutionContext, config: RawLandingConfig) -> Ite
                     "previous_row_count": previous if previous is not None else MetadataValue.null(),
                 },
             )
-    yield from _check_landing(rows)
+    results = list(_check_landing(rows))
+    if all(result.passed for result in results):
+        # The build will run: restart the warehouse unless this landing appends to the one it was built from.
+        context.log.info(landing.start_build(report))
+    yield from results
 
 
 def _check_landing(rows: list[dict[str, Any]]) -> Iterator[AssetCheckResult]:
