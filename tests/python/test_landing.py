@@ -254,6 +254,9 @@ def test_shop_only_landing_builds_with_empty_other_domains(ci_build: Build, tmp_
     simulate(data, systems="shop,mdm,reference")
     systems = {path.name for path in (data / "raw").iterdir()}
     assert systems == {"shop", "mdm", "reference"}
+    faults = pq.read_table(data / "truth" / "faults.parquet")
+    assert faults.num_rows > 0 and set(faults["source_system"].to_pylist()) <= systems, "answer key of what was written"
+    assert not (data / "truth" / "under_reporting_dealers.parquet").exists()
     assert _check(data / "raw").returncode == 0
     warehouse = data / "warehouse.duckdb"
     dbt(["build", "--exclude", "test_type:unit"], data / "raw", warehouse)
