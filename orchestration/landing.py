@@ -254,7 +254,7 @@ def read_csv_as_text(path: Path) -> pa.Table:
     )
 
 
-def _check_file(table: ContractTable, path: Path, root: Path) -> tuple[int, list[Violation]]:
+def _check_file(table: ContractTable, path: Path) -> tuple[int, list[Violation]]:
     """Row count of one file and its violations of the table's contract."""
     shown = str(path)
     kind = file_format(path)
@@ -347,7 +347,7 @@ def check_landing(
         paths = discover_files(root / table.system / table.name)
         landed: list[LandedFile] = []
         for path in paths:
-            rows, violations = _check_file(table, path, root)
+            rows, violations = _check_file(table, path)
             report.violations.extend(violations)
             stat = path.stat()
             landed.append(LandedFile(path, stat.st_size, stat.st_mtime_ns, rows))
