@@ -17,7 +17,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 DBT := $(BIN)/dbt
 
-.PHONY: help run test env simulate build lint dbt-test pytest bench dev docs clean
+.PHONY: help run test env simulate check-landing build lint dbt-test pytest bench dev docs clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,12 +30,23 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 
 env: $(BIN)/.installed  ## create the Python environment from the lock file
 
-simulate: env  ## simulate the source systems (PROFILE=ci|demo|large, SEED=N, FAULTS=1); the build warehouse restarts
-	$(BIN)/python -m simulator --profile $(PROFILE) --seed $(SEED) --out data $(if $(FAULTS),--faults,)
-	rm -f $(WAREHOUSE_PATH) $(WAREHOUSE_PATH).wal
+simulate: env  ## simulate the source systems (PROFILE=ci|demo|large, SEED=N, FAULTS=1, SYSTEMS=shop,mdm,reference)
+	$(BIN)/python -m simulator --profile $(PROFILE) --seed $(SEED) --out data $(if $(FAULTS),--faults,) \
+		$(if $(SYSTEMS),--systems $(SYSTEMS),)
 
-build: env  ## build the warehouse from data/raw into data/warehouse.duckdb
+check-landing: env  ## list every problem of the landing (RAW_DATA_DIR) in one report; exit 1 if any
+	$(BIN)/python -m orchestration.landing check
+
+# Check the landing, restart the build warehouse unless the landing appends to the one it was built from
+# (one line says which), build, and record the landing as built.
+define dbt_build
+	$(BIN)/python -m orchestration.landing prepare
 	$(DBT) build --fail-fast
+	$(BIN)/python -m orchestration.landing record
+endef
+
+build: env  ## check the landing, then build the warehouse from data/raw into data/warehouse.duckdb
+	$(dbt_build)
 	$(BIN)/python -m orchestration.summary
 
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
@@ -51,7 +62,7 @@ dev: env  ## start the Dagster UI (dagster dev) on http://127.0.0.1:3000
 
 test: env  ## simulate ci with faults, then dbt build (models, seeds, data and unit tests), pytest, sqlfluff, ruff
 	$(MAKE) simulate PROFILE=ci FAULTS=1
-	$(DBT) build --fail-fast
+	$(dbt_build)
 	$(BIN)/pytest -q -n 2 --dist loadfile
 	$(MAKE) lint
 

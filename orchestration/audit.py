@@ -3,6 +3,7 @@ dagster-dbt). A failed check stops `serving_warehouse` from publishing."""
 
 import time
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -21,7 +22,7 @@ from dagster import (
     multi_asset_check,
 )
 
-from orchestration import gx_checks, publish, settings
+from orchestration import gx_checks, landing, publish, settings
 from orchestration.dbt_assets import dbt_project, load_manifest, mart_nodes, translator
 
 
@@ -58,12 +59,18 @@ def mart_key(node: Mapping[str, Any]) -> AssetKey:
     return translator.get_asset_spec(load_manifest(), node["unique_id"], dbt_project).key
 
 
+def mart_domain(node: Mapping[str, Any]) -> str:
+    """The domain of a mart: its folder under models/marts/."""
+    return node["fqn"][-2] if len(node["fqn"]) >= 3 else ""
+
+
 def audit_marts(
     warehouse: Any, marts: list[dict[str, Any]], manifest: Mapping[str, Any], published: Mapping[str, int]
 ) -> dict[str, dict[str, Any]]:
     """Run every GX suite of `marts` against the warehouse (read-only); per mart: passed, failures, metadata."""
     outcome: dict[str, dict[str, Any]] = {}
     metrics: list[pd.DataFrame] = []
+    domains = landing.active_domains(landing.recorded_table_rows(Path(warehouse)))
     with gx_checks.ContextLock(), duckdb.connect(str(warehouse), read_only=True) as con:
         context = gx_checks.get_context()
         for name, expectations in gx_checks.fixed_suites().items():
@@ -95,7 +102,12 @@ def audit_marts(
                 failures += [f"daily AOV: {message}" for messages in aov.values() for message in messages][:10]
             metrics.append(
                 gx_checks.mart_metrics(
-                    con, schema, node["name"], key_columns(node, manifest), published.get(node["name"])
+                    con,
+                    schema,
+                    node["name"],
+                    key_columns(node, manifest),
+                    published.get(node["name"]),
+                    domains.get(mart_domain(node), True),
                 )
             )
             outcome[node["name"]] = {
@@ -113,7 +125,7 @@ def audit_marts(
                     f"{gx_checks.MART_METRICS_SUITE}: {m}" for m in messages
                 ]
             for _, row in frame.iterrows():
-                outcome[row["mart"]]["row_count"] = int(row["row_count"])
+                outcome[row["mart"]]["row_count"] = int(row["row_count"]) if pd.notna(row["row_count"]) else 0
                 outcome[row["mart"]]["duplicate_key_rows"] = int(row["duplicate_key_rows"])
         gx_checks.build_docs(context)
     return outcome

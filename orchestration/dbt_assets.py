@@ -28,7 +28,7 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration import settings
+from orchestration import landing, settings
 
 # Daily partitions of the incremental facts start with the simulator's first day of history.
 PARTITIONS_START = "2024-11-01"
@@ -192,6 +192,7 @@ def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, extra_args: li
     )
     yield from invocation.stream()
     if invocation.is_successful():
+        landing.mark_built()  # the next build may append to this one (see landing.prepare_build)
         return
     log_text = str(invocation.get_error())
     log_file = invocation.target_path / "dbt.log"

@@ -94,9 +94,12 @@ def publish(
     run_id: str,
     marts: Iterable[MartToPublish],
     grace_seconds: float = DEFAULT_GRACE_SECONDS,
+    domains: Mapping[str, bool] | None = None,
 ) -> Publication:
     """Copy `marts` from `warehouse` (opened read-only) into `<serving_dir>/<run_id>.duckdb`, repoint
-    `current.duckdb` at it and prune old files."""
+    `current.duckdb` at it and prune old files. The publication record (`main.publication`) names the run, the
+    row counts and which domains are active (`domains`: domain -> its source tables have rows); the marts of an
+    inactive domain are published empty."""
     started = time.perf_counter()
     serving_dir.mkdir(parents=True, exist_ok=True)
     final = serving_dir / f"{run_id}.duckdb"
@@ -127,9 +130,17 @@ def publish(
             )
             (row_counts[mart.name],) = con.execute(f"select count(*) from marts.{_quote(mart.name)}").fetchone()
         con.execute("detach warehouse")
+        domains = domains or {}
         con.execute(
-            f"create table main.{PUBLICATION_TABLE} as select ? as run_id, ? as published_at, ? as row_counts",
-            [run_id, datetime.now(UTC).replace(tzinfo=None), str(row_counts)],
+            f"create table main.{PUBLICATION_TABLE} as select ? as run_id, ? as published_at, ? as row_counts, "
+            "? as active_domains, ? as empty_domains",
+            [
+                run_id,
+                datetime.now(UTC).replace(tzinfo=None),
+                str(row_counts),
+                ", ".join(name for name, active in domains.items() if active),
+                ", ".join(name for name, active in domains.items() if not active),
+            ],
         )
         con.execute("checkpoint")
     with open(staging_file, "rb") as handle:

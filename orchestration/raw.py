@@ -29,7 +29,7 @@ from dagster import (
     sensor,
 )
 
-from orchestration import gx_checks, settings
+from orchestration import gx_checks, landing, settings
 from orchestration.dbt_assets import load_manifest
 
 
@@ -48,10 +48,11 @@ def table_dir(source: Mapping[str, Any], root: Path | None = None) -> Path:
 
 
 def landing_fingerprint(root: Path | None = None) -> str:
-    """A digest of every landed file's path, size and modification time (what the sensor compares)."""
+    """A digest of every landed file's path, size and modification time (what the sensor compares): every file,
+    found as the landing check finds them, so a CSV, an upper-case name or a Hive-style folder counts too."""
     root = root or settings.raw_dir()
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.parquet")) if root.exists() else []:
+    for path in landing.discover_files(root):
         stat = path.stat()
         digest.update(f"{path.relative_to(root)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
@@ -60,18 +61,18 @@ def landing_fingerprint(root: Path | None = None) -> str:
 def profile_table(
     con: duckdb.DuckDBPyConnection, source: Mapping[str, Any], root: Path | None = None
 ) -> dict[str, Any]:
-    """Row count, files and null rates of a landed table, read from its Parquet files."""
-    folder = table_dir(source, root)
-    files = sorted(folder.glob("*.parquet"))
-    if not files:
-        return {"files": 0, "row_count": 0, "key_null_rate": None, "loaded_at_null_rate": None}
+    """Row count, files and null rates of a landed table, read from its Parquet and CSV files (the files the
+    landing check reads)."""
+    files = landing.discover_files(table_dir(source, root))
+    readers = landing_readers(files)
+    if not readers:
+        return {"files": len(files), "row_count": 0, "key_null_rate": None, "loaded_at_null_rate": None}
     keys = (source.get("meta") or {}).get("primary_key") or []
     key_null = " or ".join(f'"{key}" is null' for key in keys) or "false"
-    pattern = str(folder / "*.parquet").replace("'", "''")
     rows, key_nulls, loaded_nulls = con.execute(
         f"""
         select count(*), count(*) filter (where {key_null}), count(*) filter (where loaded_at is null)
-        from read_parquet('{pattern}', union_by_name = true)
+        from ({" union all by name ".join(f"select * from {reader}" for reader in readers)}) as landed
         """
     ).fetchone()
     return {
@@ -80,6 +81,25 @@ def profile_table(
         "key_null_rate": key_nulls / rows if rows else None,
         "loaded_at_null_rate": loaded_nulls / rows if rows else None,
     }
+
+
+def landing_readers(files: list[Path]) -> list[str]:
+    """DuckDB table functions reading the Parquet and the CSV files of a table (CSV as text, by column name)."""
+
+    def listing(paths: list[Path]) -> str:
+        return "[" + ", ".join("'" + str(path).replace("'", "''") + "'" for path in paths) + "]"
+
+    parquet = [path for path in files if landing.file_format(path) == "parquet"]
+    text = [path for path in files if landing.file_format(path) == "csv"]
+    readers = []
+    if parquet:
+        readers.append(f"read_parquet({listing(parquet)}, union_by_name = true, hive_partitioning = false)")
+    if text:
+        readers.append(
+            f"read_csv({listing(text)}, all_varchar = true, header = true, union_by_name = true,"
+            " hive_partitioning = false)"
+        )
+    return readers
 
 
 class RawLandingConfig(Config):
@@ -139,10 +159,13 @@ def raw_landing(context: AssetExecutionContext, config: RawLandingConfig) -> Ite
         if result.returncode != 0:
             raise Failure(f"simulator failed:\n{result.stderr[-3000:]}", allow_retries=False)
         context.log.info(result.stdout[-2000:])
-        # The simulator replaced the whole landing: incremental tables built from the previous landing would
-        # mix two datasets, so the build warehouse starts afresh (BI tools read the serving file, not this one).
-        for stale in (settings.warehouse_path(), Path(f"{settings.warehouse_path()}.wal")):
-            stale.unlink(missing_ok=True)
+    # Every problem of the landing at once, before anything is built; then the general rule: unless the landing
+    # appends to the one the build warehouse was built from, the warehouse starts afresh (BI tools read the
+    # serving file, not this one).
+    report = landing.check_landing(root)
+    if not report.ok:
+        raise Failure(landing.format_report(report), allow_retries=False)
+    context.log.info(landing.domains_line({table: report.rows(table) for table in report.files}))
     rows: list[dict[str, Any]] = []
     with duckdb.connect() as con:
         for source in _SOURCES:
@@ -150,10 +173,13 @@ def raw_landing(context: AssetExecutionContext, config: RawLandingConfig) -> Ite
             profile = profile_table(con, source, root)
             previous = _previous_row_count(context, key)
             ratio = profile["row_count"] / previous if previous else None
+            optional_and_empty = not profile["row_count"] and (source.get("meta") or {}).get("landing") != "required"
             rows.append(
                 {
                     "table": key.to_user_string(),
                     **profile,
+                    # A table that may be absent (an optional system) has no volume to check when it is.
+                    "row_count": None if optional_and_empty else profile["row_count"],
                     "previous_row_count": previous,
                     "row_count_vs_previous_load": ratio,
                 }
@@ -166,7 +192,11 @@ def raw_landing(context: AssetExecutionContext, config: RawLandingConfig) -> Ite
                     "previous_row_count": previous if previous is not None else MetadataValue.null(),
                 },
             )
-    yield from _check_landing(rows)
+    results = list(_check_landing(rows))
+    if all(result.passed for result in results):
+        # The build will run: restart the warehouse unless this landing appends to the one it was built from.
+        context.log.info(landing.start_build(report))
+    yield from results
 
 
 def _check_landing(rows: list[dict[str, Any]]) -> Iterator[AssetCheckResult]:
@@ -186,7 +216,7 @@ def _check_landing(rows: list[dict[str, Any]]) -> Iterator[AssetCheckResult]:
             severity=AssetCheckSeverity.ERROR,
             description="; ".join(failed)[:1000] if failed else "landing within bounds",
             metadata={
-                "row_count": int(row["row_count"]),
+                "row_count": int(row["row_count"]) if pd.notna(row["row_count"]) else 0,
                 "previous_row_count": int(row["previous_row_count"]) if pd.notna(row["previous_row_count"]) else -1,
                 "data_docs": MetadataValue.url(docs.as_uri()),
                 "suite": gx_checks.RAW_SUITE,

@@ -3,6 +3,9 @@ dealer extracts. Used by `make run`; prints where to point a BI tool and where t
 
     python -m orchestration.run [--simulate demo|ci] [--seed 42] [--faults] [--partition YYYY-MM-DD]
 
+The landing is checked first (every problem listed at once; nothing runs when there is one), and the build
+warehouse starts afresh unless the landing appends to the one it was built from (orchestration.landing).
+
 Runs are recorded in the Dagster instance of DAGSTER_HOME (default .dagster_home/, created if missing), so
 `dagster dev` shows them and the raw volume check compares with the previous load.
 """
@@ -16,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from orchestration import settings
+from orchestration import landing, settings
 
 
 @dataclass
@@ -107,6 +110,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     home = ensure_dagster_home()
     settings.export_dbt_env()
+    if not args.simulate:
+        # Every problem of the landing before Dagster starts (the raw_landing asset checks again, and a simulated
+        # landing is checked there once it is written).
+        report = landing.check_landing()
+        if not report.ok:
+            print(landing.format_report(report))
+            return 1
     outcome = run_whole_job(args.simulate, args.seed, args.faults, args.partition, extracts=not args.no_extracts)
     print(
         f"\nDagster run {outcome.run_id} ({'succeeded' if outcome.success else 'FAILED'}) in {outcome.seconds:.1f} s;"

@@ -17,7 +17,7 @@ from dagster import (
     asset,
 )
 
-from orchestration import publish, settings
+from orchestration import landing, publish, settings
 from orchestration.dbt_assets import MAX_TRANSIENT_RETRIES, is_transient, load_manifest, mart_nodes, pii_columns
 
 dealer_partitions = DynamicPartitionsDefinition(name="dealers")
@@ -65,8 +65,14 @@ def dealers_in(serving_file: Path) -> list[str]:
 )
 def serving_warehouse(context: AssetExecutionContext, config: PublishConfig) -> MaterializeResult:
     try:
+        domains = landing.active_domains(landing.recorded_table_rows())
         publication = publish.publish(
-            settings.warehouse_path(), settings.serving_dir(), context.run_id, marts_to_publish(), config.grace_seconds
+            settings.warehouse_path(),
+            settings.serving_dir(),
+            context.run_id,
+            marts_to_publish(),
+            config.grace_seconds,
+            domains,
         )
     except duckdb.IOException as error:
         if is_transient(str(error)):
@@ -88,6 +94,8 @@ def serving_warehouse(context: AssetExecutionContext, config: PublishConfig) -> 
             "pii_columns_dropped": {k: v for k, v in publication.dropped_pii_columns.items() if v},
             "pruned_files": [path.name for path in publication.pruned],
             "dealers": len(dealers),
+            "active_domains": ", ".join(name for name, active in domains.items() if active),
+            "empty_domains": ", ".join(name for name, active in domains.items() if not active) or "none",
         }
     )
 

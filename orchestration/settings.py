@@ -16,7 +16,7 @@ def _path(variable: str, default: Path) -> Path:
 
 
 def raw_dir() -> Path:
-    """The landing: RAW_DATA_DIR/<system>/<table>/*.parquet (default data/raw)."""
+    """The landing: RAW_DATA_DIR/<system>/<table>/ holding Parquet or CSV files (default data/raw)."""
     return _path("RAW_DATA_DIR", REPO / "data" / "raw")
 
 

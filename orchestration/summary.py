@@ -9,6 +9,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration import landing
+
 
 def warehouse_path() -> Path:
     """The DuckDB file dbt builds into (WAREHOUSE_PATH, default data/warehouse.duckdb)."""
@@ -18,6 +20,10 @@ def warehouse_path() -> Path:
 def summarise(path: Path) -> str:
     """A human-readable report of the warehouse at `path`, opened read-only."""
     lines: list[str] = [f"Warehouse: {path}"]
+    table_rows = landing.recorded_table_rows(path)
+    if table_rows:
+        line = landing.domains_line(table_rows)
+        lines.append(line + (" (their marts exist, with no rows)" if "empty" in line else ""))
     with duckdb.connect(str(path), read_only=True) as con:
         tables = con.execute(
             """
@@ -36,7 +42,7 @@ def summarise(path: Path) -> str:
                 (count,) = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()
                 lines.append(f"  {name:<40} {count:>12,} rows")
         views = [name for s, name, kind in tables if s == "staging" and kind == "VIEW"]
-        lines.append(f"\nstaging: {len(views)} views over the raw Parquet exports")
+        lines.append(f"\nstaging: {len(views)} views over the landed exports (raw_<system> views)")
         quarantine_views = [name for name in views if name.endswith("__quarantined_rows")]
         if quarantine_views:
             union = " union all ".join(

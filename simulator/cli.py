@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from simulator.profiles import PROFILES
+from simulator.schema import TABLES
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,9 +20,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--out", type=Path, default=Path("data"))
     p.add_argument("--faults", action="store_true", help="inject realistic bad rows (recorded in truth/faults)")
+    p.add_argument("--systems", default="", help="comma-separated source systems to write (default: all), e.g. "
+                   "shop,mdm,reference for a shop-only company; the written tables equal a full run's")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     a = p.parse_args(argv)
-    m = run(a.profile, a.seed, a.out, faults=a.faults, progress=not a.no_progress)
+    systems = frozenset(s.strip() for s in a.systems.split(",") if s.strip()) or None
+    known = {t.system for t in TABLES.values()}
+    if systems and not systems <= known:
+        p.error(f"unknown system(s): {', '.join(sorted(systems - known))}; known: {', '.join(sorted(known))}")
+    m = run(a.profile, a.seed, a.out, faults=a.faults, progress=not a.no_progress, systems=systems)
     total = sum(m["row_counts"].values())
     print(f"profile={m['profile']} seed={m['seed']} faults={m['faults']} window={m['start_date']}..{m['end_date']}")
     for table, n in m["row_counts"].items():

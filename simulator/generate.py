@@ -60,8 +60,17 @@ def _daily_totals(rng: np.random.Generator, count: np.ndarray, amount: np.ndarra
                     schema=TABLES["loyalty.daily_totals"].schema)
 
 
-def run(profile_name: str, seed: int, out: Path, faults: bool = False, progress: bool = True) -> dict:
-    """Generate raw/ and truth/ under ``out`` and return the manifest."""
+# Answer-key files that speak of one source system: written only when that system is.
+TRUTH_SYSTEMS = {"under_reporting_dealers": "dealer_portal", "unfair_prizes": "promotions", "fair_prizes": "promotions"}
+
+
+def run(profile_name: str, seed: int, out: Path, faults: bool = False, progress: bool = True,
+        systems: frozenset[str] | None = None) -> dict:
+    """Generate raw/ and truth/ under ``out`` and return the manifest.
+
+    ``systems`` limits the landing to those source systems (e.g. ``{"shop", "mdm"}``): everything is simulated
+    as usual, so the tables written are identical to a full run's, and the rest is not written; the answer key
+    keeps the faults of written tables only and drops the truths about systems not written."""
     t0 = time.perf_counter()
     profile = PROFILES[profile_name]
     raw_dir, truth_dir = out / "raw", out / "truth"
@@ -73,7 +82,7 @@ def run(profile_name: str, seed: int, out: Path, faults: bool = False, progress:
     bar = tqdm(total=9 + n_blocks, desc=f"simulate {profile_name}", unit="step", disable=not progress)
     from simulator.writer import RawWriter
 
-    writer = RawWriter(raw_dir)
+    writer = RawWriter(raw_dir, systems)
     injector = FaultInjector(_rng(seed, 99), enabled=faults)
 
     def emit(q: str, table: pa.Table, protected: np.ndarray | None = None) -> None:
@@ -160,6 +169,11 @@ def run(profile_name: str, seed: int, out: Path, faults: bool = False, progress:
         "tended_churned": truth_mod.customers_with_order(pop, frags["tended_churned"], "last_order_id", True),
         "faults": injector.records(),
     }
+    if systems is not None:
+        faults_table = truths["faults"]
+        truths["faults"] = faults_table.filter(pc.is_in(faults_table.column("source_system"),
+                                                        value_set=pa.array(sorted(systems), pa.string())))
+        truths = {name: t for name, t in truths.items() if TRUTH_SYSTEMS.get(name) in (None, *systems)}
     for name, t in truths.items():
         pq.write_table(t, truth_dir / f"{name}.parquet", compression="zstd")
     bar.update()
@@ -168,6 +182,7 @@ def run(profile_name: str, seed: int, out: Path, faults: bool = False, progress:
         "profile": profile_name,
         "seed": seed,
         "faults": faults,
+        "systems": sorted(systems) if systems is not None else sorted({t.system for t in TABLES.values()}),
         "start_date": str(START_DATE),
         "end_date": str(END_DATE - np.timedelta64(1, "D")),
         "fx_start_date": str(FX_START_DATE),

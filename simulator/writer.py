@@ -26,8 +26,9 @@ def _dictionary_columns(qualified: str) -> list[str]:
 class RawWriter:
     """Appends table batches to ``raw/<system>/<table>/<table>_<YYYY-MM>.parquet`` files."""
 
-    def __init__(self, raw_dir: Path) -> None:
+    def __init__(self, raw_dir: Path, systems: frozenset[str] | None = None) -> None:
         self.raw_dir = raw_dir
+        self.systems = systems
         self.writers: dict[tuple[str, str], pq.ParquetWriter] = {}
         self.buffers: dict[str, list[pa.Table]] = {}
         self.buffered: dict[str, int] = {}
@@ -36,7 +37,9 @@ class RawWriter:
         self.pending: list[Future] = []
 
     def write(self, qualified: str, table: pa.Table) -> None:
-        """Queue rows of a table; large buffers are flushed to disk."""
+        """Queue rows of a table; large buffers are flushed to disk. Tables of systems not written are dropped."""
+        if self.systems is not None and TABLES[qualified].system not in self.systems:
+            return
         self.buffers.setdefault(qualified, []).append(table)
         self.buffered[qualified] = self.buffered.get(qualified, 0) + table.num_rows
         self.rows[qualified] = self.rows.get(qualified, 0) + table.num_rows
@@ -82,13 +85,16 @@ class RawWriter:
         return self.writers[key]
 
     def close(self) -> dict[str, int]:
-        """Flush everything; every table gets at least one (possibly empty) file. Returns row counts."""
+        """Flush everything; every table of a written system gets at least one (possibly empty) file. Returns row
+        counts."""
         for q in list(self.buffers):
             self._flush(q)
         for f in self.pending:
             f.result()
         self.pool.shutdown()
         for q in TABLES:
+            if self.systems is not None and TABLES[q].system not in self.systems:
+                continue
             if not any(k[0] == q for k in self.writers):
                 self._writer(q, "2024-11")
                 self.rows.setdefault(q, 0)

@@ -62,11 +62,13 @@ def dbt(args: list[str], raw_dir: Path, warehouse: Path, check: bool = True) -> 
     return result
 
 
-def simulate(out: Path, profile: str = "ci", seed: int = 42, faults: bool = True) -> None:
-    """Write a simulated landing into `out`."""
+def simulate(out: Path, profile: str = "ci", seed: int = 42, faults: bool = True, systems: str = "") -> None:
+    """Write a simulated landing into `out` (only the comma-separated `systems` when given)."""
     args = [sys.executable, "-m", "simulator", "--profile", profile, "--seed", str(seed), "--out", str(out)]
     if faults:
         args.append("--faults")
+    if systems:
+        args += ["--systems", systems]
     subprocess.run(args, cwd=REPO, check=True, capture_output=True)
 
 

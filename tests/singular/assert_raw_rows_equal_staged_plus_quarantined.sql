@@ -1,5 +1,8 @@
 -- For every source table, every raw row is either staged or quarantined: nothing is lost, nothing is
--- invented. Returns the tables where raw rows <> staged rows + quarantined rows.
+-- invented. Returns the tables where raw rows <> staged rows + quarantined rows. The raw side is the source
+-- view over every file the landing holds (Parquet and CSV, any case, any depth; see create_landing_views),
+-- not a glob of its own: a file the views would not read stops the build before this test runs, and
+-- tests/python/test_landing.py counts the files again with pyarrow.
 with reconciliation as (
 
     select

@@ -1,7 +1,8 @@
 -- One row per breakdown (manufacturer, product, supplier, dealer) value and complaint type of the taxonomy:
 -- units shipped (shop order lines), tickets and tickets per million units, escalation paths, outcomes, time
 -- to close and compensation. Every value that shipped units has a row for every complaint type, so a zero
--- rate is shown as zero rather than missing. Direct sales (no dealer) appear as dealer 'direct'.
+-- rate is shown as zero rather than missing; with no ticket at all (no service system landed) it is empty.
+-- Direct sales (no dealer) appear as dealer 'direct'.
 
 with order_lines as (
 
@@ -172,6 +173,8 @@ final as (
             grid.breakdown_type = ticket_stats.breakdown_type
             and grid.breakdown_value = ticket_stats.breakdown_value
             and grid.complaint_type = ticket_stats.complaint_type
+    -- Without any ticket the service system has not landed (an empty domain): no rows rather than zero rates.
+    where exists (select 1 from tickets)
 
 )
 
