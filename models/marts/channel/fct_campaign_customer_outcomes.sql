@@ -1,8 +1,9 @@
 -- One row per measurable campaign (a type with a measurement method in the campaign_measurement_designs seed)
 -- and golden customer who had signed up before its window: whether the customer is in the group the campaign
 -- can reach (loyalty members) or in the comparison group, the matching stratum (signup year, customer type,
--- orders in the prior-activity period outside any campaign reaching the same group, capped at 2) and the customer's orders and net revenue after refunds
--- in the window. rpt_campaign_results compares the two groups within each stratum.
+-- orders in the prior-activity period outside any campaign reaching the same group, capped at 2) and the
+-- customer's orders and net revenue after refunds in the window. rpt_campaign_results compares the two groups
+-- within each stratum.
 
 with campaigns as (
 
@@ -138,8 +139,8 @@ customer_campaign_orders as (
     from measured_campaigns
     inner join orders
         on
-            orders.order_date >= measured_campaigns.prior_activity_start_date
-            and orders.order_date <= measured_campaigns.window_end_date
+            measured_campaigns.prior_activity_start_date <= orders.order_date
+            and measured_campaigns.window_end_date >= orders.order_date
     left join orders_in_group_campaigns
         on
             orders.order_id = orders_in_group_campaigns.order_id

@@ -115,8 +115,8 @@ windows as (
         campaign_dates.ends_at,
         campaign_dates.window_start_date,
         campaign_dates.window_end_date,
-        {{ dbt.datediff('campaign_dates.window_start_date', 'campaign_dates.window_end_date', 'day') }} + 1
-        as window_days,
+        {{ dbt.datediff('campaign_dates.window_start_date', 'campaign_dates.window_end_date', 'day') }}
+        + 1 as window_days,
         campaign_dates.prior_activity_start_date,
         campaign_dates.prior_activity_end_date,
         campaign_dates.cost_amount,
@@ -178,46 +178,62 @@ strata as (
 
 ),
 
+matched_strata as (
+
+    -- a stratum counts when both groups have at least min_group_customers customers
+    select
+        strata.*,
+        strata.treated_count >= rules.min_group_customers
+        and strata.control_count >= rules.min_group_customers as is_matched
+    from strata
+    cross join rules
+
+),
+
+stratum_contributions as (
+
+    -- n_t x (mean_t - mean_c), and its variance n_t^2 x (var_t / n_t + var_c / n_c)
+    select
+        campaign_id,
+        treated_count,
+        is_matched,
+        case when is_matched then treated_count else 0 end as matched_treated_count,
+        case when is_matched then control_count else 0 end as matched_control_count,
+        case
+            when is_matched then treated_count * (treated_mean_orders - control_mean_orders)
+        end as incremental_orders,
+        case
+            when is_matched
+                then
+                    treated_count * treated_variance_orders
+                    + treated_count * treated_count * control_variance_orders / control_count
+        end as incremental_orders_variance,
+        case
+            when is_matched then treated_count * (treated_mean_revenue - control_mean_revenue)
+        end as incremental_revenue,
+        case
+            when is_matched
+                then
+                    treated_count * treated_variance_revenue
+                    + treated_count * treated_count * control_variance_revenue / control_count
+        end as incremental_revenue_variance
+    from matched_strata
+
+),
+
 lift_estimates as (
 
     select
-        strata.campaign_id,
-        sum(strata.treated_count) as treated_customer_count,
-        sum(
-            case when strata.treated_count >= rules.min_group_customers
-                and strata.control_count >= rules.min_group_customers then strata.treated_count else 0 end
-        ) as matched_treated_customer_count,
-        sum(
-            case when strata.treated_count >= rules.min_group_customers
-                and strata.control_count >= rules.min_group_customers then strata.control_count else 0 end
-        ) as control_customer_count,
-        sum(
-            case when strata.treated_count >= rules.min_group_customers
-                and strata.control_count >= rules.min_group_customers
-                then strata.treated_count * (strata.treated_mean_orders - strata.control_mean_orders) end
-        ) as incremental_orders,
-        sum(
-            case when strata.treated_count >= rules.min_group_customers
-                and strata.control_count >= rules.min_group_customers
-                then strata.treated_count * strata.treated_variance_orders
-                + strata.treated_count * strata.treated_count * strata.control_variance_orders
-                / strata.control_count end
-        ) as incremental_orders_variance,
-        sum(
-            case when strata.treated_count >= rules.min_group_customers
-                and strata.control_count >= rules.min_group_customers
-                then strata.treated_count * (strata.treated_mean_revenue - strata.control_mean_revenue) end
-        ) as incremental_revenue,
-        sum(
-            case when strata.treated_count >= rules.min_group_customers
-                and strata.control_count >= rules.min_group_customers
-                then strata.treated_count * strata.treated_variance_revenue
-                + strata.treated_count * strata.treated_count * strata.control_variance_revenue
-                / strata.control_count end
-        ) as incremental_revenue_variance
-    from strata
-    cross join rules
-    group by strata.campaign_id
+        campaign_id,
+        sum(treated_count) as treated_customer_count,
+        sum(matched_treated_count) as matched_treated_customer_count,
+        sum(matched_control_count) as control_customer_count,
+        sum(incremental_orders) as incremental_orders,
+        sum(incremental_orders_variance) as incremental_orders_variance,
+        sum(incremental_revenue) as incremental_revenue,
+        sum(incremental_revenue_variance) as incremental_revenue_variance
+    from stratum_contributions
+    group by campaign_id
 
 ),
 
@@ -281,7 +297,9 @@ campaign_leads as (
         coalesce(campaign_lead_dealers.lead_dealer_count, 0) as lead_dealer_count,
         coalesce(campaign_lead_dealers.won_dealer_count, 0) as won_dealer_count,
         greatest(
-            coalesce(campaign_lead_dealers.max_dealer_leads_generated / nullif(campaign_lead_totals.leads_generated, 0), 0),
+            coalesce(
+                campaign_lead_dealers.max_dealer_leads_generated / nullif(campaign_lead_totals.leads_generated, 0), 0
+            ),
             coalesce(campaign_lead_dealers.max_dealer_leads_won / nullif(campaign_lead_totals.leads_won, 0), 0),
             coalesce(
                 campaign_lead_dealers.max_dealer_lead_won_amount_reporting
@@ -316,7 +334,8 @@ measured as (
         coalesce(campaign_leads.lead_won_amount_reporting, 0) as lead_won_amount_reporting,
         coalesce(campaign_leads.lead_dealer_count, 0) as lead_dealer_count,
         case
-            when coalesce(campaign_leads.lead_dealer_count, 0) <= disclosure_rules.min_peers
+            when
+                coalesce(campaign_leads.lead_dealer_count, 0) <= disclosure_rules.min_peers
                 or coalesce(campaign_leads.won_dealer_count, 0) <= disclosure_rules.min_peers
                 then 'too_few_dealers'
             when campaign_leads.lead_max_dealer_share > disclosure_rules.max_peer_weight_share
@@ -329,7 +348,8 @@ measured as (
                 then 'no_full_prior_period'
             when windows.window_end_date > order_span.last_order_date
                 then 'window_not_complete'
-            when lift_intervals.matched_treated_customer_count is null
+            when
+                lift_intervals.matched_treated_customer_count is null
                 or lift_intervals.matched_treated_customer_count = 0
                 then 'no_matched_customers'
             when coalesce(windows.cost_amount_reporting, 0) = 0
@@ -392,7 +412,8 @@ final as (
         cast(
             case when is_lift_published then incremental_orders + incremental_orders_margin end as double
         ) as incremental_orders_upper_bound,
-        cast(case when is_lift_published then incremental_revenue end as decimal(18, 4)) as incremental_revenue_reporting,
+        cast(case when is_lift_published then incremental_revenue end as decimal(18, 4))
+            as incremental_revenue_reporting,
         cast(
             case when is_lift_published then incremental_revenue - incremental_revenue_margin end as decimal(18, 4)
         ) as incremental_revenue_lower_bound_reporting,
@@ -407,15 +428,17 @@ final as (
         cast(
             case
                 when is_roi_published
-                    then (incremental_revenue - incremental_revenue_margin - cost_amount_reporting)
-                    / cost_amount_reporting
+                    then
+                        (incremental_revenue - incremental_revenue_margin - cost_amount_reporting)
+                        / cost_amount_reporting
             end as double
         ) as return_on_investment_lower_bound,
         cast(
             case
                 when is_roi_published
-                    then (incremental_revenue + incremental_revenue_margin - cost_amount_reporting)
-                    / cost_amount_reporting
+                    then
+                        (incremental_revenue + incremental_revenue_margin - cost_amount_reporting)
+                        / cost_amount_reporting
             end as double
         ) as return_on_investment_upper_bound,
         is_lead_figures_published,
