@@ -1,12 +1,13 @@
 -- One row per marketing campaign, every campaign listed whatever its result: cost, reach, orders and net revenue
 -- (after refunds) in the window, and the campaign's lift measured against a control group, with an interval.
--- Lift (method `matched_members_vs_non_members`, from the campaign_measurement_designs seed): customers who signed
--- up before the window are split into strata of signup year, customer type and orders in the prior-activity
--- period; in each stratum the mean window orders and revenue of the customers the campaign reaches (loyalty
--- members) minus that of the customers it cannot reach, times the reached customers, summed over strata, is
--- the incremental orders and revenue. The interval is the normal approximation estimate ± z × standard error,
--- the variance summed over strata from the two groups' sample variances (z and the confidence level in the
--- campaign_measurement_rules seed). ROI uses the estimate and its bounds. Types with no control group in the
+-- Lift (method `matched_members_vs_non_members`, from the campaign_measurement_designs seed): for each customer who
+-- signed up before the window, the change is the window's orders (revenue) minus what the customer's own rate in
+-- the prior-activity period predicts (fct_campaign_customer_outcomes). Customers are split into strata of signup
+-- year, customer type and banded prior orders; in each stratum the mean change of the customers the campaign
+-- reaches (loyalty members) minus that of the customers it cannot reach, times the reached customers, summed
+-- over strata, is the incremental orders and revenue (a matched difference in differences). The interval is
+-- the normal approximation estimate ± z × standard error, the variance summed over strata from the two groups'
+-- sample variances (z and the confidence level in the campaign_measurement_rules seed). ROI uses the estimate and its bounds. Types with no control group in the
 -- data are listed with measurement_status `no_control_group`.
 -- Lead figures add up several dealers' leads, and every dealer receives this table: they follow the
 -- peer_benchmark_rules seed (more than min_peers dealers behind each figure, so a dealer who subtracts its own
@@ -66,6 +67,7 @@ rules as (
         max(case when rule_name = 'confidence_level' then rule_value end) as confidence_level,
         max(case when rule_name = 'z_score' then rule_value end) as z_score,
         cast(max(case when rule_name = 'prior_activity_days' then rule_value end) as integer) as prior_activity_days,
+        max(case when rule_name = 'min_prior_activity_days' then rule_value end) as min_prior_activity_days,
         max(case when rule_name = 'min_group_customers' then rule_value end) as min_group_customers
     from campaign_measurement_rules
 
@@ -95,12 +97,16 @@ campaign_dates as (
         campaigns.*,
         cast(campaigns.starts_at as date) as window_start_date,
         cast(campaigns.ends_at as date) as window_end_date,
-        cast(
-            {{ dbt.dateadd('day', '-rules.prior_activity_days', 'cast(campaigns.starts_at as date)') }} as date
+        greatest(
+            cast(
+                {{ dbt.dateadd('day', '-rules.prior_activity_days', 'cast(campaigns.starts_at as date)') }} as date
+            ),
+            order_span.first_order_date
         ) as prior_activity_start_date,
         cast({{ dbt.dateadd('day', '-1', 'cast(campaigns.starts_at as date)') }} as date) as prior_activity_end_date
     from campaigns
     cross join rules
+    cross join order_span
 
 ),
 
@@ -148,6 +154,21 @@ window_orders as (
 
 ),
 
+customer_changes as (
+
+    -- each customer's window orders and revenue minus what the customer's own prior rate predicts
+    select
+        campaign_id,
+        signup_year,
+        customer_type,
+        prior_order_band,
+        is_treated,
+        window_order_count - expected_window_order_count as order_change,
+        cast(window_net_revenue_reporting as double) - expected_window_net_revenue_reporting as revenue_change
+    from customer_outcomes
+
+),
+
 strata as (
 
     select
@@ -157,19 +178,15 @@ strata as (
         prior_order_band,
         sum(case when is_treated then 1 else 0 end) as treated_count,
         sum(case when is_treated then 0 else 1 end) as control_count,
-        avg(case when is_treated then cast(window_order_count as double) end) as treated_mean_orders,
-        avg(case when not is_treated then cast(window_order_count as double) end) as control_mean_orders,
-        var_samp(case when is_treated then cast(window_order_count as double) end) as treated_variance_orders,
-        var_samp(case when not is_treated then cast(window_order_count as double) end) as control_variance_orders,
-        avg(case when is_treated then cast(window_net_revenue_reporting as double) end) as treated_mean_revenue,
-        avg(case when not is_treated then cast(window_net_revenue_reporting as double) end) as control_mean_revenue,
-        var_samp(
-            case when is_treated then cast(window_net_revenue_reporting as double) end
-        ) as treated_variance_revenue,
-        var_samp(
-            case when not is_treated then cast(window_net_revenue_reporting as double) end
-        ) as control_variance_revenue
-    from customer_outcomes
+        avg(case when is_treated then order_change end) as treated_mean_orders,
+        avg(case when not is_treated then order_change end) as control_mean_orders,
+        var_samp(case when is_treated then order_change end) as treated_variance_orders,
+        var_samp(case when not is_treated then order_change end) as control_variance_orders,
+        avg(case when is_treated then revenue_change end) as treated_mean_revenue,
+        avg(case when not is_treated then revenue_change end) as control_mean_revenue,
+        var_samp(case when is_treated then revenue_change end) as treated_variance_revenue,
+        var_samp(case when not is_treated then revenue_change end) as control_variance_revenue
+    from customer_changes
     group by
         campaign_id,
         signup_year,
@@ -218,6 +235,17 @@ stratum_contributions as (
                     + treated_count * treated_count * control_variance_revenue / control_count
         end as incremental_revenue_variance
     from matched_strata
+
+),
+
+prior_periods as (
+
+    -- the prior-activity days of a customer who signed up before the period: the campaign's usable prior period
+    select
+        campaign_id,
+        max(prior_exposure_days) as prior_activity_day_count
+    from customer_outcomes
+    group by campaign_id
 
 ),
 
@@ -321,6 +349,7 @@ measured as (
         coalesce(window_orders.reach_customer_count, 0) as reach_customer_count,
         coalesce(window_orders.code_redemption_order_count, 0) as code_redemption_order_count,
         coalesce(window_orders.window_net_revenue_reporting, 0) as window_net_revenue_reporting,
+        prior_periods.prior_activity_day_count,
         lift_intervals.treated_customer_count,
         lift_intervals.matched_treated_customer_count,
         lift_intervals.control_customer_count,
@@ -344,7 +373,7 @@ measured as (
         case
             when windows.measurement_method is null
                 then 'no_control_group'
-            when windows.prior_activity_start_date < order_span.first_order_date
+            when coalesce(prior_periods.prior_activity_day_count, 0) < rules.min_prior_activity_days
                 then 'no_full_prior_period'
             when windows.window_end_date > order_span.last_order_date
                 then 'window_not_complete'
@@ -358,7 +387,10 @@ measured as (
         end as measurement_status
     from windows
     cross join order_span
+    cross join rules
     cross join disclosure_rules
+    left join prior_periods
+        on windows.campaign_id = prior_periods.campaign_id
     left join window_orders
         on windows.campaign_id = window_orders.campaign_id
     left join lift_intervals
@@ -393,6 +425,7 @@ final as (
         cast(window_days as integer) as window_days,
         prior_activity_start_date,
         prior_activity_end_date,
+        cast(prior_activity_day_count as integer) as prior_activity_day_count,
         currency_code,
         cast(cost_amount as decimal(18, 4)) as cost_amount,
         cast(cost_amount_reporting as decimal(18, 4)) as cost_amount_reporting,
