@@ -7,8 +7,8 @@
 -- reaches (loyalty members) minus that of the customers it cannot reach, times the reached customers, summed
 -- over strata, is the incremental orders and revenue (a matched difference in differences). The interval is
 -- the normal approximation estimate ± z × standard error, the variance summed over strata from the two groups'
--- sample variances (z and the confidence level in the campaign_measurement_rules seed). ROI uses the estimate and its bounds. Types with no control group in the
--- data are listed with measurement_status `no_control_group`.
+-- sample variances (z and the confidence level in the campaign_measurement_rules seed). ROI uses the estimate
+-- and its bounds. Types with no control group in the data are listed with measurement_status `no_control_group`.
 -- Lead figures add up several dealers' leads, and every dealer receives this table: they follow the
 -- peer_benchmark_rules seed (more than min_peers dealers behind each figure, so a dealer who subtracts its own
 -- still faces min_peers others, and none above max_peer_weight_share of it) or are withheld with a reason.
