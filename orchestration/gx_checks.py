@@ -114,8 +114,9 @@ def fixed_suites() -> dict[str, list[Any]]:
         DAILY_AOV_SUITE: [
             gxe.ExpectColumnValuesToNotBeNull(column="average_order_value"),
             gxe.ExpectColumnValuesToBeBetween(column="average_order_value", min_value=0),
-            # Unit errors (cents for units, a wrong rate) move a day's AOV far off its trailing 28 days.
-            gxe.ExpectColumnValuesToBeBetween(column="aov_vs_trailing_28_days", min_value=0.04, max_value=4.0),
+            # Unit errors (cents for units, a wrong rate) move a day's AOV far off its trailing 28 days. A quiet
+            # day with a few large business orders reaches 4x on the ci profile, so the ceiling sits at 10x.
+            gxe.ExpectColumnValuesToBeBetween(column="aov_vs_trailing_28_days", min_value=0.04, max_value=10.0),
         ],
         RAW_SUITE: [
             gxe.ExpectColumnValuesToBeBetween(column="row_count", min_value=1),

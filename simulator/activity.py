@@ -204,12 +204,18 @@ def simulate_block(rng: np.random.Generator, w: World, lo: int, hi: int, ctr: Co
     parts_c.append(bg)
     parts_t.append(np.minimum(pop.created_us[bg] + rng.integers(10 * US_PER_MIN, 15 * US_PER_DAY, len(bg)),
                               END_US - US_PER_DAY))
+    parts_k = [np.full(len(c), -1, np.int64) for c in parts_c]
+    cc, tt, kk = _planted_campaign_orders(rng, w, c_all)
+    parts_c.append(cc)
+    parts_t.append(tt)
+    parts_k.append(kk)
     o_c = np.concatenate(parts_c)
     o_t = np.concatenate(parts_t)
+    o_k = np.concatenate(parts_k)  # campaign whose planted lift placed the order, -1 for organic orders
     o_t = np.maximum(o_t, np.maximum(pop.created_us[o_c], START_US) + 10 * US_PER_MIN)
     o_t = (np.minimum(o_t, END_US - US_PER_MIN) // US_PER_SEC) * US_PER_SEC
     srt = np.lexsort((o_t, o_c))
-    o_c, o_t = o_c[srt], o_t[srt]
+    o_c, o_t, o_k = o_c[srt], o_t[srt], o_k[srt]
     no = len(o_c)
     o_seg = pop.segment[o_c]
     first = np.ones(no, bool)
@@ -218,7 +224,7 @@ def simulate_block(rng: np.random.Generator, w: World, lo: int, hi: int, ctr: Co
     last[:-1] = o_c[1:] != o_c[:-1]
     per_cust = np.bincount(o_c - lo, minlength=hi - lo)
     by_time = np.argsort(o_t, kind="stable")  # order ids follow placement time
-    o_c, o_t, first, last = o_c[by_time], o_t[by_time], first[by_time], last[by_time]
+    o_c, o_t, o_k, first, last = o_c[by_time], o_t[by_time], o_k[by_time], first[by_time], last[by_time]
     o_seg = pop.segment[o_c]
     o_num = ctr.take("orders", no)
     order_id = ids("O", o_num, 10)
@@ -356,7 +362,11 @@ def simulate_block(rng: np.random.Generator, w: World, lo: int, hi: int, ctr: Co
     unt = last & (o_seg == UNTENDED)
     tnd = last & (o_seg == TENDED)
     bgo = first & (o_seg == BARGAIN)
+    pk = np.flatnonzero(o_k >= 0)
+    refund_usd = np.zeros(no)
+    refund_usd[ref_o] = r_amount * _fx_rate(w.fx, o_t[ref_o], cur[ref_o])
     truth = {
+        "planted_campaign_orders": {"campaign_idx": o_k[pk], "net_after_refunds_usd": order_usd[pk] - refund_usd[pk]},
         "untended_churned": {"cust": o_c[unt], "order_id": order_id_np[unt], "at": o_t[unt]},
         "tended_churned": {"cust": o_c[tnd], "order_id": order_id_np[tnd], "at": o_t[tnd]},
         "bargain_hunters": {"cust": o_c[bgo], "order_id": order_id_np[bgo]},
@@ -367,6 +377,29 @@ def simulate_block(rng: np.random.Generator, w: World, lo: int, hi: int, ctr: Co
               "shop.custom_order_requests": requests, "shop.reseller_inquiries": inquiries,
               "service.after_sales_tickets": tickets, "promotions.lottery_draws": draws}
     return ChunkResult(tables, *wparts, truth=truth, protected_orders=protected)
+
+
+def _planted_campaign_orders(rng: np.random.Generator, w: World,
+                             c_all: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Extra orders a campaign's planted lift causes: customers, times and campaign index.
+
+    Every ordinary loyalty member of the block who signed up before the campaign and is still active on its
+    first day places Poisson(rate) extra orders at uniform times in the window; non-members are not reached."""
+    rng = rng.spawn(1)[0]  # own stream, like the wallet's
+    pop, camps = w.pop, w.camps
+    rate = camps.planted_rate
+    members = c_all[(pop.segment[c_all] == NORMAL) & (pop.member_id[c_all] != None)]  # noqa: E711
+    out_c, out_t, out_k = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for ci in np.flatnonzero(rate > 0):
+        day0 = (camps.starts[ci] - START_US) // US_PER_DAY
+        reached = members[(pop.created_us[members] < camps.starts[ci]) & (pop.active_from[members] <= day0)
+                          & (pop.active_to[members] > day0)]
+        n = rng.poisson(rate[ci], len(reached))
+        who = np.repeat(reached, n)
+        out_c.append(who)
+        out_t.append(camps.starts[ci] + (rng.random(len(who)) * (camps.ends[ci] - camps.starts[ci])).astype(np.int64))
+        out_k.append(np.full(len(who), ci, np.int64))
+    return np.concatenate(out_c), np.concatenate(out_t), np.concatenate(out_k)
 
 
 # Recharge tiers in the reporting currency (mirror of seeds/recharge_tiers.csv): a top-up of at least the

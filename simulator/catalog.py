@@ -88,6 +88,11 @@ def build_catalog(rng: np.random.Generator, profile: Profile) -> tuple[Catalog, 
     return cat_obj, table
 
 
+# Planted campaign lift (answer key truth/campaign_lift.parquet): during a campaign of these types every loyalty
+# member who signed up before it and is still active places Poisson(rate) extra orders in its window; non-members
+# are not reached. Recharge bonuses are planted with no effect. Other types have no planted lift.
+PLANTED_EXTRA_ORDERS_PER_MEMBER = {"points_multiplier": 0.25, "recharge_bonus": 0.0}
+
 FIRST_ORDER_CODES = ["WELCOME10", "NEWBIE15", "FIRST20", "HELLO10", "WELCOME15", "START20", "NEWBIE10",
                      "FIRST15"]
 
@@ -103,6 +108,11 @@ class Campaigns:
     ends: np.ndarray
     code: np.ndarray
     discount_pct: np.ndarray
+
+    @property
+    def planted_rate(self) -> np.ndarray:
+        """Planted extra orders per reached loyalty member for each campaign; nan where no lift is planted."""
+        return np.array([PLANTED_EXTRA_ORDERS_PER_MEMBER.get(t, np.nan) for t in self.ctype])
 
     def active(self, ctype: str, t_us: np.ndarray) -> np.ndarray:
         """Index of the campaign of this type active at each instant, -1 if none."""
@@ -126,7 +136,8 @@ def build_campaigns(rng: np.random.Generator) -> Campaigns:
             rows.append((f"Welcome offer {code} {yr}Q{q + 1}", "first_order_discount", code, base + 91 * q, length))
             rows.append((f"Wallet recharge bonus {yr}-{q + 1}: pay 100 get 10, 300 get 50, 1000 get 200",
                          "recharge_bonus", None, base + 91 * q + 10, 60))
-        for k, d in enumerate([20, 150, 260]):
+        # double-points weeks sit between the recharge-bonus windows, so no two loyalty-member campaigns overlap
+        for k, d in enumerate([75, 165, 256]):
             rows.append((f"Double points week {yr}-{k + 1}", "points_multiplier", None, base + d, 21))
         for k, d in enumerate([35, 200]):
             rows.append((f"Lucky draw {yr}-{k + 1}", "lottery", None, base + d, 40))

@@ -132,7 +132,8 @@ def run(profile_name: str, seed: int, out: Path, faults: bool = False, progress:
     w_count = np.zeros((N_DAYS, nt))
     w_amount = np.zeros((N_DAYS, nt))
     w_points = np.zeros((N_DAYS, nt))
-    frags: dict[str, list] = {"untended_churned": [], "tended_churned": [], "bargain_hunters": []}
+    frags: dict[str, list] = {"untended_churned": [], "tended_churned": [], "bargain_hunters": [],
+                              "planted_campaign_orders": []}
     cust_keyed = {"shop.orders", "shop.custom_order_requests", "shop.reseller_inquiries"}
     for b in range(n_blocks):
         lo = b * profile.chunk_customers
@@ -167,6 +168,7 @@ def run(profile_name: str, seed: int, out: Path, faults: bool = False, progress:
         "fair_prizes": truth_mod.prizes(prizes, camps.campaign_id, False),
         "untended_churned": truth_mod.customers_with_order(pop, frags["untended_churned"], "last_order_id", True),
         "tended_churned": truth_mod.customers_with_order(pop, frags["tended_churned"], "last_order_id", True),
+        "campaign_lift": truth_mod.campaign_lift(camps, frags["planted_campaign_orders"]),
         "faults": injector.records(),
     }
     if systems is not None:

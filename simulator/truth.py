@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from simulator.catalog import Prizes
+from simulator.catalog import Campaigns, Prizes
 from simulator.partners import Dealers
 from simulator.population import ALREADY_DEALER, COMPETITOR, HIGH_VALUE, OPTED_OUT, RESELLER, Population
 
@@ -57,3 +57,22 @@ def prizes(p: Prizes, campaign_ids: np.ndarray, unfair: bool) -> pa.Table:
     return pa.table({"prize_id": pa.array(p.prize_id[mask], pa.string()),
                      "campaign_id": pa.array(campaign_ids[p.campaign_idx[mask]], pa.string()),
                      "advertised_odds": pa.array(p.odds[mask])})
+
+
+def campaign_lift(camps: Campaigns, frags: list[dict[str, np.ndarray]]) -> pa.Table:
+    """Per campaign, the lift planted in the simulator: extra orders per reached loyalty member, and the extra
+    orders and their net revenue after refunds (USD, the reporting currency) that it actually produced.
+
+    Null where the simulator plants no lift for the campaign type (its true effect is unknown)."""
+    idx = np.concatenate([f["campaign_idx"] for f in frags]) if frags else np.zeros(0, np.int64)
+    rev = np.concatenate([f["net_after_refunds_usd"] for f in frags]) if frags else np.zeros(0)
+    n = len(camps.campaign_id)
+    rate = camps.planted_rate
+    planted = ~np.isnan(rate)
+    orders = np.bincount(idx, minlength=n).astype(np.int64)
+    revenue = np.round(np.bincount(idx, weights=rev, minlength=n), 4)
+    return pa.table({"campaign_id": pa.array(camps.campaign_id, pa.string()),
+                     "campaign_type": pa.array(camps.ctype, pa.string()),
+                     "planted_extra_orders_per_member": pa.array(rate, mask=~planted),
+                     "planted_incremental_orders": pa.array(orders, mask=~planted),
+                     "planted_incremental_revenue_reporting": pa.array(revenue, mask=~planted)})

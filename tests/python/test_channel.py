@@ -159,3 +159,38 @@ def test_complaint_rates_recomputed_from_raw_tickets(ci_build: Build, con: duckd
                             from staging.stg_service__after_sales_tickets group by 1""").df().set_index("dealer_id")
     joined = staged.rename(columns={"tickets": "tickets_staged"}).join(ours)
     assert (joined["tickets_staged"] == joined["tickets"]).all(), joined[joined["tickets_staged"] != joined["tickets"]]
+
+
+def test_campaign_lift_intervals_cover_the_planted_lift(ci_build: Build, con: duckdb.DuckDBPyConnection) -> None:
+    """The simulator plants extra orders by loyalty members during double-points weeks and none during recharge
+    bonuses: most intervals cover the planted orders and revenue, the planted lift is found, and a campaign
+    planted with no effect is never reported as profitable."""
+    truth = pq.read_table(ci_build.truth / "campaign_lift.parquet").to_pandas()
+    ours = con.execute("""
+        select campaign_id, measurement_status, result_category, incremental_orders, incremental_orders_lower_bound,
+               incremental_orders_upper_bound, incremental_revenue_lower_bound_reporting,
+               incremental_revenue_upper_bound_reporting, return_on_investment_lower_bound
+        from marts.rpt_campaign_results""").df()
+    merged = truth.merge(ours, on="campaign_id", validate="one_to_one")
+    planted = merged[merged["planted_extra_orders_per_member"].notna()]
+    measured = planted[planted["measurement_status"] == "measured"]
+    assert len(measured) >= 0.75 * len(planted), planted[["campaign_id", "measurement_status"]]
+    revenue = measured["planted_incremental_revenue_reporting"]
+    covers_revenue = (measured["incremental_revenue_lower_bound_reporting"].astype(float) <= revenue) & (
+        revenue <= measured["incremental_revenue_upper_bound_reporting"].astype(float))
+    orders = measured["planted_incremental_orders"]
+    covers_orders = (measured["incremental_orders_lower_bound"] <= orders) & (
+        orders <= measured["incremental_orders_upper_bound"])
+    print(measured.assign(covers_revenue=covers_revenue, covers_orders=covers_orders).to_string())
+    assert covers_revenue.mean() >= 0.8, "revenue intervals miss the planted lift too often"
+    assert covers_orders.mean() >= 0.8, "order intervals miss the planted lift too often"
+    lifted = measured[measured["planted_extra_orders_per_member"] > 0]
+    no_effect = measured[measured["planted_extra_orders_per_member"] == 0]
+    assert len(lifted) and len(no_effect)
+    # the intervals are tight enough to find the planted extra orders, not merely wide enough to cover them
+    assert (lifted["incremental_orders_lower_bound"] > 0).mean() >= 0.8
+    assert (no_effect["result_category"] != "paid_back").all()
+    assert (no_effect["return_on_investment_lower_bound"] <= 0).all()
+    # campaign types without a comparison group are listed, with no estimate
+    unmeasurable = merged[merged["measurement_status"] == "no_control_group"]
+    assert len(unmeasurable) and unmeasurable["incremental_orders"].isna().all()

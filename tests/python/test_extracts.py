@@ -108,6 +108,44 @@ def test_every_row_of_a_dealers_files_is_its_own(exported: tuple[Path, str, Path
             assert set(table.column("dealer_id").to_pylist()) <= {folder.name}, path
 
 
+def test_campaign_lead_figures_in_extracts_meet_the_disclosure_rule(exported: tuple[Path, str, Path]) -> None:
+    """Every dealer gets every campaign's lead figures, which add up several dealers: each published figure has
+    more than min_peers dealers behind it and none above max_peer_weight_share (recomputed from the leads);
+    a withheld one is null with a reason."""
+    out, _, warehouse = exported
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rules = dict(con.execute("select rule_name, rule_value from reference.peer_benchmark_rules").fetchall())
+        per_dealer = con.execute("""
+            select campaign_id, dealer_id, count(distinct lead_id) as leads,
+                   count(distinct case when is_won then lead_id end) as won,
+                   coalesce(sum(won_amount_reporting), 0) as won_amount
+            from marts.fct_leads where campaign_id is not null and dealer_id is not null
+            group by campaign_id, dealer_id""").df()
+    files = sorted(out.glob(f"*/{AS_OF.isoformat()}/campaign_results.parquet"))
+    assert files, "no dealer received campaign results"
+    published = withheld = 0
+    for path in files:
+        for row in pq.read_table(path).to_pylist():
+            figures = (row["leads_generated"], row["leads_won"], row["lead_won_amount_reporting"])
+            if all(f is None for f in figures):
+                withheld += 1
+                assert row["lead_figures_withheld_reason"] in {"too_few_dealers", "dominant_dealer"}, row
+                continue
+            published += 1
+            assert row["lead_figures_withheld_reason"] is None, row
+            dealers = per_dealer[per_dealer["campaign_id"] == row["campaign_id"]]
+            assert len(dealers) > rules["min_peers"], row["campaign_id"]
+            assert (dealers["won"] > 0).sum() > rules["min_peers"], row["campaign_id"]
+            assert dealers["leads"].max() <= rules["max_peer_weight_share"] * row["leads_generated"], row
+            assert dealers["won"].max() <= rules["max_peer_weight_share"] * row["leads_won"], row
+            assert float(dealers["won_amount"].max()) <= (rules["max_peer_weight_share"]
+                                                          * float(row["lead_won_amount_reporting"])) + 1e-6, row
+    # both branches are exercised on the ci build, so the checks above are not vacuous
+    assert published and withheld, (published, withheld)
+    dictionary = (files[0].parent / "data_dictionary.md").read_text(encoding="utf-8")
+    assert "| lead_figures_withheld_reason |" in dictionary
+
+
 def test_raw_lead_ids_never_leave_only_keyed_hashes(exported: tuple[Path, str, Path]) -> None:
     out, _, warehouse = exported
     with duckdb.connect(str(warehouse), read_only=True) as con:

@@ -1,8 +1,17 @@
--- One row per marketing campaign, every campaign measured the same way, whatever its result: cost, reach,
--- orders and net revenue (after refunds) in the campaign window, the same for a baseline window of equal
--- length just before it, the incremental revenue (window minus baseline), ROI, and the leads it generated.
--- A campaign whose baseline falls before the first order, or whose window runs past the last order, is
--- still listed, with measurement_status saying why ROI is not given.
+-- One row per marketing campaign, every campaign listed whatever its result: cost, reach, orders and net revenue
+-- (after refunds) in the window, and the campaign's lift measured against a control group, with an interval.
+-- Lift (method `matched_members_vs_non_members`, from the campaign_measurement_designs seed): for each customer who
+-- signed up before the window, the change is the window's orders (revenue) minus what the customer's own rate in
+-- the prior-activity period predicts (fct_campaign_customer_outcomes). Customers are split into strata of signup
+-- year, customer type and banded prior orders; in each stratum the mean change of the customers the campaign
+-- reaches (loyalty members) minus that of the customers it cannot reach, times the reached customers, summed
+-- over strata, is the incremental orders and revenue (a matched difference in differences). The interval is
+-- the normal approximation estimate ± z × standard error, the variance summed over strata from the two groups'
+-- sample variances (z and the confidence level in the campaign_measurement_rules seed). ROI uses the estimate
+-- and its bounds. Types with no control group in the data are listed with measurement_status `no_control_group`.
+-- Lead figures add up several dealers' leads, and every dealer receives this table: they follow the
+-- peer_benchmark_rules seed (more than min_peers dealers behind each figure, so a dealer who subtracts its own
+-- still faces min_peers others, and none above max_peer_weight_share of it) or are withheld with a reason.
 
 with campaigns as (
 
@@ -28,6 +37,51 @@ fx_rates as (
 
 ),
 
+customer_outcomes as (
+
+    select * from {{ ref('fct_campaign_customer_outcomes') }}
+
+),
+
+campaign_measurement_designs as (
+
+    select * from {{ ref('campaign_measurement_designs') }}
+
+),
+
+campaign_measurement_rules as (
+
+    select * from {{ ref('campaign_measurement_rules') }}
+
+),
+
+peer_benchmark_rules as (
+
+    select * from {{ ref('peer_benchmark_rules') }}
+
+),
+
+rules as (
+
+    select
+        max(case when rule_name = 'confidence_level' then rule_value end) as confidence_level,
+        max(case when rule_name = 'z_score' then rule_value end) as z_score,
+        cast(max(case when rule_name = 'prior_activity_days' then rule_value end) as integer) as prior_activity_days,
+        max(case when rule_name = 'min_prior_activity_days' then rule_value end) as min_prior_activity_days,
+        max(case when rule_name = 'min_group_customers' then rule_value end) as min_group_customers
+    from campaign_measurement_rules
+
+),
+
+disclosure_rules as (
+
+    select
+        max(case when rule_name = 'min_peers' then rule_value end) as min_peers,
+        max(case when rule_name = 'max_peer_weight_share' then rule_value end) as max_peer_weight_share
+    from peer_benchmark_rules
+
+),
+
 order_span as (
 
     select
@@ -40,132 +94,320 @@ order_span as (
 campaign_dates as (
 
     select
-        *,
-        cast(starts_at as date) as window_start_date,
-        cast(ends_at as date) as window_end_date
+        campaigns.*,
+        cast(campaigns.starts_at as date) as window_start_date,
+        cast(campaigns.ends_at as date) as window_end_date,
+        greatest(
+            cast(
+                {{ dbt.dateadd('day', '-rules.prior_activity_days', 'cast(campaigns.starts_at as date)') }} as date
+            ),
+            order_span.first_order_date
+        ) as prior_activity_start_date,
+        cast({{ dbt.dateadd('day', '-1', 'cast(campaigns.starts_at as date)') }} as date) as prior_activity_end_date
     from campaigns
-
-),
-
-campaign_days as (
-
-    select
-        *,
-        {{ dbt.datediff('window_start_date', 'window_end_date', 'day') }} + 1 as window_days  -- noqa: LT05
-    from campaign_dates
+    cross join rules
+    cross join order_span
 
 ),
 
 windows as (
 
     select
-        campaign_days.campaign_id,
-        campaign_days.campaign_name,
-        campaign_days.campaign_type,
-        campaign_days.discount_code,
-        campaign_days.starts_at,
-        campaign_days.ends_at,
-        campaign_days.window_start_date,
-        campaign_days.window_end_date,
-        campaign_days.window_days,
-        campaign_days.cost_amount,
-        campaign_days.currency_code,
-        campaign_days.cost_amount * fx_rates.rate_to_reporting as cost_amount_reporting
-    from campaign_days
+        campaign_dates.campaign_id,
+        campaign_dates.campaign_name,
+        campaign_dates.campaign_type,
+        campaign_dates.discount_code,
+        campaign_dates.starts_at,
+        campaign_dates.ends_at,
+        campaign_dates.window_start_date,
+        campaign_dates.window_end_date,
+        {{ dbt.datediff('campaign_dates.window_start_date', 'campaign_dates.window_end_date', 'day') }}
+        + 1 as window_days,
+        campaign_dates.prior_activity_start_date,
+        campaign_dates.prior_activity_end_date,
+        campaign_dates.cost_amount,
+        campaign_dates.currency_code,
+        campaign_dates.cost_amount * fx_rates.rate_to_reporting as cost_amount_reporting,
+        campaign_measurement_designs.measurement_method
+    from campaign_dates
     left join fx_rates
         on
-            campaign_days.window_start_date = fx_rates.rate_date
-            and campaign_days.currency_code = fx_rates.currency_code
-
-),
-
-windows_with_baseline as (
-
-    select
-        *,
-        cast({{ dbt.dateadd('day', '-window_days', 'window_start_date') }} as date) as baseline_start_date,
-        cast({{ dbt.dateadd('day', '-1', 'window_start_date') }} as date) as baseline_end_date
-    from windows
+            campaign_dates.window_start_date = fx_rates.rate_date
+            and campaign_dates.currency_code = fx_rates.currency_code
+    left join campaign_measurement_designs
+        on campaign_dates.campaign_type = campaign_measurement_designs.campaign_type
 
 ),
 
 window_orders as (
 
     select
-        windows_with_baseline.campaign_id,
+        windows.campaign_id,
         count(*) as window_order_count,
         count(distinct orders.golden_customer_id) as reach_customer_count,
         sum(orders.net_amount_after_refunds_reporting) as window_net_revenue_reporting,
-        sum(
-            case when orders.discount_code = windows_with_baseline.discount_code then 1 else 0 end
-        ) as code_redemption_order_count
-    from windows_with_baseline
+        sum(case when orders.discount_code = windows.discount_code then 1 else 0 end) as code_redemption_order_count
+    from windows
     inner join orders
-        on orders.order_date between windows_with_baseline.window_start_date and windows_with_baseline.window_end_date
-    group by windows_with_baseline.campaign_id
+        on orders.order_date between windows.window_start_date and windows.window_end_date
+    group by windows.campaign_id
 
 ),
 
-baseline_orders as (
+customer_changes as (
+
+    -- each customer's window orders and revenue minus what the customer's own prior rate predicts
+    select
+        campaign_id,
+        signup_year,
+        customer_type,
+        prior_order_band,
+        is_treated,
+        window_order_count - expected_window_order_count as order_change,
+        cast(window_net_revenue_reporting as double) - expected_window_net_revenue_reporting as revenue_change
+    from customer_outcomes
+
+),
+
+strata as (
 
     select
-        windows_with_baseline.campaign_id,
-        count(*) as baseline_order_count,
-        sum(orders.net_amount_after_refunds_reporting) as baseline_net_revenue_reporting
-    from windows_with_baseline
-    inner join orders
-        on
-            orders.order_date between windows_with_baseline.baseline_start_date
-            and windows_with_baseline.baseline_end_date
-    group by windows_with_baseline.campaign_id
+        campaign_id,
+        signup_year,
+        customer_type,
+        prior_order_band,
+        sum(case when is_treated then 1 else 0 end) as treated_count,
+        sum(case when is_treated then 0 else 1 end) as control_count,
+        avg(case when is_treated then order_change end) as treated_mean_orders,
+        avg(case when not is_treated then order_change end) as control_mean_orders,
+        var_samp(case when is_treated then order_change end) as treated_variance_orders,
+        var_samp(case when not is_treated then order_change end) as control_variance_orders,
+        avg(case when is_treated then revenue_change end) as treated_mean_revenue,
+        avg(case when not is_treated then revenue_change end) as control_mean_revenue,
+        var_samp(case when is_treated then revenue_change end) as treated_variance_revenue,
+        var_samp(case when not is_treated then revenue_change end) as control_variance_revenue
+    from customer_changes
+    group by
+        campaign_id,
+        signup_year,
+        customer_type,
+        prior_order_band
 
 ),
 
-campaign_leads as (
+matched_strata as (
+
+    -- a stratum counts when both groups have at least min_group_customers customers
+    select
+        strata.*,
+        strata.treated_count >= rules.min_group_customers
+        and strata.control_count >= rules.min_group_customers as is_matched
+    from strata
+    cross join rules
+
+),
+
+stratum_contributions as (
+
+    -- n_t x (mean_t - mean_c), and its variance n_t^2 x (var_t / n_t + var_c / n_c)
+    select
+        campaign_id,
+        treated_count,
+        is_matched,
+        case when is_matched then treated_count else 0 end as matched_treated_count,
+        case when is_matched then control_count else 0 end as matched_control_count,
+        case
+            when is_matched then treated_count * (treated_mean_orders - control_mean_orders)
+        end as incremental_orders,
+        case
+            when is_matched
+                then
+                    treated_count * treated_variance_orders
+                    + treated_count * treated_count * control_variance_orders / control_count
+        end as incremental_orders_variance,
+        case
+            when is_matched then treated_count * (treated_mean_revenue - control_mean_revenue)
+        end as incremental_revenue,
+        case
+            when is_matched
+                then
+                    treated_count * treated_variance_revenue
+                    + treated_count * treated_count * control_variance_revenue / control_count
+        end as incremental_revenue_variance
+    from matched_strata
+
+),
+
+prior_periods as (
+
+    -- the prior-activity days of a customer who signed up before the period: the campaign's usable prior period
+    select
+        campaign_id,
+        max(prior_exposure_days) as prior_activity_day_count
+    from customer_outcomes
+    group by campaign_id
+
+),
+
+lift_estimates as (
+
+    select
+        campaign_id,
+        sum(treated_count) as treated_customer_count,
+        sum(matched_treated_count) as matched_treated_customer_count,
+        sum(matched_control_count) as control_customer_count,
+        sum(incremental_orders) as incremental_orders,
+        sum(incremental_orders_variance) as incremental_orders_variance,
+        sum(incremental_revenue) as incremental_revenue,
+        sum(incremental_revenue_variance) as incremental_revenue_variance
+    from stratum_contributions
+    group by campaign_id
+
+),
+
+lift_intervals as (
+
+    select
+        lift_estimates.*,
+        rules.confidence_level,
+        rules.z_score * sqrt(lift_estimates.incremental_orders_variance) as incremental_orders_margin,
+        rules.z_score * sqrt(lift_estimates.incremental_revenue_variance) as incremental_revenue_margin
+    from lift_estimates
+    cross join rules
+
+),
+
+dealer_leads as (
+
+    select
+        campaign_id,
+        dealer_id,
+        count(distinct lead_id) as leads_generated,
+        count(distinct case when is_won then lead_id end) as leads_won,
+        coalesce(sum(won_amount_reporting), 0) as lead_won_amount_reporting
+    from leads
+    where campaign_id is not null and dealer_id is not null
+    group by campaign_id, dealer_id
+
+),
+
+campaign_lead_totals as (
 
     select
         campaign_id,
         count(distinct lead_id) as leads_generated,
         count(distinct case when is_won then lead_id end) as leads_won,
-        sum(won_amount_reporting) as lead_won_amount_reporting
+        coalesce(sum(won_amount_reporting), 0) as lead_won_amount_reporting
     from leads
     where campaign_id is not null
     group by campaign_id
 
 ),
 
+campaign_lead_dealers as (
+
+    select
+        campaign_id,
+        count(distinct dealer_id) as lead_dealer_count,
+        count(distinct case when leads_won > 0 then dealer_id end) as won_dealer_count,
+        max(leads_generated) as max_dealer_leads_generated,
+        max(leads_won) as max_dealer_leads_won,
+        max(lead_won_amount_reporting) as max_dealer_lead_won_amount_reporting
+    from dealer_leads
+    group by campaign_id
+
+),
+
+campaign_leads as (
+
+    select
+        campaign_lead_totals.*,
+        coalesce(campaign_lead_dealers.lead_dealer_count, 0) as lead_dealer_count,
+        coalesce(campaign_lead_dealers.won_dealer_count, 0) as won_dealer_count,
+        greatest(
+            coalesce(
+                campaign_lead_dealers.max_dealer_leads_generated / nullif(campaign_lead_totals.leads_generated, 0), 0
+            ),
+            coalesce(campaign_lead_dealers.max_dealer_leads_won / nullif(campaign_lead_totals.leads_won, 0), 0),
+            coalesce(
+                campaign_lead_dealers.max_dealer_lead_won_amount_reporting
+                / nullif(campaign_lead_totals.lead_won_amount_reporting, 0),
+                0
+            )
+        ) as lead_max_dealer_share
+    from campaign_lead_totals
+    left join campaign_lead_dealers
+        on campaign_lead_totals.campaign_id = campaign_lead_dealers.campaign_id
+
+),
+
 measured as (
 
     select
-        windows_with_baseline.*,
-        order_span.first_order_date,
-        order_span.last_order_date,
+        windows.*,
         coalesce(window_orders.window_order_count, 0) as window_order_count,
         coalesce(window_orders.reach_customer_count, 0) as reach_customer_count,
         coalesce(window_orders.code_redemption_order_count, 0) as code_redemption_order_count,
         coalesce(window_orders.window_net_revenue_reporting, 0) as window_net_revenue_reporting,
-        coalesce(baseline_orders.baseline_order_count, 0) as baseline_order_count,
-        coalesce(baseline_orders.baseline_net_revenue_reporting, 0) as baseline_net_revenue_reporting,
+        prior_periods.prior_activity_day_count,
+        lift_intervals.treated_customer_count,
+        lift_intervals.matched_treated_customer_count,
+        lift_intervals.control_customer_count,
+        lift_intervals.confidence_level,
+        lift_intervals.incremental_orders,
+        lift_intervals.incremental_orders_margin,
+        lift_intervals.incremental_revenue,
+        lift_intervals.incremental_revenue_margin,
         coalesce(campaign_leads.leads_generated, 0) as leads_generated,
         coalesce(campaign_leads.leads_won, 0) as leads_won,
         coalesce(campaign_leads.lead_won_amount_reporting, 0) as lead_won_amount_reporting,
+        coalesce(campaign_leads.lead_dealer_count, 0) as lead_dealer_count,
         case
-            when windows_with_baseline.baseline_start_date < order_span.first_order_date
-                then 'no_full_baseline'
-            when windows_with_baseline.window_end_date > order_span.last_order_date
+            when
+                coalesce(campaign_leads.lead_dealer_count, 0) <= disclosure_rules.min_peers
+                or coalesce(campaign_leads.won_dealer_count, 0) <= disclosure_rules.min_peers
+                then 'too_few_dealers'
+            when campaign_leads.lead_max_dealer_share > disclosure_rules.max_peer_weight_share
+                then 'dominant_dealer'
+        end as lead_figures_withheld_reason,
+        case
+            when windows.measurement_method is null
+                then 'no_control_group'
+            when coalesce(prior_periods.prior_activity_day_count, 0) < rules.min_prior_activity_days
+                then 'no_full_prior_period'
+            when windows.window_end_date > order_span.last_order_date
                 then 'window_not_complete'
-            when coalesce(windows_with_baseline.cost_amount_reporting, 0) = 0
+            when
+                lift_intervals.matched_treated_customer_count is null
+                or lift_intervals.matched_treated_customer_count = 0
+                then 'no_matched_customers'
+            when coalesce(windows.cost_amount_reporting, 0) = 0
                 then 'no_cost'
             else 'measured'
         end as measurement_status
-    from windows_with_baseline
+    from windows
     cross join order_span
+    cross join rules
+    cross join disclosure_rules
+    left join prior_periods
+        on windows.campaign_id = prior_periods.campaign_id
     left join window_orders
-        on windows_with_baseline.campaign_id = window_orders.campaign_id
-    left join baseline_orders
-        on windows_with_baseline.campaign_id = baseline_orders.campaign_id
+        on windows.campaign_id = window_orders.campaign_id
+    left join lift_intervals
+        on windows.campaign_id = lift_intervals.campaign_id
     left join campaign_leads
-        on windows_with_baseline.campaign_id = campaign_leads.campaign_id
+        on windows.campaign_id = campaign_leads.campaign_id
+
+),
+
+published as (
+
+    select
+        *,
+        measurement_status in ('measured', 'no_cost') as is_lift_published,
+        measurement_status = 'measured' as is_roi_published,
+        lead_figures_withheld_reason is null as is_lead_figures_published
+    from measured
 
 ),
 
@@ -181,8 +423,9 @@ final as (
         window_start_date,
         window_end_date,
         cast(window_days as integer) as window_days,
-        baseline_start_date,
-        baseline_end_date,
+        prior_activity_start_date,
+        prior_activity_end_date,
+        cast(prior_activity_day_count as integer) as prior_activity_day_count,
         currency_code,
         cast(cost_amount as decimal(18, 4)) as cost_amount,
         cast(cost_amount_reporting as decimal(18, 4)) as cost_amount_reporting,
@@ -190,34 +433,63 @@ final as (
         cast(window_order_count as bigint) as window_order_count,
         cast(code_redemption_order_count as bigint) as code_redemption_order_count,
         cast(window_net_revenue_reporting as decimal(18, 4)) as window_net_revenue_reporting,
-        cast(baseline_order_count as bigint) as baseline_order_count,
-        cast(baseline_net_revenue_reporting as decimal(18, 4)) as baseline_net_revenue_reporting,
+        measurement_method,
+        cast(treated_customer_count as bigint) as treated_customer_count,
+        cast(matched_treated_customer_count as bigint) as matched_treated_customer_count,
+        cast(control_customer_count as bigint) as control_customer_count,
+        cast(case when is_lift_published then confidence_level end as double) as confidence_level,
+        cast(case when is_lift_published then incremental_orders end as double) as incremental_orders,
+        cast(
+            case when is_lift_published then incremental_orders - incremental_orders_margin end as double
+        ) as incremental_orders_lower_bound,
+        cast(
+            case when is_lift_published then incremental_orders + incremental_orders_margin end as double
+        ) as incremental_orders_upper_bound,
+        cast(case when is_lift_published then incremental_revenue end as decimal(18, 4))
+            as incremental_revenue_reporting,
+        cast(
+            case when is_lift_published then incremental_revenue - incremental_revenue_margin end as decimal(18, 4)
+        ) as incremental_revenue_lower_bound_reporting,
+        cast(
+            case when is_lift_published then incremental_revenue + incremental_revenue_margin end as decimal(18, 4)
+        ) as incremental_revenue_upper_bound_reporting,
         cast(
             case
-                when measurement_status in ('measured', 'no_cost')
-                    then window_net_revenue_reporting - baseline_net_revenue_reporting
-            end as decimal(18, 4)
-        ) as incremental_revenue_reporting,
-        cast(
-            case
-                when measurement_status = 'measured'
-                    then
-                        (window_net_revenue_reporting - baseline_net_revenue_reporting - cost_amount_reporting)
-                        / cost_amount_reporting
+                when is_roi_published then (incremental_revenue - cost_amount_reporting) / cost_amount_reporting
             end as double
         ) as return_on_investment,
-        cast(leads_generated as bigint) as leads_generated,
-        cast(leads_won as bigint) as leads_won,
-        cast(lead_won_amount_reporting as decimal(18, 4)) as lead_won_amount_reporting,
+        cast(
+            case
+                when is_roi_published
+                    then
+                        (incremental_revenue - incremental_revenue_margin - cost_amount_reporting)
+                        / cost_amount_reporting
+            end as double
+        ) as return_on_investment_lower_bound,
+        cast(
+            case
+                when is_roi_published
+                    then
+                        (incremental_revenue + incremental_revenue_margin - cost_amount_reporting)
+                        / cost_amount_reporting
+            end as double
+        ) as return_on_investment_upper_bound,
+        is_lead_figures_published,
+        lead_figures_withheld_reason,
+        cast(lead_dealer_count as bigint) as lead_dealer_count,
+        cast(case when is_lead_figures_published then leads_generated end as bigint) as leads_generated,
+        cast(case when is_lead_figures_published then leads_won end as bigint) as leads_won,
+        cast(
+            case when is_lead_figures_published then lead_won_amount_reporting end as decimal(18, 4)
+        ) as lead_won_amount_reporting,
         measurement_status,
         case
-            when measurement_status <> 'measured' then 'not_measured'
-            when window_net_revenue_reporting - baseline_net_revenue_reporting > cost_amount_reporting
-                then 'paid_back'
-            when window_net_revenue_reporting > baseline_net_revenue_reporting then 'lifted_below_cost'
+            when not is_roi_published then 'not_measured'
+            when incremental_revenue - incremental_revenue_margin > cost_amount_reporting then 'paid_back'
+            when incremental_revenue - incremental_revenue_margin > 0 then 'lifted_below_cost'
             else 'no_lift'
         end as result_category
-    from measured
+    from published
 
 )
 

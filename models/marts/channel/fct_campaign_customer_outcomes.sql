@@ -1,0 +1,288 @@
+-- One row per measurable campaign (a type with a measurement method in the campaign_measurement_designs seed)
+-- and golden customer who had signed up before its window: whether the customer is in the group the campaign
+-- can reach (loyalty members) or in the comparison group, the matching stratum (signup year, customer type,
+-- banded orders in the prior-activity period), the customer's orders and net revenue after refunds in the
+-- window, and what the customer's own prior rate predicts for the window. The prior-activity period runs up to
+-- prior_activity_days before the window (cut at the first order in the warehouse) and leaves out the windows
+-- of other campaigns reaching the same group, so an earlier campaign's lift does not count as the customer's
+-- normal rate; it starts no earlier than the customer's signup. rpt_campaign_results compares the groups'
+-- changes (window minus expected) within each stratum: a difference in differences.
+
+with campaigns as (
+
+    select * from {{ ref('stg_marketing__campaigns') }}
+
+),
+
+campaign_measurement_designs as (
+
+    select * from {{ ref('campaign_measurement_designs') }}
+
+),
+
+campaign_measurement_rules as (
+
+    select * from {{ ref('campaign_measurement_rules') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('fct_orders') }}
+
+),
+
+customer_profiles as (
+
+    select * from {{ ref('int_customer_profiles_merged') }}
+
+),
+
+customer_ids as (
+
+    select * from {{ ref('int_customer_ids_resolved') }}
+
+),
+
+rules as (
+
+    select
+        cast(
+            max(case when rule_name = 'prior_activity_days' then rule_value end) as integer
+        ) as prior_activity_days
+    from campaign_measurement_rules
+
+),
+
+order_span as (
+
+    select min(order_date) as first_order_date
+    from orders
+
+),
+
+measured_campaigns as (
+
+    select
+        campaigns.campaign_id,
+        campaign_measurement_designs.measurement_method,
+        campaign_measurement_designs.treated_group,
+        cast(campaigns.starts_at as date) as window_start_date,
+        cast(campaigns.ends_at as date) as window_end_date,
+        greatest(
+            cast(
+                {{ dbt.dateadd('day', '-rules.prior_activity_days', 'cast(campaigns.starts_at as date)') }} as date
+            ),
+            order_span.first_order_date
+        ) as prior_activity_start_date
+    from campaigns
+    inner join campaign_measurement_designs
+        on campaigns.campaign_type = campaign_measurement_designs.campaign_type
+    cross join rules
+    cross join order_span
+    where campaign_measurement_designs.measurement_method is not null
+
+),
+
+loyalty_members as (
+
+    select distinct golden_customer_id
+    from customer_ids
+    where source_system = 'loyalty'
+
+),
+
+eligible_customers as (
+
+    select
+        measured_campaigns.campaign_id,
+        measured_campaigns.measurement_method,
+        measured_campaigns.treated_group,
+        measured_campaigns.window_start_date,
+        cast(
+            {{ dbt.dateadd('day', '-1', 'measured_campaigns.window_start_date') }} as date
+        ) as prior_activity_end_date,
+        {{ dbt.datediff('measured_campaigns.window_start_date', 'measured_campaigns.window_end_date', 'day') }}
+        + 1 as window_days,
+        greatest(
+            measured_campaigns.prior_activity_start_date, cast(customer_profiles.created_at as date)
+        ) as exposure_start_date,
+        customer_profiles.golden_customer_id,
+        customer_profiles.customer_type,
+        extract(year from customer_profiles.created_at) as signup_year,
+        coalesce(
+            measured_campaigns.treated_group = 'loyalty_members' and loyalty_members.golden_customer_id is not null,
+            false
+        ) as is_treated
+    from measured_campaigns
+    inner join customer_profiles
+        on cast(customer_profiles.created_at as date) < measured_campaigns.window_start_date
+    left join loyalty_members
+        on customer_profiles.golden_customer_id = loyalty_members.golden_customer_id
+
+),
+
+other_group_windows as (
+
+    -- windows of the other campaigns that reach the same group (assumed not to overlap one another)
+    select
+        measured_campaigns.campaign_id,
+        other_campaigns.window_start_date,
+        other_campaigns.window_end_date
+    from measured_campaigns
+    inner join measured_campaigns as other_campaigns
+        on
+            measured_campaigns.treated_group = other_campaigns.treated_group
+            and measured_campaigns.campaign_id <> other_campaigns.campaign_id
+
+),
+
+excluded_days as (
+
+    -- days of the customer's prior-activity period taken by other campaigns reaching the same group
+    select
+        eligible_customers.campaign_id,
+        eligible_customers.golden_customer_id,
+        sum(
+            greatest(
+                {{ dbt.datediff(
+                    'greatest(other_group_windows.window_start_date, eligible_customers.exposure_start_date)',
+                    'least(other_group_windows.window_end_date, eligible_customers.prior_activity_end_date)',
+                    'day'
+                ) }} + 1,
+                0
+            )
+        ) as excluded_day_count
+    from eligible_customers
+    inner join other_group_windows
+        on
+            eligible_customers.campaign_id = other_group_windows.campaign_id
+            and eligible_customers.window_start_date > other_group_windows.window_start_date
+            and eligible_customers.exposure_start_date <= other_group_windows.window_end_date
+    group by
+        eligible_customers.campaign_id,
+        eligible_customers.golden_customer_id
+
+),
+
+orders_in_group_campaigns as (
+
+    select distinct
+        orders.order_id,
+        measured_campaigns.treated_group
+    from orders
+    inner join measured_campaigns
+        on orders.order_date between measured_campaigns.window_start_date and measured_campaigns.window_end_date
+
+),
+
+customer_campaign_orders as (
+
+    select
+        measured_campaigns.campaign_id,
+        orders.golden_customer_id,
+        sum(
+            case
+                when
+                    orders.order_date < measured_campaigns.window_start_date
+                    and orders_in_group_campaigns.order_id is null
+                    then 1
+                else 0
+            end
+        ) as prior_order_count,
+        sum(
+            case
+                when
+                    orders.order_date < measured_campaigns.window_start_date
+                    and orders_in_group_campaigns.order_id is null
+                    then orders.net_amount_after_refunds_reporting
+                else 0
+            end
+        ) as prior_net_revenue_reporting,
+        sum(
+            case when orders.order_date >= measured_campaigns.window_start_date then 1 else 0 end
+        ) as window_order_count,
+        sum(
+            case
+                when orders.order_date >= measured_campaigns.window_start_date
+                    then orders.net_amount_after_refunds_reporting
+                else 0
+            end
+        ) as window_net_revenue_reporting
+    from measured_campaigns
+    inner join orders
+        on
+            measured_campaigns.prior_activity_start_date <= orders.order_date
+            and measured_campaigns.window_end_date >= orders.order_date
+    left join orders_in_group_campaigns
+        on
+            orders.order_id = orders_in_group_campaigns.order_id
+            and measured_campaigns.treated_group = orders_in_group_campaigns.treated_group
+    group by
+        measured_campaigns.campaign_id,
+        orders.golden_customer_id
+
+),
+
+customer_rates as (
+
+    select
+        eligible_customers.*,
+        {{ dbt.datediff('eligible_customers.exposure_start_date', 'eligible_customers.window_start_date', 'day') }}
+        - coalesce(excluded_days.excluded_day_count, 0) as prior_exposure_days,
+        coalesce(customer_campaign_orders.prior_order_count, 0) as prior_order_count,
+        coalesce(customer_campaign_orders.prior_net_revenue_reporting, 0) as prior_net_revenue_reporting,
+        coalesce(customer_campaign_orders.window_order_count, 0) as window_order_count,
+        coalesce(customer_campaign_orders.window_net_revenue_reporting, 0) as window_net_revenue_reporting
+    from eligible_customers
+    left join excluded_days
+        on
+            eligible_customers.campaign_id = excluded_days.campaign_id
+            and eligible_customers.golden_customer_id = excluded_days.golden_customer_id
+    left join customer_campaign_orders
+        on
+            eligible_customers.campaign_id = customer_campaign_orders.campaign_id
+            and eligible_customers.golden_customer_id = customer_campaign_orders.golden_customer_id
+
+),
+
+final as (
+
+    select
+        campaign_id || '|' || golden_customer_id as campaign_customer_id,
+        campaign_id,
+        golden_customer_id,
+        measurement_method,
+        is_treated,
+        cast(signup_year as integer) as signup_year,
+        customer_type,
+        cast(
+            case
+                when prior_order_count = 0 then 0
+                when prior_order_count = 1 then 1
+                when prior_order_count <= 3 then 2
+                when prior_order_count <= 7 then 3
+                when prior_order_count <= 15 then 4
+                else 5
+            end as integer
+        ) as prior_order_band,
+        cast(prior_exposure_days as integer) as prior_exposure_days,
+        cast(prior_order_count as bigint) as prior_order_count,
+        cast(prior_net_revenue_reporting as decimal(18, 4)) as prior_net_revenue_reporting,
+        cast(window_order_count as bigint) as window_order_count,
+        cast(window_net_revenue_reporting as decimal(18, 4)) as window_net_revenue_reporting,
+        cast(
+            case when prior_exposure_days > 0 then prior_order_count * window_days / prior_exposure_days else 0 end
+            as double
+        ) as expected_window_order_count,
+        cast(
+            case
+                when prior_exposure_days > 0 then prior_net_revenue_reporting * window_days / prior_exposure_days
+                else 0
+            end as double
+        ) as expected_window_net_revenue_reporting
+    from customer_rates
+
+)
+
+select * from final
