@@ -62,7 +62,7 @@ checked as (
             when cost_amount < 0 then 'invalid_amount'
             when
                 cost_amount != 0
-                and {{ fx_rate_is_missing('fx_rates', 'currency_code', 'touched_at') }}
+                and {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.touched_at') }}
                 then 'missing_fx_rate'
         end as failed_check
     from renamed

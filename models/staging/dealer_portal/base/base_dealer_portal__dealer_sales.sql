@@ -62,7 +62,7 @@ checked as (
                 then 'orphan_reference'
             when
                 revenue_amount != 0
-                and {{ fx_rate_is_missing('fx_rates', 'currency_code', 'period_month') }}
+                and {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.period_month') }}
                 then 'missing_fx_rate'
         end as failed_check
     from renamed

@@ -64,7 +64,7 @@ checked as (
             when {{ is_unusable_number('amount') }} then 'invalid_amount'
             when
                 amount != 0
-                and {{ fx_rate_is_missing('fx_rates', 'currency_code', 'transacted_at') }}
+                and {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.transacted_at') }}
                 then 'missing_fx_rate'
         end as failed_check
     from renamed

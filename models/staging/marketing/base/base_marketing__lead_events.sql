@@ -74,7 +74,7 @@ checked as (
                 then 'orphan_reference'
             when
                 won_amount != 0
-                and {{ fx_rate_is_missing('fx_rates', 'currency_code', 'event_at') }}
+                and {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.event_at') }}
                 then 'missing_fx_rate'
         end as failed_check
     from renamed

@@ -73,7 +73,7 @@ checked as (
             when compensation_amount < 0 then 'invalid_amount'
             when
                 compensation_amount != 0
-                and {{ fx_rate_is_missing('fx_rates', 'currency_code', 'opened_at') }}
+                and {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.opened_at') }}
                 then 'missing_fx_rate'
             when
                 order_line_id is not null

@@ -93,7 +93,7 @@ prior_checked as (
                     where order_lines.quarantine_reason is null
                 )
                 then 'parent_quarantined'
-            when {{ fx_rate_is_missing('fx_rates', 'currency_code', 'refunded_at') }} then 'missing_fx_rate'
+            when {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.refunded_at') }} then 'missing_fx_rate'
         end as prior_check,
         row_number() over (
             partition by refund_id
