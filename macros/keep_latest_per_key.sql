@@ -1,8 +1,9 @@
 {% macro keep_latest_per_key(relation, key_columns) -%}
     {#-
-        Adds `quarantine_reason` to a checked relation: the reason of the first failed check
-        (`failed_check`), else `future_timestamp` when the row's `loaded_at` is later than the build's start
-        (`run_started_at`: such a row cannot have landed yet, and must never move an incremental cutoff), else
+        Adds `quarantine_reason` to a checked relation: `missing_key` first; then `future_timestamp` when the
+        row's `loaded_at` is later than the build's start (`build_started_at`: such a row cannot have landed yet,
+        and must never move an incremental cutoff); then the reason of the model's first failed check
+        (`failed_check`); else
         `duplicate_key` for every valid row that shares its key with a later-loaded valid row (identical copies
         keep one). Ties on loaded_at are broken by a hash of the
         raw row (`source_row_hash`) so the kept row does not depend on file order. The raw row
@@ -25,10 +26,11 @@
         from (
             select
                 *,
-                coalesce(
-                    failed_check,
-                    case when loaded_at > {{ build_started_at() }} then 'future_timestamp' end
-                ) as row_check
+                case
+                    when failed_check = 'missing_key' then failed_check
+                    when loaded_at > {{ build_started_at() }} then 'future_timestamp'
+                    else failed_check
+                end as row_check
             from {{ relation }}
         ) as with_row_check
     ) as ranked

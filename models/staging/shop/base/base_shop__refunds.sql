@@ -65,7 +65,7 @@ prior_checked as (
         case
             when refund_id is null then 'missing_key'
             when refunded_at is null then 'unparseable_timestamp'
-            when refunded_at > loaded_at then 'future_timestamp'
+            when refunded_at > loaded_at or loaded_at > {{ build_started_at() }} then 'future_timestamp'
             when
                 currency_code is null
                 or currency_code not in (select known_currencies.currency_code from known_currencies)
