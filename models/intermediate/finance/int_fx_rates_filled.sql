@@ -54,7 +54,7 @@ calendar as (
 
     {{ date_series(
         "(select min(rate_date) from rates)",
-        dbt.dateadd('day', 400, "(select max(rate_date) from rates)")
+        dbt.dateadd('day', var('fx_rate_max_age_days'), "(select max(rate_date) from rates)")
     ) }}
 
 ),
