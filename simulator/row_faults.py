@@ -252,6 +252,13 @@ class BlockPlan:
                 touched[i] = True
                 self.inj._record(q, ticket["ticket_id"], "ticket_of_quarantined_line", "quarantine",
                                  "parent_quarantined", f"line {ticket['order_line_id']} is quarantined")
+        clean = [t for t in rows if t["order_line_id"] not in self.quarantined_lines]
+        if clean and self.bad_lines:
+            line_id = sorted(self.bad_lines)[0]
+            ticket = dict(clean[0], ticket_id=self.inj._fresh_key(q), order_line_id=line_id)
+            extra.append(ticket)
+            self.inj._record(q, ticket["ticket_id"], "ticket_of_quarantined_line", "quarantine",
+                             "parent_quarantined", f"complaint about quarantined line {line_id}")
 
     def _wallet(self, q, rows, touched, extra):
         t = self.wallet_template
