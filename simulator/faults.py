@@ -358,8 +358,8 @@ class FaultInjector:
         elif ftype == "late_arrival":
             days = int(rng.integers(10, 91))
             row["loaded_at"] = later(row["loaded_at"], dt.timedelta(days=days))
-            self._keep(q, key, row, ridx, ftype, f"loaded {days} days after the usual delay (at most at the export)", replaced_idx,
-                       replaced_rows)
+            self._keep(q, key, row, ridx, ftype, f"loaded {days} days after the usual delay (at most at the export)",
+                       replaced_idx, replaced_rows)
         elif ftype == "orphan_customer":
             fresh(row)
             row["customer_id"] = f"C8{int(rng.integers(1, 10**7)):07d}"

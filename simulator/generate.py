@@ -32,10 +32,10 @@ from simulator.common import (
     ts,
 )
 from simulator.faults import FaultInjector
-from simulator.row_faults import cap_loaded_at
 from simulator.partners import build_dealers, build_leads
 from simulator.population import PLANTED, build_population
 from simulator.profiles import PROFILES
+from simulator.row_faults import cap_loaded_at
 from simulator.schema import TABLES
 
 

@@ -86,7 +86,8 @@ class BlockPlan:
         spare = [o["order_id"] for o in free[2:] if o["order_id"] in lines_by_order]
         self.bad_lines = {lines_by_order[oid][0]["order_line_id"]: oid for oid in spare[:2]}
         self.free_item_order = spare[2] if len(spare) > 2 else None
-        zero_discount = [lines_by_order[oid][-1] for oid in spare[3:] if lines_by_order[oid][-1]["discount_amount"] == 0]
+        zero_discount = [lines_by_order[oid][-1] for oid in spare[3:]
+                         if lines_by_order[oid][-1]["discount_amount"] == 0]
         self.null_discount_line = zero_discount[0]["order_line_id"] if zero_discount else None
         self.child_lines = {line["order_line_id"] for oid in self.bad_orders for line in lines_by_order.get(oid, [])}
         self.quarantined_lines = self.child_lines | set(self.bad_lines)

@@ -47,7 +47,9 @@ checked as (
                 then 'unknown_currency'
             when quantity is null or quantity <= 0 then 'invalid_quantity'
             when unit_price is null or unit_price <= 0 then 'invalid_amount'
-            when {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.shipped_at') }} then 'missing_fx_rate'
+            when
+                {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.shipped_at') }}
+                then 'missing_fx_rate'
         end as failed_check
     from renamed
 

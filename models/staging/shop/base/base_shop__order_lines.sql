@@ -60,7 +60,10 @@ checked as (
                 then 'invalid_amount'
             when
                 order_id is not null
-                and order_id not in (select orders.order_id from orders where orders.order_id is not null)
+                and order_id not in (
+                    select orders.order_id from orders
+                    where orders.order_id is not null
+                )
                 then 'orphan_reference'
             when
                 product_id is not null

@@ -68,7 +68,9 @@ checked as (
                     where accepted_codes.code_set = 'acquisition_channel'
                 )
                 then 'invalid_code'
-            when {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.placed_at') }} then 'missing_fx_rate'
+            when
+                {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.placed_at') }}
+                then 'missing_fx_rate'
         end as failed_check
     from renamed
 

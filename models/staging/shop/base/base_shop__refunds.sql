@@ -74,7 +74,10 @@ prior_checked as (
             when length(reason) > {{ var('max_text_length') }} then 'value_too_long'
             when
                 order_id is null
-                or order_id not in (select orders.order_id from orders where orders.order_id is not null)
+                or order_id not in (
+                    select orders.order_id from orders
+                    where orders.order_id is not null
+                )
                 then 'orphan_reference'
             when
                 order_line_id is not null
@@ -84,7 +87,10 @@ prior_checked as (
                 )
                 then 'orphan_reference'
             when
-                order_id not in (select orders.order_id from orders where orders.quarantine_reason is null)
+                order_id not in (
+                    select orders.order_id from orders
+                    where orders.quarantine_reason is null
+                )
                 then 'parent_quarantined'
             when
                 order_line_id is not null
@@ -93,7 +99,9 @@ prior_checked as (
                     where order_lines.quarantine_reason is null
                 )
                 then 'parent_quarantined'
-            when {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.refunded_at') }} then 'missing_fx_rate'
+            when
+                {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.refunded_at') }}
+                then 'missing_fx_rate'
         end as prior_check,
         row_number() over (
             partition by refund_id
