@@ -287,6 +287,8 @@ def drop_fx_gaps(injector, table: pa.Table) -> pa.Table:
 def plant_numbers(injector, q: str, table: pa.Table, cand: np.ndarray, fresh) -> list[dict]:
     """NaN, +Inf, -Inf and 1e20 in every float column, each in a clone of a clean row under a fresh key."""
     rows: list[dict] = []
+    if len(cand) == 0:
+        return rows
     floats = [f.name for f in table.schema if pa.types.is_floating(f.type)]
     for column in floats:
         for label, value in NON_FINITE:
@@ -300,6 +302,8 @@ def plant_numbers(injector, q: str, table: pa.Table, cand: np.ndarray, fresh) ->
 
 def plant_future_load(injector, q: str, table: pa.Table, cand: np.ndarray, fresh) -> list[dict]:
     """A clean row under a fresh key whose loaded_at is years after the build: future_timestamp."""
+    if len(cand) == 0:
+        return []
     row = table.slice(int(cand[int(injector.rng.integers(len(cand)))]), 1).to_pylist()[0]
     fresh(row)
     row["loaded_at"] = dt.datetime(2031, 6, 15, 12, 0, tzinfo=UTC)
