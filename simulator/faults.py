@@ -181,11 +181,10 @@ class FaultInjector:
         if q == "reference.fx_rates":
             table = drop_fx_gaps(self, table)
             protected = None
-        n0 = table.num_rows
         if self.plan is not None:
-            table, touched = self.plan.apply(q, table)
-            base = np.zeros(n0, bool) if protected is None else np.asarray(protected, dtype=bool)
-            protected = np.concatenate([base, np.zeros(table.num_rows - n0, bool)]) | touched
+            base = np.zeros(table.num_rows, bool) if protected is None else np.asarray(protected, dtype=bool)
+            table, stay, planted = self.plan.apply(q, table)
+            protected = np.concatenate([base[stay], np.ones(planted, bool)])
         n = table.num_rows
         cand = np.arange(n) if protected is None else np.flatnonzero(~np.asarray(protected, dtype=bool))
         # fault types applicable to this table: (name, in_place)

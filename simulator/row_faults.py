@@ -63,26 +63,32 @@ def later(value: dt.datetime, delta: dt.timedelta) -> dt.datetime:
 
 
 class BlockPlan:
-    """What to plant in one customer block, decided with all of its tables in view."""
+    """What to plant in one customer block, decided with all of its tables in view.
+
+    Candidates are drawn from a small random sample of each table and every edit touches a handful of rows,
+    so planning costs little even at the large profile (vectorised masks, no whole-table Python lists)."""
+
+    SAMPLE = 400
 
     def __init__(self, injector, tables: dict[str, pa.Table], protected_orders: set[str]) -> None:
         self.inj = injector
         rng = injector.rng
-        orders = tables["shop.orders"].to_pylist()
-        lines = tables["shop.order_lines"].to_pylist()
-        refunds = tables["shop.refunds"].to_pylist()
-        wallet = tables["loyalty.wallet_transactions"].to_pylist()
-        draws = tables["promotions.lottery_draws"].to_pylist()
-        self.currency = {o["order_id"]: o["currency_code"] for o in orders}
-        refunded_orders = {r["order_id"] for r in refunds}
-        busy = refunded_orders | {w["order_id"] for w in wallet} | {d["order_id"] for d in draws} | protected_orders
-        free = [o for o in orders if o["order_id"] not in busy]
-        rng.shuffle(free)
+        orders, lines, refunds = tables["shop.orders"], tables["shop.order_lines"], tables["shop.refunds"]
+        wallet, draws = tables["loyalty.wallet_transactions"], tables["promotions.lottery_draws"]
+        sample = _sample(rng, orders, self.SAMPLE)
+        busy = pc.is_in(sample.column("order_id"), value_set=pa.array(sorted(protected_orders), pa.string()))
+        for other in (refunds, wallet, draws):
+            if other.num_rows:
+                busy = pc.or_(busy, pc.is_in(sample.column("order_id"), value_set=other.column("order_id")))
+        free = sample.filter(pc.invert(pc.fill_null(busy, True))).to_pylist()
+        self.currency = {o["order_id"]: o["currency_code"] for o in free}
+        lines_of_free = lines.filter(pc.is_in(lines.column("order_id"),
+                                              value_set=pa.array([o["order_id"] for o in free], pa.string())))
+        lines_by_order: dict[str, list[dict]] = {}
+        for line in lines_of_free.to_pylist():
+            lines_by_order.setdefault(line["order_id"], []).append(line)
         # parents quarantined in place, their children follow them into the quarantine
         self.bad_orders = {o["order_id"] for o in free[:2]}
-        lines_by_order: dict[str, list[dict]] = {}
-        for line in lines:
-            lines_by_order.setdefault(line["order_id"], []).append(line)
         spare = [o["order_id"] for o in free[2:] if o["order_id"] in lines_by_order]
         self.bad_lines = {lines_by_order[oid][0]["order_line_id"]: oid for oid in spare[:2]}
         self.free_item_order = spare[2] if len(spare) > 2 else None
@@ -94,45 +100,66 @@ class BlockPlan:
         self.template_order = free[-1] if len(free) > 6 else None
         self.template_line = lines_by_order[spare[-1]][0] if len(spare) > 4 else None
         self.new_orders: list[tuple[str, dt.date, str]] = []  # (order_id, day, expectation) that get one line each
-        # a clean line refund to top up past its line (cumulative), on a line nothing else touches
+        # a clean line refund to top up past its line (cumulative): the only refund of an unprotected order
         self.cumulative = None
-        by_line = {line["order_line_id"]: line for line in lines}
-        per_order: dict[str, int] = {}
-        for r in refunds:
-            per_order[r["order_id"]] = per_order.get(r["order_id"], 0) + 1
-        for r in refunds:
+        refund_sample = _sample(rng, refunds, self.SAMPLE).to_pylist()
+        counts = {}
+        if refunds.num_rows:
+            value_counts = pc.value_counts(refunds.column("order_id")).to_pylist()
+            counts = {item["values"]: item["counts"] for item in value_counts}
+        line_refunds = [r for r in refund_sample if r["order_line_id"] is not None and counts.get(r["order_id"]) == 1
+                        and r["order_id"] not in protected_orders]
+        by_line = {line["order_line_id"]: line for line in lines.filter(pc.is_in(
+            lines.column("order_line_id"), value_set=pa.array([r["order_line_id"] for r in line_refunds],
+                                                              pa.string()))).to_pylist()}
+        for r in line_refunds:
             line = by_line.get(r["order_line_id"])
-            if (line and line["line_amount"] is not None and per_order[r["order_id"]] == 1
-                    and r["order_id"] not in protected_orders):
-                self.cumulative = (r, line_net(line, self.currency[r["order_id"]]))
+            if line and line["line_amount"] is not None:
+                self.cumulative = (r, line_net(line, r["currency_code"]))
                 break
-        self.template_refund = next((r for r in refunds if self.cumulative is None or r is not self.cumulative[0]),
+        self.template_refund = next((r for r in refund_sample
+                                     if self.cumulative is None or r["refund_id"] != self.cumulative[0]["refund_id"]),
                                     None)
-        self.wallet_template = next((w for w in wallet if w["amount"] not in (None, 0.0)), None)
+        self.wallet_template = next((w for w in _sample(rng, wallet, self.SAMPLE).to_pylist()
+                                     if w["amount"] not in (None, 0.0)), None)
 
     # ---- per table -----------------------------------------------------------------------------------
-    def apply(self, q: str, table: pa.Table) -> tuple[pa.Table, np.ndarray]:
-        """The batch with this plan's rows edited or added, and a mask of rows other faults must leave alone."""
+    def apply(self, q: str, table: pa.Table) -> tuple[pa.Table, np.ndarray, int]:
+        """The batch with this plan's rows edited (moved to the end) or added.
+
+        Returns the new batch, which of the original rows stayed in place (in order, at the front), and how
+        many rows follow them; every row that follows is the plan's, and other faults must leave it alone."""
+        masks = {"shop.orders": lambda: _in(table, "order_id", self.bad_orders),
+                 "shop.order_lines": lambda: _in(table, "order_line_id",
+                                                 self.quarantined_lines | {self.null_discount_line}),
+                 "shop.refunds": lambda: pc.or_(
+                     pc.or_(_in(table, "order_id", self.bad_orders),
+                            _in(table, "order_line_id", self.quarantined_lines)),
+                     _in(table, "refund_id", {self.cumulative[0]["refund_id"]} if self.cumulative else set())),
+                 "service.after_sales_tickets": lambda: _in(table, "order_line_id", self.quarantined_lines),
+                 "loyalty.wallet_transactions": lambda: _in(table, "transaction_id", set())}
         handler = {"shop.orders": self._orders, "shop.order_lines": self._lines, "shop.refunds": self._refunds,
                    "service.after_sales_tickets": self._tickets,
                    "loyalty.wallet_transactions": self._wallet}.get(q)
-        if handler is None:
-            return table, np.zeros(table.num_rows, bool)
-        rows = table.to_pylist()
-        touched = np.zeros(len(rows), bool)
+        if handler is None or table.num_rows == 0:
+            return table, np.ones(table.num_rows, bool), 0
+        mask = pc.fill_null(masks[q](), False)
+        stay = np.asarray(pc.invert(mask).to_numpy(zero_copy_only=False), dtype=bool)
+        rows = table.filter(mask).to_pylist()
+        rest = table.filter(pc.invert(mask))
         extra: list[dict] = []
-        handler(q, rows, touched, extra)
-        out = pa.Table.from_pylist(rows + extra, schema=table.schema)
-        return out, np.concatenate([touched, np.ones(len(extra), bool)])
+        handler(q, rows, extra, rest)
+        moved = rows + extra
+        if not moved:
+            return rest, stay, 0
+        return pa.concat_tables([rest, pa.Table.from_pylist(moved, schema=table.schema)]), stay, len(moved)
 
-    def _orders(self, q, rows, touched, extra):
+    def _orders(self, q, rows, extra, rest):
         rec = self.inj._record
-        for i, o in enumerate(rows):
-            if o["order_id"] in self.bad_orders:
-                o["sales_channel"] = "tbd"
-                touched[i] = True
-                rec(q, o["order_id"], "quarantined_parent_order", "quarantine", "invalid_code",
-                    "sales_channel = 'tbd' on an order whose lines, refunds and tickets must follow it")
+        for o in rows:
+            o["sales_channel"] = "tbd"
+            rec(q, o["order_id"], "quarantined_parent_order", "quarantine", "invalid_code",
+                "sales_channel = 'tbd' on an order whose lines, refunds and tickets must follow it")
         t = self.template_order
         if t is None:
             return
@@ -160,31 +187,28 @@ class BlockPlan:
                 rec(q, o["order_id"], "fx_rate_gap_beyond_window", "quarantine", "missing_fx_rate",
                     f"{FX_GAP_CURRENCY} order on {day}, last rate {(FX_GAP_BEYOND[0] - dt.timedelta(days=1))}")
 
-    def _lines(self, q, rows, touched, extra):
+    def _lines(self, q, rows, extra, rest):
         rec = self.inj._record
         variants = iter([("NaN", math.nan), ("+Infinity", math.inf)])
-        for i, line in enumerate(rows):
+        for line in rows:
             lid = line["order_line_id"]
             if lid in self.child_lines:
-                touched[i] = True
                 rec(q, lid, "line_of_quarantined_order", "quarantine", "parent_quarantined",
                     f"order {line['order_id']} is quarantined")
             elif lid in self.bad_lines:
                 label, value = next(variants)
                 line["unit_price"] = value
-                touched[i] = True
                 rec(q, lid, "quarantined_parent_line", "quarantine", "invalid_amount",
                     f"unit_price = {label} on a line whose refunds and tickets must follow it")
             elif lid == self.null_discount_line:
                 line["discount_amount"] = None
-                touched[i] = True
                 rec(q, lid, "null_discount", "keep", None, "discount_amount is null: staged as 0")
         t = self.template_line
         if t is None:
             return
-        for order_id, _day, expectation in self.new_orders:
+        for order_id, day, expectation in self.new_orders:
             o_line = dict(t, order_line_id=self.inj._fresh_key(q), order_id=order_id,
-                          loaded_at=dt.datetime.combine(_day, dt.time(14), tzinfo=UTC))
+                          loaded_at=dt.datetime.combine(day, dt.time(14), tzinfo=UTC))
             extra.append(o_line)
             if expectation == "within":
                 rec(q, o_line["order_line_id"], "fx_rate_gap_within_window", "keep", None,
@@ -203,15 +227,12 @@ class BlockPlan:
         rec(q, overflow["order_line_id"], "integer_overflow", "quarantine", "invalid_quantity",
             f"quantity = {INT_OVERFLOW} in an int64 file")
 
-    def _refunds(self, q, rows, touched, extra):
+    def _refunds(self, q, rows, extra, rest):
         rec = self.inj._record
-        for i, r in enumerate(rows):
+        for r in rows:
             if r["order_id"] in self.bad_orders or r["order_line_id"] in self.quarantined_lines:
-                touched[i] = True
                 rec(q, r["refund_id"], "refund_of_quarantined_parent", "quarantine", "parent_quarantined",
                     "refund of a quarantined order or line")
-            elif self.cumulative is not None and r is not None and r["refund_id"] == self.cumulative[0]["refund_id"]:
-                touched[i] = True
         t = self.template_refund
         if t is None:
             return
@@ -247,21 +268,18 @@ class BlockPlan:
                 f"line {first['order_line_id']} nets {net}; {first['refund_id']} refunded {first['refund_amount']}"
                 f" first, this {amount} would exceed it by one minor unit")
 
-    def _tickets(self, q, rows, touched, extra):
-        for i, ticket in enumerate(rows):
-            if ticket["order_line_id"] in self.quarantined_lines:
-                touched[i] = True
-                self.inj._record(q, ticket["ticket_id"], "ticket_of_quarantined_line", "quarantine",
-                                 "parent_quarantined", f"line {ticket['order_line_id']} is quarantined")
-        clean = [t for t in rows if t["order_line_id"] not in self.quarantined_lines]
-        if clean and self.bad_lines:
+    def _tickets(self, q, rows, extra, rest):
+        for ticket in rows:
+            self.inj._record(q, ticket["ticket_id"], "ticket_of_quarantined_line", "quarantine",
+                             "parent_quarantined", f"line {ticket['order_line_id']} is quarantined")
+        if rest.num_rows and self.bad_lines:
             line_id = sorted(self.bad_lines)[0]
-            ticket = dict(clean[0], ticket_id=self.inj._fresh_key(q), order_line_id=line_id)
+            ticket = dict(rest.slice(0, 1).to_pylist()[0], ticket_id=self.inj._fresh_key(q), order_line_id=line_id)
             extra.append(ticket)
             self.inj._record(q, ticket["ticket_id"], "ticket_of_quarantined_line", "quarantine",
                              "parent_quarantined", f"complaint about quarantined line {line_id}")
 
-    def _wallet(self, q, rows, touched, extra):
+    def _wallet(self, q, rows, extra, rest):
         t = self.wallet_template
         if t is None:
             return
@@ -271,6 +289,18 @@ class BlockPlan:
         extra.append(w)
         self.inj._record(q, w["transaction_id"], "fx_rate_gap_beyond_window", "quarantine", "missing_fx_rate",
                          f"{FX_GAP_CURRENCY} amount on {FX_DAY_BEYOND}, more than 7 days after the last rate")
+
+
+def _sample(rng: np.random.Generator, table: pa.Table, size: int) -> pa.Table:
+    """Up to `size` random rows of a table, in random order."""
+    if table.num_rows == 0:
+        return table
+    idx = rng.choice(table.num_rows, size=min(size, table.num_rows), replace=False)
+    return table.take(pa.array(idx))
+
+
+def _in(table: pa.Table, column: str, values: set) -> pa.ChunkedArray:
+    return pc.is_in(table.column(column), value_set=pa.array(sorted(v for v in values if v is not None), pa.string()))
 
 
 def drop_fx_gaps(injector, table: pa.Table) -> pa.Table:
