@@ -174,7 +174,10 @@ class BlockPlan:
             extra.append(o)
             rec(q, o["order_id"], "null_acquisition_channel", "keep", None,
                 f"acquisition_channel = {value!r}: staged as 'unknown'")
-        for day, expectation in ((FX_DAY_WITHIN, "within"), (FX_DAY_BEYOND, "beyond")):
+        # Only the beyond-window case is an order: a kept order dated before the simulated window would be a
+        # day of its own in every daily series (its average order value alone before the first real day). The
+        # within-window gap is checked on int_fx_rates_filled and in the dbt unit tests.
+        for day, expectation in ((FX_DAY_BEYOND, "beyond"),):
             placed_at = dt.datetime.combine(day, dt.time(12), tzinfo=UTC)
             o = dict(t, order_id=self.inj._fresh_key(q), currency_code=FX_GAP_CURRENCY,
                      placed_at=placed_at.isoformat(), loaded_at=placed_at + dt.timedelta(hours=1))
@@ -308,9 +311,12 @@ def drop_fx_gaps(injector, table: pa.Table) -> pa.Table:
     gap = pa.array(FX_GAP_WITHIN + FX_GAP_BEYOND, pa.date32())
     drop = pc.and_(pc.equal(table.column("currency_code"), FX_GAP_CURRENCY),
                    pc.is_in(table.column("rate_date"), value_set=gap))
-    injector._record("reference.fx_rates", None, "fx_rate_gap", "keep", None,
-                     f"{FX_GAP_CURRENCY} has no rate on {FX_GAP_WITHIN[0]}..{FX_GAP_WITHIN[-1]} and "
-                     f"{FX_GAP_BEYOND[0]}..{FX_GAP_BEYOND[-1]}")
+    injector._record("reference.fx_rates", None, "fx_rate_gap_within_window", "keep", None,
+                     f"{FX_GAP_CURRENCY} has no rate on {FX_GAP_WITHIN[0]}..{FX_GAP_WITHIN[-1]}: those days carry "
+                     f"the rate of {FX_GAP_WITHIN[0] - dt.timedelta(days=1)}")
+    injector._record("reference.fx_rates", None, "fx_rate_gap_longer_than_window", "keep", None,
+                     f"{FX_GAP_CURRENCY} has no rate on {FX_GAP_BEYOND[0]}..{FX_GAP_BEYOND[-1]}: days more than 7 "
+                     f"after {FX_GAP_BEYOND[0] - dt.timedelta(days=1)} have none (their amounts: missing_fx_rate)")
     return table.filter(pc.invert(drop))
 
 

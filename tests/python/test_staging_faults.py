@@ -165,6 +165,7 @@ ROW_RULE_FAULTS = {
     "line_of_quarantined_order": ("quarantine", "parent_quarantined"),
     "ticket_of_quarantined_line": ("quarantine", "parent_quarantined"),
     "fx_rate_gap_within_window": ("keep", None),
+    "fx_rate_gap_longer_than_window": ("keep", None),
     "fx_rate_gap_beyond_window": ("quarantine", "missing_fx_rate"),
     "null_refund_date": ("quarantine", "unparseable_timestamp"),
     "future_loaded_at": ("quarantine", "future_timestamp"),
@@ -249,23 +250,26 @@ def test_unknown_channels_and_offset_less_times_stage_as_documented(warehouse):
 
 
 def test_a_day_without_a_rate_uses_the_last_rate_within_the_window(warehouse, ci_build: Build):
-    from simulator.row_faults import FX_FALLBACK_DAY, FX_GAP_CURRENCY
+    from simulator.row_faults import FX_GAP_BEYOND, FX_GAP_CURRENCY, FX_GAP_WITHIN
 
-    rates = pq.ParquetDataset(ci_build.raw / "reference" / "fx_rates").read(columns=["rate_date", "currency_code",
-                                                                                     "rate_to_usd"]).to_pylist()
-    fallback = [r["rate_to_usd"] for r in rates
-                if r["currency_code"] == FX_GAP_CURRENCY and r["rate_date"] == FX_FALLBACK_DAY]
-    assert len(fallback) == 1
-    lines = [key for key in _kept(warehouse, "fx_rate_gap_within_window") if key.startswith("OL")]
-    assert lines
-    for line in lines:
-        rate, net, net_reporting = warehouse.execute(
-            "select fx_rate_to_reporting, net_amount, net_amount_reporting from marts.fct_order_lines "
-            "where order_line_id = ?",
-            [line],
-        ).fetchone()
-        assert rate == pytest.approx(fallback[0])
-        assert float(net_reporting) == pytest.approx(float(net) * fallback[0], abs=0.0001)
+    rates = pq.ParquetDataset(ci_build.raw / "reference" / "fx_rates").read(
+        columns=["rate_date", "currency_code", "rate_to_usd"]).to_pylist()
+    published = {r["rate_date"]: r["rate_to_usd"] for r in rates
+                 if r["currency_code"] == FX_GAP_CURRENCY and r["rate_to_usd"] is not None}
+    assert not set(FX_GAP_WITHIN + FX_GAP_BEYOND) & set(published), "the planted gaps must have no rate"
+    filled = dict(warehouse.execute(
+        "select rate_date, rate_to_reporting from intermediate.int_fx_rates_filled where currency_code = ?",
+        [FX_GAP_CURRENCY],
+    ).fetchall())
+    before_within = FX_GAP_WITHIN[0] - dt.timedelta(days=1)
+    for day in FX_GAP_WITHIN:  # 1 to 4 days after the last rate: carried
+        assert filled[day] == pytest.approx(published[before_within]), day
+    before_beyond = FX_GAP_BEYOND[0] - dt.timedelta(days=1)
+    for day in FX_GAP_BEYOND:  # carried for 7 days, then no rate at all (never 0, never a stale guess)
+        if (day - before_beyond).days <= 7:
+            assert filled[day] == pytest.approx(published[before_beyond]), day
+        else:
+            assert day not in filled, day
 
 
 def _parquet_rows(folder: Path) -> int:
