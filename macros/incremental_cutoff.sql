@@ -2,7 +2,8 @@
     {#-
         On an incremental run: the loaded_at from which rows are reprocessed — the newest loaded_at already
         in the target minus the `incremental_lookback_days` var, so rows that land a little out of order are
-        still picked up. When the `backfill_start` var is set (a Dagster run over a range of daily
+        still picked up. Rows loaded after the build's start (`build_started_at`) never count: staging
+        quarantines them (future_timestamp), and a cutoff they moved would skip every row landed before them. When the `backfill_start` var is set (a Dagster run over a range of daily
         partitions; also read from the DBT_BACKFILL_START environment variable, which spares dbt a re-parse),
         the earlier of that and the usual cutoff. On a full build: a timestamp before any data.
     -#}
@@ -13,6 +14,7 @@
             (
                 select {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(' ~ loaded_at_column ~ ')') }}
                 from {{ this }}
+                where {{ loaded_at_column }} <= {{ build_started_at() }}
             ),
             cast('{{ backfill_start }}' as timestamp)
         )
@@ -20,6 +22,7 @@
         (
             select {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(' ~ loaded_at_column ~ ')') }}
             from {{ this }}
+            where {{ loaded_at_column }} <= {{ build_started_at() }}
         )
         {%- endif -%}
     {%- else -%}

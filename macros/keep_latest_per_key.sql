@@ -1,25 +1,37 @@
 {% macro keep_latest_per_key(relation, key_columns) -%}
     {#-
-        Adds `quarantine_reason` to a checked relation: the reason of the first failed check
-        (`failed_check`), else `duplicate_key` for every valid row that shares its key with a
-        later-loaded valid row (identical copies keep one). Ties on loaded_at are broken by a hash of the
+        Adds `quarantine_reason` to a checked relation: `missing_key` first; then `future_timestamp` when the
+        row's `loaded_at` is later than the build's start (`build_started_at`: such a row cannot have landed yet,
+        and must never move an incremental cutoff); then the reason of the model's first failed check
+        (`failed_check`); else
+        `duplicate_key` for every valid row that shares its key with a later-loaded valid row (identical copies
+        keep one). Ties on loaded_at are broken by a hash of the
         raw row (`source_row_hash`) so the kept row does not depend on file order. The raw row
         (`source_struct`) is kept as JSON (`source_row`) for quarantined rows only, so staged rows cost
         nothing to store.
     -#}
     select
-        {{ star_except(['source_struct']) }},
+        {{ star_except(['source_struct', 'row_check']) }},
         case when ranked.quarantine_reason is not null then to_json(ranked.source_struct) end as source_row
     from (
         select
             *,
             case
-                when failed_check is not null then failed_check
+                when row_check is not null then row_check
                 when row_number() over (
-                    partition by {{ key_columns | join(', ') }}, failed_check is null
+                    partition by {{ key_columns | join(', ') }}, row_check is null
                     order by loaded_at desc, source_row_hash desc
                 ) > 1 then 'duplicate_key'
             end as quarantine_reason
-        from {{ relation }}
+        from (
+            select
+                *,
+                case
+                    when failed_check = 'missing_key' then failed_check
+                    when loaded_at > {{ build_started_at() }} then 'future_timestamp'
+                    else failed_check
+                end as row_check
+            from {{ relation }}
+        ) as with_row_check
     ) as ranked
 {%- endmacro %}

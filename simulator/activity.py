@@ -291,8 +291,11 @@ def simulate_block(rng: np.random.Generator, w: World, lo: int, hi: int, ctr: Co
     l_loaded = o_loaded[l_o] + rng.integers(0, 120, nl) * US_PER_SEC
     late_line = rng.random(nl) < 0.003
     l_loaded[late_line] += rng.integers(10 * US_PER_DAY, 40 * US_PER_DAY, late_line.sum())
+    # the line total the shop charged (before discount); one line in ten leaves it out (null). Derived from the
+    # line number, not the generator, so adding the column changes no other simulated value.
+    line_total = pa.array(round_money(qty * unit, l_cur), mask=np.asarray(l_num) % 10 == 7)
     lines = pa.table([line_id, order_id.take(pa.array(l_o)), w.cat.product_id.take(pa.array(prod)),
-                      pa.array(qty.astype(np.int32)), pa.array(unit), pa.array(disc), ts(l_loaded)],
+                      pa.array(qty.astype(np.int32)), pa.array(unit), pa.array(disc), line_total, ts(l_loaded)],
                      schema=TABLES["shop.order_lines"].schema)
 
     # ---- refunds -----------------------------------------------------------------------------------

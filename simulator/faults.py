@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
+from simulator.row_faults import BlockPlan, drop_fx_gaps, later, plant_future_load, plant_numbers
 from simulator.schema import TABLES
 from simulator.truth import FAULT_SCHEMA
 
@@ -40,13 +41,13 @@ class FaultSpec:
 
 SPECS: dict[str, FaultSpec] = {
     "shop.customers": FaultSpec(("C", 8), "created_at", codes=("customer_type",),
-                                text=("full_name", "company_name", "city"), email=("email",),
+                                text=("full_name", "company_name", "city", "region", "email"), email=("email",),
                                 conflict=("phone", "text")),
     "shop.products": FaultSpec(("P", 6), currency=True, amount=(("list_price", 0.0),), text=("product_name",),
                                conflict=("list_price", "num")),
     "shop.orders": FaultSpec(("O", 10), "placed_at", currency=True, codes=("sales_channel",), late=True,
                              orphan_customer=True, unparseable=True, conflict=("sales_channel", "choice")),
-    "shop.order_lines": FaultSpec(("OL", 11), quantity=("quantity",), amount=(("unit_price", 0.0),
+    "shop.order_lines": FaultSpec(("OL", 11), quantity=("quantity",), amount=(("unit_price", -1.0),
                                                                               ("discount_amount", -5.0)),
                                   orphans=(("order_id", "O"), ("product_id", "P")), late=True,
                                   conflict=("quantity", "int")),
@@ -127,6 +128,36 @@ class FaultInjector:
         self.enabled = enabled
         self.rows: list[dict] = []
         self.fresh: dict[str, int] = {}
+        self.plan: BlockPlan | None = None
+        self.side_rows: dict[str, list[dict]] = {}
+
+    def plan_block(self, tables: dict[str, pa.Table], protected_orders: set[str]) -> None:
+        """Decide the cross-table row-rule faults of one customer block (see simulator.row_faults)."""
+        self.plan = BlockPlan(self, tables, protected_orders) if self.enabled else None
+
+    def side_tables(self) -> dict[str, pa.Table]:
+        """Rows that cannot be written under the table's usual Parquet types (an int64 quantity): each table's
+        own extra file, whose integer columns are int64."""
+        out = {}
+        for q, rows in self.side_rows.items():
+            schema = pa.schema([pa.field(f.name, pa.int64() if pa.types.is_integer(f.type) else f.type)
+                                for f in TABLES[q].schema])
+            out[q] = pa.Table.from_pylist(rows, schema=schema)
+        return out
+
+    def _record_row(self, q: str, row: dict, ftype: str, action: str, reason: str | None, detail: str) -> None:
+        self._record(q, _key_str(TABLES[q].key, row), ftype, action, reason, detail)
+
+    def _freshen(self, q: str, row: dict) -> None:
+        """Give a cloned row a key no other row has."""
+        spec = SPECS[q]
+        key = TABLES[q].key
+        if spec.fresh is not None:
+            row[key[0]] = self._fresh_key(q)
+        elif key[0] in ("rate_date", "total_date"):
+            k = self.fresh.get(q, 0) + 1
+            self.fresh[q] = k
+            row[key[0]] = dt.date(2019, 1, 1) + dt.timedelta(days=k)
 
     def _fresh_key(self, q: str) -> str:
         spec = SPECS[q]
@@ -147,6 +178,13 @@ class FaultInjector:
         tdef = TABLES[q]
         spec = SPECS[q]
         rng = self.rng
+        if q == "reference.fx_rates":
+            table = drop_fx_gaps(self, table)
+            protected = None
+        if self.plan is not None:
+            base = np.zeros(table.num_rows, bool) if protected is None else np.asarray(protected, dtype=bool)
+            table, stay, planted = self.plan.apply(q, table)
+            protected = np.concatenate([base[stay], np.ones(planted, bool)])
         n = table.num_rows
         cand = np.arange(n) if protected is None else np.flatnonzero(~np.asarray(protected, dtype=bool))
         # fault types applicable to this table: (name, in_place)
@@ -194,6 +232,9 @@ class FaultInjector:
                 ridx = int(picks[pos])
                 pos += 1
                 self._one(q, spec, key, ftype, arg, row, ridx, extra, replaced_idx, replaced_rows)
+        extra += plant_numbers(self, q, table, cand, lambda r: self._freshen(q, r))
+        if spec.fresh is not None or key[0] in ("rate_date", "total_date"):
+            extra += plant_future_load(self, q, table, cand, lambda r: self._freshen(q, r))
         if replaced_idx:
             keep = np.ones(n, bool)
             keep[replaced_idx] = False
@@ -294,7 +335,9 @@ class FaultInjector:
                 opts = [c for c in CHOICES[col] if c != old]
                 copy[col] = opts[int(rng.integers(len(opts)))]
             days = int(rng.integers(1, 6))
-            row["loaded_at"] = row["loaded_at"] + dt.timedelta(days=days)  # corrected re-delivery wins
+            row["loaded_at"] = later(row["loaded_at"], dt.timedelta(days=days))  # corrected re-delivery wins
+            if row["loaded_at"] <= copy["loaded_at"]:  # already loaded at the export: the copy came earlier
+                copy["loaded_at"] = copy["loaded_at"] - dt.timedelta(days=days)
             replaced_idx.append(ridx)
             replaced_rows.append(row)
             quarantine(copy, "duplicate_key", f"earlier delivery ({days} d before the winning row) had "
@@ -313,9 +356,9 @@ class FaultInjector:
             self._keep(q, key, row, ridx, ftype, f"{col} = {row[col]!r}", replaced_idx, replaced_rows)
         elif ftype == "late_arrival":
             days = int(rng.integers(10, 91))
-            row["loaded_at"] = row["loaded_at"] + dt.timedelta(days=days)
-            self._keep(q, key, row, ridx, ftype, f"loaded {days} days after the usual delay", replaced_idx,
-                       replaced_rows)
+            row["loaded_at"] = later(row["loaded_at"], dt.timedelta(days=days))
+            self._keep(q, key, row, ridx, ftype, f"loaded {days} days after the usual delay (at most at the export)",
+                       replaced_idx, replaced_rows)
         elif ftype == "orphan_customer":
             fresh(row)
             row["customer_id"] = f"C8{int(rng.integers(1, 10**7)):07d}"

@@ -35,6 +35,7 @@ from simulator.faults import FaultInjector
 from simulator.partners import build_dealers, build_leads
 from simulator.population import PLANTED, build_population
 from simulator.profiles import PROFILES
+from simulator.row_faults import cap_loaded_at
 from simulator.schema import TABLES
 
 
@@ -86,7 +87,7 @@ def run(profile_name: str, seed: int, out: Path, faults: bool = False, progress:
     injector = FaultInjector(_rng(seed, 99), enabled=faults)
 
     def emit(q: str, table: pa.Table, protected: np.ndarray | None = None) -> None:
-        writer.write(q, injector.apply(q, table, protected))
+        writer.write(q, injector.apply(q, cap_loaded_at(table), protected))
 
     rate_days, rates = fx_table(_rng(seed, 1))
     emit("reference.fx_rates", _fx_rates_table(_rng(seed, 2), rate_days, rates))
@@ -146,6 +147,11 @@ def run(profile_name: str, seed: int, out: Path, faults: bool = False, progress:
         w_points += np.bincount(key, weights=res.wallet_points, minlength=size).reshape(N_DAYS, nt)
         for k, v in res.truth.items():
             frags[k].append(v)
+        block_orders = res.tables["shop.orders"]
+        planted_orders = pc.filter(block_orders.column("order_id"),
+                                   pc.is_in(block_orders.column("customer_id"), value_set=planted_shop))
+        injector.plan_block({q: cap_loaded_at(t) for q, t in res.tables.items()},
+                            set(planted_orders.to_pylist()) | set(res.protected_orders.tolist()))
         for q, t in res.tables.items():
             prot = None
             if q in cust_keyed:
@@ -158,6 +164,10 @@ def run(profile_name: str, seed: int, out: Path, faults: bool = False, progress:
     emit("loyalty.daily_totals", _daily_totals(_rng(seed, 9), w_count, w_amount, w_points))
     bar.update()
     counts = writer.close()
+    for q, t in injector.side_tables().items():  # rows whose values need wider Parquet types than the usual files
+        tdef = TABLES[q]
+        pq.write_table(t, raw_dir / tdef.system / tdef.name / f"{tdef.name}_int64_export.parquet", compression="zstd")
+        counts[q] = counts.get(q, 0) + t.num_rows
     bar.update()
 
     truths = {

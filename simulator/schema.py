@@ -65,7 +65,7 @@ TABLES: dict[str, TableDef] = {
             ("acquisition_channel", S), ("discount_code", S), ("dealer_id", S), ("loaded_at", TS)]),
         _t("shop", "order_lines", ("order_line_id",), [
             ("order_line_id", S), ("order_id", S), ("product_id", S), ("quantity", I32), ("unit_price", F),
-            ("discount_amount", F), ("loaded_at", TS)]),
+            ("discount_amount", F), ("line_amount", F), ("loaded_at", TS)]),
         _t("shop", "refunds", ("refund_id",), [
             ("refund_id", S), ("order_id", S), ("order_line_id", S), ("refund_amount", F), ("currency_code", S),
             ("reason", S), ("refunded_at", TS), ("loaded_at", TS)]),

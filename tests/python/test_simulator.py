@@ -260,7 +260,7 @@ def test_faults(faulty: Path, clean: Path, con: duckdb.DuckDBPyConnection) -> No
     reasons = {r[0] for r in con.execute(f"select distinct expected_reason from read_parquet('{f}')").fetchall()}
     assert reasons == {None, "missing_key", "unparseable_timestamp", "future_timestamp", "unknown_currency",
                        "invalid_code", "invalid_quantity", "invalid_amount", "value_too_long", "orphan_reference",
-                       "duplicate_key"}
+                       "duplicate_key", "parent_quarantined", "missing_fx_rate", "refund_exceeds_sale"}
     assert con.execute(f"select count(*) from read_parquet('{f}') where (expected_action = 'keep') <> "
                        "(expected_reason is null)").fetchone()[0] == 0
     # the loyalty system's own totals still match the clean run

@@ -3,10 +3,12 @@ quarantined with the reason the answer key gives, or kept exactly as the answer 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
@@ -149,3 +151,171 @@ def test_orders_of_unknown_accounts_keep_their_revenue(warehouse):
     ).fetchall()
     assert len(found) == len(orphan_orders)
     assert all(not resolved and golden.startswith("shop:") for _, golden, resolved in found)
+
+
+# ---- row rules (issue 9): every value is trustworthy or its row is quarantined with a reason ------------------
+
+ROW_RULE_FAULTS = {
+    # fault type: (expected action, expected reason)
+    "non_finite_number": ("quarantine", "invalid_amount"),
+    "integer_overflow": ("quarantine", "invalid_quantity"),
+    "refund_above_sale": ("quarantine", "refund_exceeds_sale"),
+    "refund_above_sale_cumulative": ("quarantine", "refund_exceeds_sale"),
+    "refund_of_quarantined_parent": ("quarantine", "parent_quarantined"),
+    "line_of_quarantined_order": ("quarantine", "parent_quarantined"),
+    "ticket_of_quarantined_line": ("quarantine", "parent_quarantined"),
+    "fx_rate_gap_within_window": ("keep", None),
+    "fx_rate_gap_longer_than_window": ("keep", None),
+    "fx_rate_gap_beyond_window": ("quarantine", "missing_fx_rate"),
+    "null_refund_date": ("quarantine", "unparseable_timestamp"),
+    "future_loaded_at": ("quarantine", "future_timestamp"),
+    "offset_less_timestamp": ("keep", None),
+    "free_item": ("keep", None),
+    "null_discount": ("keep", None),
+    "null_acquisition_channel": ("keep", None),
+}
+
+
+def test_answer_key_plants_every_row_rule(warehouse):
+    planted = set(
+        warehouse.execute("select distinct fault_type, expected_action, expected_reason from faults").fetchall()
+    )
+    missing = [(name, *expected) for name, expected in ROW_RULE_FAULTS.items() if (name, *expected) not in planted]
+    assert not missing, f"row rules the simulator did not plant: {missing}"
+    details = {
+        detail.split(" = ")[1]
+        for (detail,) in warehouse.execute(
+            "select detail from faults where fault_type = 'non_finite_number'"
+        ).fetchall()
+    }
+    assert {"NaN", "+Infinity", "-Infinity", "overflow 1e20"} <= details
+    float_tables = {
+        table
+        for (table,) in warehouse.execute(
+            "select distinct source_table from faults where fault_type = 'non_finite_number'"
+        ).fetchall()
+    }
+    assert {"fx_rates", "order_lines", "refunds", "wallet_transactions", "products"} <= float_tables
+    too_long = {
+        detail.split(" ")[0]
+        for (detail,) in warehouse.execute(
+            "select detail from faults where fault_type = 'value_too_long' and source_table = 'customers'"
+        ).fetchall()
+    }
+    assert {"region", "email"} <= too_long
+
+
+def _kept(warehouse, fault_type: str) -> list[str]:
+    keys = [key for (key,) in warehouse.execute(
+        "select row_key from faults where fault_type = ? and expected_action = 'keep' order by row_key", [fault_type]
+    ).fetchall()]
+    assert keys, f"no {fault_type} planted"
+    return keys
+
+
+def test_free_items_and_missing_discounts_stage_with_their_units(warehouse):
+    (free_line,) = _kept(warehouse, "free_item")
+    quantity, unit_price, gross, net = warehouse.execute(
+        "select quantity, unit_price, gross_amount, net_amount from marts.fct_order_lines where order_line_id = ?",
+        [free_line],
+    ).fetchone()
+    assert (quantity, unit_price, gross, net) == (3, 0, 0, 0)
+    for line in _kept(warehouse, "null_discount"):
+        discount, gross, net = warehouse.execute(
+            "select discount_amount, gross_amount, net_amount from marts.fct_order_lines where order_line_id = ?",
+            [line],
+        ).fetchone()
+        assert discount == 0 and net == gross and gross > 0
+
+
+def test_unknown_channels_and_offset_less_times_stage_as_documented(warehouse):
+    for order_id in _kept(warehouse, "null_acquisition_channel"):
+        (channel,) = warehouse.execute(
+            "select acquisition_channel from staging.stg_shop__orders where order_id = ?", [order_id]
+        ).fetchone()
+        assert channel == "unknown"
+    (order_id,) = _kept(warehouse, "offset_less_timestamp")
+    detail, staged = warehouse.execute(
+        """
+        select faults.detail, orders.placed_at
+        from staging.stg_shop__orders as orders
+        inner join faults
+            on orders.order_id = faults.row_key and faults.fault_type = 'offset_less_timestamp'
+        where orders.order_id = ?
+        """,
+        [order_id],
+    ).fetchone()
+    naive = detail.split("'")[1]  # placed_at = '2025-06-01T09:30:00' has no offset: ...
+    assert staged == dt.datetime.fromisoformat(naive), "offset-less placed_at must be read in shop's zone (UTC)"
+
+
+def test_a_day_without_a_rate_uses_the_last_rate_within_the_window(warehouse, ci_build: Build):
+    from simulator.row_faults import FX_GAP_BEYOND, FX_GAP_CURRENCY, FX_GAP_WITHIN
+
+    rates = pq.ParquetDataset(ci_build.raw / "reference" / "fx_rates").read(
+        columns=["rate_date", "currency_code", "rate_to_usd"]).to_pylist()
+    published = {r["rate_date"]: r["rate_to_usd"] for r in rates
+                 if r["currency_code"] == FX_GAP_CURRENCY and r["rate_to_usd"] is not None}
+    assert not set(FX_GAP_WITHIN + FX_GAP_BEYOND) & set(published), "the planted gaps must have no rate"
+    filled = dict(warehouse.execute(
+        "select rate_date, rate_to_reporting from intermediate.int_fx_rates_filled where currency_code = ?",
+        [FX_GAP_CURRENCY],
+    ).fetchall())
+    before_within = FX_GAP_WITHIN[0] - dt.timedelta(days=1)
+    for day in FX_GAP_WITHIN:  # 1 to 4 days after the last rate: carried
+        assert filled[day] == pytest.approx(published[before_within]), day
+    before_beyond = FX_GAP_BEYOND[0] - dt.timedelta(days=1)
+    for day in FX_GAP_BEYOND:  # carried for 7 days, then no rate at all (never 0, never a stale guess)
+        if (day - before_beyond).days <= 7:
+            assert filled[day] == pytest.approx(published[before_beyond]), day
+        else:
+            assert day not in filled, day
+
+
+def _parquet_rows(folder: Path) -> int:
+    """Rows of every Parquet file under a table's folder, read from the files' own footers (not DuckDB's glob)."""
+    files = [path for path in folder.rglob("*") if path.is_file() and path.suffix.lower() == ".parquet"]
+    return sum(pq.ParquetFile(path).metadata.num_rows for path in files)
+
+
+def test_raw_rows_equal_staged_plus_quarantined_counted_from_the_files(warehouse, ci_build: Build):
+    quarantined = Counter(
+        {(system, table): count for system, table, count in warehouse.execute(
+            "select source_system, source_table, count(*) from quarantine group by all"
+        ).fetchall()}
+    )
+    problems = []
+    for system, table in sorted(source_keys()):
+        raw = _parquet_rows(ci_build.raw / system / table)
+        (staged,) = warehouse.execute(f"select count(*) from staging.stg_{system}__{table}").fetchone()
+        if raw != staged + quarantined[(system, table)]:
+            problems.append(f"{system}.{table}: raw {raw} != staged {staged} + quarantined "
+                            f"{quarantined[(system, table)]}")
+    assert not problems, "\n".join(problems)
+
+
+def test_no_reporting_amount_is_null_or_zero_where_the_local_amount_is_not(warehouse):
+    columns = warehouse.execute(
+        """
+        select table_name, list(column_name)
+        from information_schema.columns
+        where table_schema = 'marts'
+        group by table_name
+        """
+    ).fetchall()
+    pairs = [
+        (table, name[: -len("_reporting")])
+        for table, names in columns
+        for name in names
+        if name.endswith("_reporting") and name[: -len("_reporting")] in names
+    ]
+    assert len(pairs) >= 10, pairs
+    problems = []
+    for table, local in pairs:
+        (bad,) = warehouse.execute(
+            f"select count(*) from marts.{table} where {local} != 0 "
+            f"and ({local}_reporting is null or {local}_reporting = 0)"
+        ).fetchone()
+        if bad:
+            problems.append(f"{table}.{local}: {bad} rows")
+    assert not problems, problems

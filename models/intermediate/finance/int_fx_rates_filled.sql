@@ -1,5 +1,7 @@
 -- One rate per currency and calendar day, expressed in the reporting currency. Days without a published
--- rate (weekends, holidays, gaps) carry the latest earlier rate forward.
+-- rate (weekends, holidays, gaps) carry the latest earlier rate forward, for at most the
+-- `fx_rate_max_age_days` var; a day further from its last rate has no row, and staging quarantines the
+-- amounts of such a day (missing_fx_rate, macro fx_rate_is_missing) so no reporting amount is null or zero.
 with published_rates as (
 
     select * from {{ ref('stg_reference__fx_rates') }}
@@ -52,7 +54,7 @@ calendar as (
 
     {{ date_series(
         "(select min(rate_date) from rates)",
-        dbt.dateadd('day', 400, "(select max(rate_date) from rates)")
+        dbt.dateadd('day', var('fx_rate_max_age_days'), "(select max(rate_date) from rates)")
     ) }}
 
 ),
@@ -83,6 +85,11 @@ filled as (
             order by spine.rate_date
             rows between unbounded preceding and current row
         ) as rate_to_reporting,
+        last_value(rates_in_reporting.rate_date ignore nulls) over (
+            partition by spine.currency_code
+            order by spine.rate_date
+            rows between unbounded preceding and current row
+        ) as published_rate_date,
         rates_in_reporting.rate_to_reporting is null as is_carried_forward
     from spine
     left join rates_in_reporting
@@ -92,5 +99,16 @@ filled as (
 
 )
 
-select * from filled
-where rate_to_reporting is not null
+select
+    rate_date,
+    currency_code,
+    rate_to_reporting,
+    is_carried_forward
+from filled
+where
+    rate_to_reporting is not null
+    and (
+        published_rate_date >= {{ dbt.dateadd('day', -1 * var('fx_rate_max_age_days'), 'rate_date') }}
+        -- the reporting currency is worth itself however old the last published rate is
+        or currency_code = '{{ var("reporting_currency") }}'
+    )

@@ -10,7 +10,9 @@
 -- One row per order line of a staged order, with gross, discount, refund and net amounts in the order's
 -- currency and in the reporting currency. Incremental: each run rebuilds the lines of every order the
 -- changed_order_ids macro names (new or corrected rows, newly matched customers, new rates or products).
--- Order-level refunds are spread over the order's lines in proportion to their net amount.
+-- Order-level refunds are spread over the order's lines in proportion to their net amount. The gross amount is
+-- the source's line total when it sent one, else quantity × unit price at full precision rounded once to the
+-- currency's minor unit (macro line_gross_amount); the unit price column shows the price to 4 decimals.
 
 with orders as (
 
@@ -33,6 +35,12 @@ refunds as (
 products as (
 
     select * from {{ ref('stg_shop__products') }}
+
+),
+
+currencies as (
+
+    select * from {{ ref('currencies') }}
 
 ),
 
@@ -64,8 +72,12 @@ lines_of_changed_orders as (
         order_lines.quantity,
         order_lines.unit_price,
         order_lines.discount_amount,
-        order_lines.quantity * order_lines.unit_price as gross_amount,
-        order_lines.quantity * order_lines.unit_price - order_lines.discount_amount as net_amount,
+        {{ line_gross_amount(
+            'order_lines.quantity', 'order_lines.unit_price', 'order_lines.line_amount', 'currencies.minor_units'
+        ) }} as gross_amount,
+        {{ line_gross_amount(
+            'order_lines.quantity', 'order_lines.unit_price', 'order_lines.line_amount', 'currencies.minor_units'
+        ) }} - order_lines.discount_amount as net_amount,
         orders.customer_id as shop_customer_id,
         orders.dealer_id,
         orders.placed_at,
@@ -75,6 +87,8 @@ lines_of_changed_orders as (
     from order_lines
     inner join orders
         on order_lines.order_id = orders.order_id
+    inner join currencies
+        on orders.currency_code = currencies.currency_code
     where order_lines.order_id in (select changed_orders.order_id from changed_orders)
 
 ),

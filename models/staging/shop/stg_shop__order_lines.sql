@@ -13,6 +13,7 @@ staged as (
         quantity,
         unit_price,
         discount_amount,
+        line_amount,
         loaded_at
     from checked
     where quarantine_reason is null

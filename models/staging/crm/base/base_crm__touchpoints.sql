@@ -16,6 +16,12 @@ accepted_codes as (
 
 ),
 
+fx_rates as (
+
+    select * from {{ ref('stg_reference__fx_rates') }}
+
+),
+
 renamed as (
 
     select
@@ -23,7 +29,7 @@ renamed as (
         {{ clean_text('crm_contact_id') }} as crm_contact_id,
         lower(trim(touchpoint_type)) as touchpoint_type,
         {{ clean_text('employee_id') }} as employee_id,
-        cast(cost_amount as decimal(18, 4)) as cost_amount,
+        {{ safe_number('cost_amount', 'decimal(18, 4)') }} as cost_amount,
         upper(trim(currency_code)) as currency_code,
         {{ to_utc_timestamp('touched_at') }} as touched_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
@@ -52,7 +58,12 @@ checked as (
                     where accepted_codes.code_set = 'touchpoint_type'
                 )
                 then 'invalid_code'
+            when {{ is_unusable_number('cost_amount') }} then 'invalid_amount'
             when cost_amount < 0 then 'invalid_amount'
+            when
+                cost_amount != 0
+                and {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.touched_at') }}
+                then 'missing_fx_rate'
         end as failed_check
     from renamed
 

@@ -9,7 +9,7 @@ renamed as (
     select
         {{ clean_text('agreement_id') }} as agreement_id,
         {{ clean_text('dealer_id') }} as dealer_id,
-        cast(agreement_version as integer) as agreement_version,
+        {{ safe_number('agreement_version', 'integer') }} as agreement_version,
         cast(shares_sell_through as boolean) as shares_sell_through,
         cast(receives_scorecard as boolean) as receives_scorecard,
         cast(receives_lead_funnel as boolean) as receives_lead_funnel,
@@ -31,6 +31,7 @@ checked as (
         {{ row_key(['agreement_id']) }} as row_key,
         case
             when agreement_id is null then 'missing_key'
+            when {{ is_unusable_number('agreement_version') }} then 'invalid_quantity'
         end as failed_check
     from renamed
 

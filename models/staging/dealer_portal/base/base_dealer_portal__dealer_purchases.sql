@@ -10,14 +10,20 @@ known_currencies as (
 
 ),
 
+fx_rates as (
+
+    select * from {{ ref('stg_reference__fx_rates') }}
+
+),
+
 renamed as (
 
     select
         {{ clean_text('purchase_id') }} as purchase_id,
         {{ clean_text('dealer_id') }} as dealer_id,
         {{ clean_text('product_id') }} as product_id,
-        cast(quantity as integer) as quantity,
-        cast(unit_price as decimal(18, 4)) as unit_price,
+        {{ safe_number('quantity', 'integer') }} as quantity,
+        {{ safe_number('unit_price', 'decimal(18, 4)') }} as unit_price,
         upper(trim(currency_code)) as currency_code,
         {{ to_utc_timestamp('shipped_at') }} as shipped_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
@@ -41,6 +47,9 @@ checked as (
                 then 'unknown_currency'
             when quantity is null or quantity <= 0 then 'invalid_quantity'
             when unit_price is null or unit_price <= 0 then 'invalid_amount'
+            when
+                {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.shipped_at') }}
+                then 'missing_fx_rate'
         end as failed_check
     from renamed
 

@@ -18,6 +18,12 @@ known_dealers as (
 
 ),
 
+fx_rates as (
+
+    select * from {{ ref('stg_reference__fx_rates') }}
+
+),
+
 renamed as (
 
     select
@@ -27,8 +33,8 @@ renamed as (
         {{ clean_text('product_id') }} as product_id,
         competitor_brand,
         lower(trim(category)) as category,
-        cast(quantity as integer) as quantity,
-        cast(revenue_amount as decimal(18, 4)) as revenue_amount,
+        {{ safe_number('quantity', 'integer') }} as quantity,
+        {{ safe_number('revenue_amount', 'decimal(18, 4)') }} as revenue_amount,
         upper(trim(currency_code)) as currency_code,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
         source as source_struct,
@@ -54,6 +60,10 @@ checked as (
                 dealer_id is not null
                 and dealer_id not in (select known_dealers.dealer_id from known_dealers)
                 then 'orphan_reference'
+            when
+                revenue_amount != 0
+                and {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.period_month') }}
+                then 'missing_fx_rate'
         end as failed_check
     from renamed
 

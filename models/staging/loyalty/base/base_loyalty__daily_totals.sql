@@ -15,9 +15,9 @@ renamed as (
     select
         cast(total_date as date) as total_date,
         lower(trim(transaction_type)) as transaction_type,
-        cast(transaction_count as integer) as transaction_count,
-        cast(amount_total as decimal(18, 4)) as amount_total,
-        cast(points_total as integer) as points_total,
+        {{ safe_number('transaction_count', 'integer') }} as transaction_count,
+        {{ safe_number('amount_total', 'decimal(18, 4)') }} as amount_total,
+        {{ safe_number('points_total', 'integer') }} as points_total,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
         source as source_struct,
         hash(source) as source_row_hash
@@ -42,6 +42,9 @@ checked as (
                     where accepted_codes.code_set = 'transaction_type'
                 )
                 then 'invalid_code'
+            when {{ is_unusable_number('transaction_count') }} then 'invalid_quantity'
+            when {{ is_unusable_number('points_total') }} then 'invalid_quantity'
+            when {{ is_unusable_number('amount_total') }} then 'invalid_amount'
         end as failed_check
     from renamed
 

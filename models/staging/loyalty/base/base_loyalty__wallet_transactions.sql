@@ -16,14 +16,20 @@ accepted_codes as (
 
 ),
 
+fx_rates as (
+
+    select * from {{ ref('stg_reference__fx_rates') }}
+
+),
+
 renamed as (
 
     select
         {{ clean_text('transaction_id') }} as transaction_id,
         {{ clean_text('member_id') }} as member_id,
         lower(trim(transaction_type)) as transaction_type,
-        cast(amount as decimal(18, 4)) as amount,
-        cast(points as integer) as points,
+        {{ safe_number('amount', 'decimal(18, 4)') }} as amount,
+        {{ safe_number('points', 'integer') }} as points,
         upper(trim(currency_code)) as currency_code,
         {{ clean_text('order_id') }} as order_id,
         {{ clean_text('campaign_id') }} as campaign_id,
@@ -54,6 +60,12 @@ checked as (
                     where accepted_codes.code_set = 'transaction_type'
                 )
                 then 'invalid_code'
+            when {{ is_unusable_number('points') }} then 'invalid_quantity'
+            when {{ is_unusable_number('amount') }} then 'invalid_amount'
+            when
+                amount != 0
+                and {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.transacted_at') }}
+                then 'missing_fx_rate'
         end as failed_check
     from renamed
 

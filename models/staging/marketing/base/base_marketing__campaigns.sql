@@ -23,7 +23,7 @@ renamed as (
         campaign_name,
         lower(trim(campaign_type)) as campaign_type,
         upper({{ clean_text('discount_code') }}) as discount_code,
-        cast(cost_amount as decimal(18, 4)) as cost_amount,
+        {{ safe_number('cost_amount', 'decimal(18, 4)') }} as cost_amount,
         upper(trim(currency_code)) as currency_code,
         {{ to_utc_timestamp('starts_at') }} as starts_at,
         {{ to_utc_timestamp('ends_at') }} as ends_at,
@@ -53,6 +53,7 @@ checked as (
                     where accepted_codes.code_set = 'campaign_type'
                 )
                 then 'invalid_code'
+            when {{ is_unusable_number('cost_amount') }} then 'invalid_amount'
             when cost_amount < 0 then 'invalid_amount'
             when length(campaign_name) > {{ var('max_text_length') }} then 'value_too_long'
         end as failed_check

@@ -24,6 +24,12 @@ known_leads as (
 
 ),
 
+fx_rates as (
+
+    select * from {{ ref('stg_reference__fx_rates') }}
+
+),
+
 renamed as (
 
     select
@@ -31,7 +37,7 @@ renamed as (
         {{ clean_text('lead_id') }} as lead_id,
         {{ clean_text('dealer_id') }} as dealer_id,
         lower(trim(event_type)) as event_type,
-        cast(won_amount as decimal(18, 4)) as won_amount,
+        {{ safe_number('won_amount', 'decimal(18, 4)') }} as won_amount,
         upper(trim(currency_code)) as currency_code,
         {{ to_utc_timestamp('event_at') }} as event_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
@@ -60,11 +66,16 @@ checked as (
                     where accepted_codes.code_set = 'event_type'
                 )
                 then 'invalid_code'
+            when {{ is_unusable_number('won_amount') }} then 'invalid_amount'
             when won_amount < 0 then 'invalid_amount'
             when
                 lead_id is not null
                 and lead_id not in (select known_leads.lead_id from known_leads)
                 then 'orphan_reference'
+            when
+                won_amount != 0
+                and {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.event_at') }}
+                then 'missing_fx_rate'
         end as failed_check
     from renamed
 

@@ -16,9 +16,9 @@ renamed as (
         {{ clean_text('prize_id') }} as prize_id,
         {{ clean_text('campaign_id') }} as campaign_id,
         prize_name,
-        cast(advertised_odds as double) as advertised_odds,
-        cast(stock_quantity as integer) as stock_quantity,
-        cast(prize_value_amount as decimal(18, 4)) as prize_value_amount,
+        {{ safe_number('advertised_odds', 'double') }} as advertised_odds,
+        {{ safe_number('stock_quantity', 'integer') }} as stock_quantity,
+        {{ safe_number('prize_value_amount', 'decimal(18, 4)') }} as prize_value_amount,
         upper(trim(currency_code)) as currency_code,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
         source as source_struct,
@@ -40,6 +40,7 @@ checked as (
                 then 'unknown_currency'
             when stock_quantity is null or stock_quantity < 0 then 'invalid_quantity'
             when advertised_odds is null or advertised_odds <= 0 or advertised_odds > 1 then 'invalid_amount'
+            when {{ is_unusable_number('prize_value_amount') }} then 'invalid_amount'
             when length(prize_name) > {{ var('max_text_length') }} then 'value_too_long'
         end as failed_check
     from renamed

@@ -15,7 +15,7 @@ renamed as (
     select
         cast(rate_date as date) as rate_date,
         upper(trim(currency_code)) as currency_code,
-        cast(rate_to_usd as double) as rate_to_usd,
+        {{ safe_number('rate_to_usd', 'double') }} as rate_to_usd,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
         source as source_struct,
         hash(source) as source_row_hash

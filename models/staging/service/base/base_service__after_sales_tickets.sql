@@ -16,6 +16,19 @@ accepted_codes as (
 
 ),
 
+fx_rates as (
+
+    select * from {{ ref('stg_reference__fx_rates') }}
+
+),
+
+order_lines as (
+
+    -- The shop's checked lines: a ticket about a line the shop quarantined is quarantined with it.
+    select * from {{ ref('base_shop__order_lines') }}
+
+),
+
 renamed as (
 
     select
@@ -26,7 +39,7 @@ renamed as (
         lower(trim(complaint_type)) as complaint_type,
         lower(trim(escalated_to)) as escalated_to,
         lower(trim(resolution)) as resolution,
-        cast(compensation_amount as decimal(18, 4)) as compensation_amount,
+        {{ safe_number('compensation_amount', 'decimal(18, 4)') }} as compensation_amount,
         upper(trim(currency_code)) as currency_code,
         {{ to_utc_timestamp('opened_at') }} as opened_at,
         {{ to_utc_timestamp('closed_at') }} as closed_at,
@@ -56,7 +69,23 @@ checked as (
                     where accepted_codes.code_set = 'complaint_type'
                 )
                 then 'invalid_code'
+            when {{ is_unusable_number('compensation_amount') }} then 'invalid_amount'
             when compensation_amount < 0 then 'invalid_amount'
+            when
+                compensation_amount != 0
+                and {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.opened_at') }}
+                then 'missing_fx_rate'
+            when
+                order_line_id is not null
+                and order_line_id in (
+                    select order_lines.order_line_id from order_lines
+                    where order_lines.quarantine_reason is not null
+                )
+                and order_line_id not in (
+                    select order_lines.order_line_id from order_lines
+                    where order_lines.quarantine_reason is null
+                )
+                then 'parent_quarantined'
         end as failed_check
     from renamed
 

@@ -10,7 +10,7 @@ renamed as (
         {{ clean_text('request_id') }} as request_id,
         {{ clean_text('customer_id') }} as customer_id,
         lower(trim(product_category)) as product_category,
-        cast(quantity_requested as integer) as quantity_requested,
+        {{ safe_number('quantity_requested', 'integer') }} as quantity_requested,
         description,
         {{ to_utc_timestamp('requested_at') }} as requested_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,

@@ -52,6 +52,8 @@ checked as (
                 length(full_name) > {{ var('max_text_length') }}
                 or length(company_name) > {{ var('max_text_length') }}
                 or length(city) > {{ var('max_text_length') }}
+                or length(region) > {{ var('max_text_length') }}
+                or length(source_struct.email) > {{ var('max_text_length') }}
                 then 'value_too_long'
         end as failed_check
     from renamed

@@ -1,14 +1,16 @@
+-- Every raw order line, checked. A missing discount is no discount (0); a unit price of 0 is a free item and
+-- stages (its units count); `line_amount` (optional in the contract) is the line total the shop charged.
+-- A line whose order exists but was quarantined is quarantined too (parent_quarantined), so the line is
+-- counted once, in the quarantine, instead of vanishing from the facts.
 with source as (
 
     select * from {{ source('shop', 'order_lines') }}
 
 ),
 
-known_orders as (
+orders as (
 
-    select distinct {{ clean_text('order_id') }} as order_id
-    from {{ source('shop', 'orders') }}
-    where {{ clean_text('order_id') }} is not null
+    select * from {{ ref('base_shop__orders') }}
 
 ),
 
@@ -26,9 +28,13 @@ renamed as (
         {{ clean_text('order_line_id') }} as order_line_id,
         {{ clean_text('order_id') }} as order_id,
         {{ clean_text('product_id') }} as product_id,
-        cast(quantity as integer) as quantity,
-        cast(unit_price as decimal(18, 4)) as unit_price,
-        cast(discount_amount as decimal(18, 4)) as discount_amount,
+        {{ safe_number('quantity', 'integer') }} as quantity,
+        {{ safe_number('unit_price', 'double') }} as unit_price,
+        case
+            when discount_amount is null then 0
+            else {{ safe_number('discount_amount', 'decimal(18, 4)') }}
+        end as discount_amount,
+        {{ safe_number('line_amount', 'decimal(18, 4)') }} as line_amount,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
         source as source_struct,
         hash(source) as source_row_hash
@@ -44,15 +50,32 @@ checked as (
         case
             when order_line_id is null then 'missing_key'
             when quantity is null or quantity <= 0 then 'invalid_quantity'
-            when unit_price is null or unit_price <= 0 or discount_amount < 0 then 'invalid_amount'
+            when
+                unit_price is null
+                or unit_price < 0
+                or discount_amount is null
+                or discount_amount < 0
+                or {{ is_unusable_number('line_amount') }}
+                or line_amount < 0
+                then 'invalid_amount'
             when
                 order_id is not null
-                and order_id not in (select known_orders.order_id from known_orders)
+                and order_id not in (
+                    select orders.order_id from orders
+                    where orders.order_id is not null
+                )
                 then 'orphan_reference'
             when
                 product_id is not null
                 and product_id not in (select known_products.product_id from known_products)
                 then 'orphan_reference'
+            when
+                order_id is not null
+                and order_id not in (
+                    select orders.order_id from orders
+                    where orders.quarantine_reason is null
+                )
+                then 'parent_quarantined'
         end as failed_check
     from renamed
 

@@ -1,3 +1,4 @@
+-- A null or empty acquisition_channel is an honest unknown (`unknown`), not a reason to quarantine the order.
 with source as (
 
     select * from {{ source('shop', 'orders') }}
@@ -16,16 +17,22 @@ accepted_codes as (
 
 ),
 
+fx_rates as (
+
+    select * from {{ ref('stg_reference__fx_rates') }}
+
+),
+
 renamed as (
 
     select
         {{ clean_text('order_id') }} as order_id,
         {{ clean_text('customer_id') }} as customer_id,
-        {{ to_utc_timestamp('placed_at') }} as placed_at,
+        {{ text_to_utc_timestamp('placed_at', 'shop') }} as placed_at,
         placed_at as placed_at_local,
         upper(trim(currency_code)) as currency_code,
         lower(trim(sales_channel)) as sales_channel,
-        lower(trim(acquisition_channel)) as acquisition_channel,
+        coalesce(lower({{ clean_text('acquisition_channel') }}), 'unknown') as acquisition_channel,
         upper({{ clean_text('discount_code') }}) as discount_code,
         {{ clean_text('dealer_id') }} as dealer_id,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
@@ -56,12 +63,14 @@ checked as (
                 )
                 then 'invalid_code'
             when
-                acquisition_channel is null
-                or acquisition_channel not in (
+                acquisition_channel not in (
                     select accepted_codes.code from accepted_codes
                     where accepted_codes.code_set = 'acquisition_channel'
                 )
                 then 'invalid_code'
+            when
+                {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.placed_at') }}
+                then 'missing_fx_rate'
         end as failed_check
     from renamed
 

@@ -21,7 +21,7 @@ renamed as (
         brand,
         cast(is_own_brand as boolean) as is_own_brand,
         supplier,
-        cast(list_price as decimal(18, 4)) as list_price,
+        {{ safe_number('list_price', 'decimal(18, 4)') }} as list_price,
         upper(trim(currency_code)) as currency_code,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
         source as source_struct,

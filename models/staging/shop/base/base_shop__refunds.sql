@@ -1,3 +1,16 @@
+-- Every raw refund, checked. A refund must have a date (unparseable_timestamp otherwise: it could not be put
+-- in any period), belong to an order (and line) that staged (parent_quarantined when the parent exists but
+-- was quarantined), have a rate for its day (missing_fx_rate), and fit in what is still refundable
+-- (refund_exceeds_sale):
+--   * the sale is the staged line's net amount (gross − discount) for a line refund, the staged order's net
+--     amount (sum of its staged lines) for an order-level refund;
+--   * a refund larger than the whole sale on its own is quarantined and never counts against the sale;
+--   * the other refunds of a line (and of an order) are taken in refunded_at, then loaded_at, then refund_id
+--     order; a refund that takes the running total of its line, or of its order (line and order-level refunds
+--     together), above the sale is quarantined, and so is every later one: the sale is exhausted;
+--   * the comparison is made when the refund is in the order's currency (a refund in another currency is
+--     left to its currency and rate checks).
+-- Only rows that pass every other check and are the latest row of their key count.
 with source as (
 
     select * from {{ source('shop', 'refunds') }}
@@ -10,11 +23,21 @@ known_currencies as (
 
 ),
 
-known_orders as (
+orders as (
 
-    select distinct {{ clean_text('order_id') }} as order_id
-    from {{ source('shop', 'orders') }}
-    where {{ clean_text('order_id') }} is not null
+    select * from {{ ref('base_shop__orders') }}
+
+),
+
+order_lines as (
+
+    select * from {{ ref('base_shop__order_lines') }}
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('stg_reference__fx_rates') }}
 
 ),
 
@@ -24,7 +47,7 @@ renamed as (
         {{ clean_text('refund_id') }} as refund_id,
         {{ clean_text('order_id') }} as order_id,
         {{ clean_text('order_line_id') }} as order_line_id,
-        cast(refund_amount as decimal(18, 4)) as refund_amount,
+        {{ safe_number('refund_amount', 'decimal(18, 4)') }} as refund_amount,
         upper(trim(currency_code)) as currency_code,
         reason,
         {{ to_utc_timestamp('refunded_at') }} as refunded_at,
@@ -35,14 +58,14 @@ renamed as (
 
 ),
 
-checked as (
+prior_checked as (
 
     select
         *,
-        {{ row_key(['refund_id']) }} as row_key,
         case
             when refund_id is null then 'missing_key'
-            when refunded_at > loaded_at then 'future_timestamp'
+            when refunded_at is null then 'unparseable_timestamp'
+            when refunded_at > loaded_at or loaded_at > {{ build_started_at() }} then 'future_timestamp'
             when
                 currency_code is null
                 or currency_code not in (select known_currencies.currency_code from known_currencies)
@@ -50,11 +73,149 @@ checked as (
             when refund_amount is null or refund_amount <= 0 then 'invalid_amount'
             when length(reason) > {{ var('max_text_length') }} then 'value_too_long'
             when
-                order_id is not null
-                and order_id not in (select known_orders.order_id from known_orders)
+                order_id is null
+                or order_id not in (
+                    select orders.order_id from orders
+                    where orders.order_id is not null
+                )
                 then 'orphan_reference'
-        end as failed_check
+            when
+                order_line_id is not null
+                and order_line_id not in (
+                    select order_lines.order_line_id from order_lines
+                    where order_lines.order_line_id is not null
+                )
+                then 'orphan_reference'
+            when
+                order_id not in (
+                    select orders.order_id from orders
+                    where orders.quarantine_reason is null
+                )
+                then 'parent_quarantined'
+            when
+                order_line_id is not null
+                and order_line_id not in (
+                    select order_lines.order_line_id from order_lines
+                    where order_lines.quarantine_reason is null
+                )
+                then 'parent_quarantined'
+            when
+                {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.refunded_at') }}
+                then 'missing_fx_rate'
+        end as prior_check,
+        row_number() over (
+            partition by refund_id
+            order by loaded_at desc, source_row_hash desc
+        ) as key_rank
     from renamed
+
+),
+
+line_sales as (
+
+    select
+        order_lines.order_line_id,
+        order_lines.order_id,
+        orders.currency_code,
+        {{ line_gross_amount(
+            'order_lines.quantity', 'order_lines.unit_price', 'order_lines.line_amount', 'currencies.minor_units'
+        ) }} - order_lines.discount_amount as net_amount
+    from order_lines
+    inner join orders
+        on order_lines.order_id = orders.order_id
+    inner join known_currencies as currencies
+        on orders.currency_code = currencies.currency_code
+    where order_lines.quarantine_reason is null and orders.quarantine_reason is null
+
+),
+
+order_sales as (
+
+    -- A staged order without staged lines has nothing refundable.
+    select
+        orders.order_id,
+        orders.currency_code,
+        coalesce(sum(line_sales.net_amount), 0) as net_amount
+    from orders
+    left join line_sales
+        on orders.order_id = line_sales.order_id
+    where orders.quarantine_reason is null
+    group by orders.order_id, orders.currency_code
+
+),
+
+candidate_refunds as (
+
+    -- The refunds that would stage but for the sale they refund, each with the sale it is measured against.
+    select
+        refunds.refund_id,
+        refunds.order_id,
+        refunds.order_line_id,
+        refunds.refund_amount,
+        refunds.refunded_at,
+        refunds.loaded_at,
+        line_sales.net_amount as line_net_amount,
+        order_sales.net_amount as order_net_amount,
+        coalesce(refunds.refund_amount > coalesce(line_sales.net_amount, order_sales.net_amount), false)
+            as is_larger_than_sale
+    from prior_checked as refunds
+    left join order_sales
+        on
+            refunds.order_id = order_sales.order_id
+            and refunds.currency_code = order_sales.currency_code
+    left join line_sales
+        on
+            refunds.order_line_id = line_sales.order_line_id
+            and refunds.currency_code = line_sales.currency_code
+    where
+        refunds.prior_check is null
+        and refunds.key_rank = 1
+        and order_sales.order_id is not null
+
+),
+
+running_totals as (
+
+    select
+        *,
+        sum(case when not is_larger_than_sale then refund_amount else 0 end) over (
+            partition by order_id
+            order by refunded_at, loaded_at, refund_id
+            rows between unbounded preceding and current row
+        ) as order_refunded_so_far,
+        sum(case when not is_larger_than_sale then refund_amount else 0 end) over (
+            partition by order_id, order_line_id
+            order by refunded_at, loaded_at, refund_id
+            rows between unbounded preceding and current row
+        ) as line_refunded_so_far
+    from candidate_refunds
+
+),
+
+exceeding_refunds as (
+
+    select refund_id
+    from running_totals
+    where
+        is_larger_than_sale
+        or order_refunded_so_far > order_net_amount
+        or (order_line_id is not null and line_refunded_so_far > line_net_amount)
+
+),
+
+checked as (
+
+    select
+        {{ star_except(['prior_check', 'key_rank']) }},
+        {{ row_key(['refund_id']) }} as row_key,
+        coalesce(
+            prior_check,
+            case
+                when refund_id in (select exceeding_refunds.refund_id from exceeding_refunds)
+                    then 'refund_exceeds_sale'
+            end
+        ) as failed_check
+    from prior_checked
 
 ),
 
