@@ -97,18 +97,49 @@ filled as (
             spine.rate_date = rates_in_reporting.rate_date
             and spine.currency_code = rates_in_reporting.currency_code
 
+),
+
+reporting_calendar as (
+
+    {{ date_series(
+        "cast('" ~ var('fx_calendar_start_date') ~ "' as date)",
+        "cast('" ~ var('fx_calendar_end_date') ~ "' as date)"
+    ) }}
+
+),
+
+reporting_currency_rates as (
+
+    -- The reporting currency is worth itself on every day, whether or not any rate was published (a shop
+    -- selling only in the reporting currency needs no rate file).
+    select
+        reporting_calendar.calendar_date as rate_date,
+        '{{ var("reporting_currency") }}' as currency_code,
+        cast(1.0 as double) as rate_to_reporting,
+        published_days.rate_date is null as is_carried_forward
+    from reporting_calendar
+    left join (select distinct reporting_rates.rate_date from reporting_rates) as published_days
+        on reporting_calendar.calendar_date = published_days.rate_date
+
+),
+
+final as (
+
+    select
+        rate_date,
+        currency_code,
+        rate_to_reporting,
+        is_carried_forward
+    from filled
+    where
+        rate_to_reporting is not null
+        and currency_code != '{{ var("reporting_currency") }}'
+        and published_rate_date >= {{ dbt.dateadd('day', -1 * var('fx_rate_max_age_days'), 'rate_date') }}
+
+    union all
+
+    select * from reporting_currency_rates
+
 )
 
-select
-    rate_date,
-    currency_code,
-    rate_to_reporting,
-    is_carried_forward
-from filled
-where
-    rate_to_reporting is not null
-    and (
-        published_rate_date >= {{ dbt.dateadd('day', -1 * var('fx_rate_max_age_days'), 'rate_date') }}
-        -- the reporting currency is worth itself however old the last published rate is
-        or currency_code = '{{ var("reporting_currency") }}'
-    )
+select * from final
