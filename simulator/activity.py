@@ -393,8 +393,8 @@ def _planted_campaign_orders(rng: np.random.Generator, w: World, c_all: np.ndarr
     first day places Poisson(rate) extra orders at uniform times in the window; non-members are not reached.
     A first-order offer converts, with its planted probability, each ordinary customer (one shop account, in
     the customer master) who signs up in the window at least a week before its end and whose own first order
-    (natural_c, natural_t) comes more than eight days after signing up, or never: a first order with the code
-    within three days of signing up."""
+    (natural_c, natural_t) comes more than eight days after signing up: an extra first order with the code
+    within three days of signing up (the customer's own orders follow as before)."""
     rng = rng.spawn(1)[0]  # own stream, like the wallet's
     pop, camps = w.pop, w.camps
     rate = camps.planted_rate
@@ -415,7 +415,9 @@ def _planted_campaign_orders(rng: np.random.Generator, w: World, c_all: np.ndarr
     single_account = np.bincount(pop.golden_idx, minlength=pop.n)[pop.golden_idx[c_all]] == 1
     created = pop.created_us[c_all]
     ordinary = (pop.segment[c_all] == NORMAL) & single_account & ~pop.missing_xwalk[c_all]
-    ordinary &= first_t > created + 8 * US_PER_DAY
+    # who would buy anyway, but not within eight days of signing up (a converted customer never looks like a
+    # one-order bargain hunter)
+    ordinary &= (first_t > created + 8 * US_PER_DAY) & (first_t <= END_US)
     for ci in np.flatnonzero(conversion > 0):
         signed_up = (created >= camps.starts[ci]) & (created < camps.ends[ci] - 7 * US_PER_DAY)
         cand = np.flatnonzero(ordinary & signed_up)

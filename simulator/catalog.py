@@ -95,9 +95,9 @@ def build_catalog(rng: np.random.Generator, profile: Profile) -> tuple[Catalog, 
 PLANTED_EXTRA_ORDERS_PER_MEMBER = {"points_multiplier": 0.25, "recharge_bonus": 0.0}
 
 # Planted first-order-offer lift: an ordinary customer who signs up during a welcome offer and would not have
-# bought within a week of signing up is converted with this probability: the code brings a first order within
-# three days of signing up, and the customer's own later orders are unchanged (so each converted customer is one
-# extra new customer and one extra first order). The 10% codes are planted with no effect.
+# bought within eight days of signing up is converted with this probability: the code brings an extra first order
+# within three days of signing up, and the customer's own orders follow unchanged (so each converted customer is
+# one extra new customer — a sign-up buying within a week — and one extra order). The 10% codes have no effect.
 PLANTED_FIRST_ORDER_CONVERSION = {"WELCOME10": 0.0, "HELLO10": 0.0, "NEWBIE10": 0.0, "NEWBIE15": 0.25,
                                   "FIRST20": 0.3, "WELCOME15": 0.25, "START20": 0.3, "FIRST15": 0.25}
 FIRST_ORDER_GAP_DAYS = 30  # days between welcome offers, without a code: the baseline of their measurement
