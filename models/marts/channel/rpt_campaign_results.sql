@@ -373,7 +373,8 @@ prior_periods as (
 
     select
         campaign_id,
-        {{ dbt.datediff('baseline_start_date', 'baseline_end_date', 'day') }} + 1 as prior_activity_day_count,
+        {{ dbt.datediff('baseline_start_date', 'baseline_end_date', 'day') }}
+        + 1 as prior_activity_day_count,
         baseline_start_date,
         baseline_end_date
     from conversion_groups
