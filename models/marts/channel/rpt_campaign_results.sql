@@ -13,8 +13,9 @@
 -- new_customer_days is compared with the share among sign-ups of the baseline_signup_days before the window
 -- (when no offer ran; fct_campaign_new_customer_signups). Incremental new customers (= incremental first orders) =
 -- (window share - baseline share) x window sign-ups, with the binomial variance of both shares; incremental revenue
--- = that x the mean net revenue after refunds of the window's converted customers' first orders (first-order
--- revenue only), its variance by the delta method; ROI's cost is the discount given with the code in the window.
+-- = (window - baseline mean first-order net revenue after refunds per sign-up, 0 for one who did not convert) x
+-- window sign-ups (first-order revenue only), with both sample variances, so the extra customers need not buy
+-- like the average new customer; ROI's cost is the discount given with the code in the window.
 -- Types with no control group in the data are listed with measurement_status `no_control_group`.
 -- Lead figures add up several dealers' leads, and every dealer receives this table: they follow the
 -- peer_benchmark_rules seed (more than min_peers dealers behind each figure, so a dealer who subtracts its own
@@ -282,11 +283,17 @@ conversion_groups as (
         sum(case when is_in_window then 0 else 1 end) as baseline_signup_count,
         sum(case when not is_in_window and has_converted then 1 else 0 end) as baseline_converted_count,
         avg(
-            case when is_in_window and has_converted then cast(first_order_net_revenue_reporting as double) end
-        ) as mean_first_order_revenue,
+            case when is_in_window then cast(coalesce(first_order_net_revenue_reporting, 0) as double) end
+        ) as window_revenue_per_signup,
         var_samp(
-            case when is_in_window and has_converted then cast(first_order_net_revenue_reporting as double) end
-        ) as first_order_revenue_variance
+            case when is_in_window then cast(coalesce(first_order_net_revenue_reporting, 0) as double) end
+        ) as window_revenue_variance,
+        avg(
+            case when not is_in_window then cast(coalesce(first_order_net_revenue_reporting, 0) as double) end
+        ) as baseline_revenue_per_signup,
+        var_samp(
+            case when not is_in_window then cast(coalesce(first_order_net_revenue_reporting, 0) as double) end
+        ) as baseline_revenue_variance
     from new_customer_signups
     group by campaign_id
 
@@ -305,7 +312,8 @@ conversion_rates as (
 
 conversion_lift as (
 
-    -- (p_w - p_b) x n_w, variance n_w^2 x (p_w (1 - p_w) / n_w + p_b (1 - p_b) / n_b)
+    -- (p_w - p_b) x n_w, variance n_w^2 x (p_w (1 - p_w) / n_w + p_b (1 - p_b) / n_b); revenue likewise with the
+    -- means and sample variances of first-order revenue per sign-up
     select
         *,
         (window_conversion_rate - baseline_conversion_rate) * window_signup_count as incremental_new_customers,
@@ -313,15 +321,18 @@ conversion_lift as (
             window_conversion_rate * (1 - window_conversion_rate) / window_signup_count
             + baseline_conversion_rate * (1 - baseline_conversion_rate) / baseline_signup_count
         ) as incremental_new_customers_variance,
-        coalesce(first_order_revenue_variance, 0) / nullif(window_converted_count, 0) as mean_revenue_variance
+        (window_revenue_per_signup - baseline_revenue_per_signup) * window_signup_count as incremental_revenue,
+        window_signup_count * window_signup_count * (
+            coalesce(window_revenue_variance, 0) / window_signup_count
+            + coalesce(baseline_revenue_variance, 0) / baseline_signup_count
+        ) as incremental_revenue_variance
     from conversion_rates
 
 ),
 
 conversion_estimates as (
 
-    -- revenue = customers x mean first-order revenue; delta-method variance
-    -- mean^2 x var(customers) + customers^2 x var(mean) + var(customers) x var(mean)
+    -- revenue: the same difference for first-order revenue per sign-up (0 for a sign-up who did not convert)
     select
         campaign_id,
         window_signup_count as treated_customer_count,
@@ -329,10 +340,8 @@ conversion_estimates as (
         baseline_signup_count as control_customer_count,
         incremental_new_customers as incremental_orders,
         incremental_new_customers_variance as incremental_orders_variance,
-        incremental_new_customers * mean_first_order_revenue as incremental_revenue,
-        mean_first_order_revenue * mean_first_order_revenue * incremental_new_customers_variance
-        + incremental_new_customers * incremental_new_customers * mean_revenue_variance
-        + incremental_new_customers_variance * mean_revenue_variance as incremental_revenue_variance
+        incremental_revenue,
+        incremental_revenue_variance
     from conversion_lift
 
 ),
