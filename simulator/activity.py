@@ -200,12 +200,17 @@ def simulate_block(rng: np.random.Generator, w: World, lo: int, hi: int, ctr: Co
     hv = c_all[seg == HIGH_VALUE]
     parts_c.append(np.repeat(hv, 2))
     parts_t.append(START_US + rng.integers(0, (N_DAYS - 5) * US_PER_DAY, 2 * len(hv)))
+    # bargain hunters buy once, 8 to 15 days after signing up, with a welcome code: one who would buy between
+    # welcome offers waits for the next one (so they never buy within a week of signing up, offer or not)
     bg = c_all[seg == BARGAIN]
+    bg_t = pop.created_us[bg] + rng.integers(8 * US_PER_DAY, 15 * US_PER_DAY, len(bg))
+    waits = w.camps.active("first_order_discount", bg_t) < 0
+    bg_t[waits] = w.camps.next_start("first_order_discount", bg_t[waits]) + rng.integers(
+        US_PER_MIN, 7 * US_PER_DAY, waits.sum())
     parts_c.append(bg)
-    parts_t.append(np.minimum(pop.created_us[bg] + rng.integers(10 * US_PER_MIN, 15 * US_PER_DAY, len(bg)),
-                              END_US - US_PER_DAY))
+    parts_t.append(np.minimum(bg_t, END_US - US_PER_DAY))
     parts_k = [np.full(len(c), -1, np.int64) for c in parts_c]
-    cc, tt, kk = _planted_campaign_orders(rng, w, c_all)
+    cc, tt, kk = _planted_campaign_orders(rng, w, c_all, np.concatenate(parts_c), np.concatenate(parts_t))
     parts_c.append(cc)
     parts_t.append(tt)
     parts_k.append(kk)
@@ -241,6 +246,7 @@ def simulate_block(rng: np.random.Generator, w: World, lo: int, hi: int, ctr: Co
     new_cust = pop.created_us[o_c] >= START_US
     ordinary_o = np.isin(o_seg, (NORMAL, DUPLICATE))
     use_code |= first & (fo >= 0) & ordinary_o & new_cust & (per_cust[o_c - lo] >= 2) & (rng.random(no) < 0.3)
+    use_code |= first & (fo >= 0) & (o_k >= 0) & (w.camps.ctype[np.maximum(o_k, 0)] == "first_order_discount")
     code = np.full(no, None, dtype=object)
     code[use_code] = w.camps.code[fo[use_code]]
     pct = np.where(use_code, w.camps.discount_pct[np.maximum(fo, 0)], 0.0)
@@ -382,12 +388,16 @@ def simulate_block(rng: np.random.Generator, w: World, lo: int, hi: int, ctr: Co
     return ChunkResult(tables, *wparts, truth=truth, protected_orders=protected)
 
 
-def _planted_campaign_orders(rng: np.random.Generator, w: World,
-                             c_all: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _planted_campaign_orders(rng: np.random.Generator, w: World, c_all: np.ndarray, natural_c: np.ndarray,
+                             natural_t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Extra orders a campaign's planted lift causes: customers, times and campaign index.
 
     Every ordinary loyalty member of the block who signed up before the campaign and is still active on its
-    first day places Poisson(rate) extra orders at uniform times in the window; non-members are not reached."""
+    first day places Poisson(rate) extra orders at uniform times in the window; non-members are not reached.
+    A first-order offer converts, with its planted probability, each ordinary customer (one shop account, in
+    the customer master) who signs up in the window at least a week before its end and whose own first order
+    (natural_c, natural_t) comes more than eight days after signing up: an extra first order with the code
+    within three days of signing up (the customer's own orders follow as before)."""
     rng = rng.spawn(1)[0]  # own stream, like the wallet's
     pop, camps = w.pop, w.camps
     rate = camps.planted_rate
@@ -401,6 +411,22 @@ def _planted_campaign_orders(rng: np.random.Generator, w: World,
         who = np.repeat(reached, n)
         out_c.append(who)
         out_t.append(camps.starts[ci] + (rng.random(len(who)) * (camps.ends[ci] - camps.starts[ci])).astype(np.int64))
+        out_k.append(np.full(len(who), ci, np.int64))
+    conversion = camps.planted_conversion
+    first_t = np.full(len(c_all), END_US + 1, np.int64)
+    np.minimum.at(first_t, natural_c - c_all[0], natural_t)
+    single_account = np.bincount(pop.golden_idx, minlength=pop.n)[pop.golden_idx[c_all]] == 1
+    created = pop.created_us[c_all]
+    ordinary = (pop.segment[c_all] == NORMAL) & single_account & ~pop.missing_xwalk[c_all]
+    # who would buy anyway, but not within eight days of signing up (a converted customer never looks like a
+    # one-order bargain hunter)
+    ordinary &= (first_t > created + 8 * US_PER_DAY) & (first_t <= END_US)
+    for ci in np.flatnonzero(conversion > 0):
+        signed_up = (created >= camps.starts[ci]) & (created < camps.ends[ci] - 7 * US_PER_DAY)
+        cand = np.flatnonzero(ordinary & signed_up)
+        who = c_all[cand[rng.random(len(cand)) < conversion[ci]]]
+        out_c.append(who)
+        out_t.append(pop.created_us[who] + rng.integers(10 * US_PER_MIN, 3 * US_PER_DAY, len(who)))
         out_k.append(np.full(len(who), ci, np.int64))
     return np.concatenate(out_c), np.concatenate(out_t), np.concatenate(out_k)
 

@@ -11,6 +11,7 @@ from simulator.common import (
     CATEGORIES,
     CATEGORY_PRICE,
     COMPETITOR_BRANDS,
+    END_US,
     OWN_BRAND,
     OWN_MANUFACTURER,
     START_US,
@@ -93,6 +94,14 @@ def build_catalog(rng: np.random.Generator, profile: Profile) -> tuple[Catalog, 
 # are not reached. Recharge bonuses are planted with no effect. Other types have no planted lift.
 PLANTED_EXTRA_ORDERS_PER_MEMBER = {"points_multiplier": 0.25, "recharge_bonus": 0.0}
 
+# Planted first-order-offer lift: an ordinary customer who signs up during a welcome offer and would not have
+# bought within eight days of signing up is converted with this probability: the code brings an extra first order
+# within three days of signing up, and the customer's own orders follow unchanged (so each converted customer is
+# one extra new customer — a sign-up buying within a week — and one extra order). The 10% codes have no effect.
+PLANTED_FIRST_ORDER_CONVERSION = {"WELCOME10": 0.0, "HELLO10": 0.0, "NEWBIE10": 0.0, "NEWBIE15": 0.25,
+                                  "FIRST20": 0.3, "WELCOME15": 0.25, "START20": 0.3, "FIRST15": 0.25}
+FIRST_ORDER_GAP_DAYS = 30  # days between welcome offers, without a code: the baseline of their measurement
+
 FIRST_ORDER_CODES = ["WELCOME10", "NEWBIE15", "FIRST20", "HELLO10", "WELCOME15", "START20", "NEWBIE10",
                      "FIRST15"]
 
@@ -114,6 +123,19 @@ class Campaigns:
         """Planted extra orders per reached loyalty member for each campaign; nan where no lift is planted."""
         return np.array([PLANTED_EXTRA_ORDERS_PER_MEMBER.get(t, np.nan) for t in self.ctype])
 
+    @property
+    def planted_conversion(self) -> np.ndarray:
+        """Planted conversion probability of each first-order offer (see PLANTED_FIRST_ORDER_CONVERSION); nan
+        for other campaigns."""
+        return np.array([PLANTED_FIRST_ORDER_CONVERSION.get(c, np.nan) if t == "first_order_discount" else np.nan
+                         for t, c in zip(self.ctype, self.code, strict=True)])
+
+    def next_start(self, ctype: str, t_us: np.ndarray) -> np.ndarray:
+        """Start of the next campaign of this type after each instant; END_US + 1 if none."""
+        starts = np.sort(self.starts[self.ctype == ctype])
+        i = np.searchsorted(starts, t_us, side="right")
+        return np.where(i < len(starts), starts[np.minimum(i, len(starts) - 1)], END_US + 1)
+
     def active(self, ctype: str, t_us: np.ndarray) -> np.ndarray:
         """Index of the campaign of this type active at each instant, -1 if none."""
         out = np.full(len(t_us), -1, dtype=np.int64)
@@ -132,8 +154,10 @@ def build_campaigns(rng: np.random.Generator) -> Campaigns:
         for q in range(4):
             code = FIRST_ORDER_CODES[code_i]
             code_i += 1
-            length = 365 - 91 * 3 if q == 3 else 91
-            rows.append((f"Welcome offer {code} {yr}Q{q + 1}", "first_order_discount", code, base + 91 * q, length))
+            # welcome offers leave a month without a code before each one, the baseline of their measurement
+            length = (365 - 91 * 3 if q == 3 else 91) - FIRST_ORDER_GAP_DAYS
+            rows.append((f"Welcome offer {code} {yr}Q{q + 1}", "first_order_discount", code,
+                         base + 91 * q + FIRST_ORDER_GAP_DAYS, length))
             rows.append((f"Wallet recharge bonus {yr}-{q + 1}: pay 100 get 10, 300 get 50, 1000 get 200",
                          "recharge_bonus", None, base + 91 * q + 10, 60))
         # double-points weeks sit between the recharge-bonus windows, so no two loyalty-member campaigns overlap

@@ -60,19 +60,25 @@ def prizes(p: Prizes, campaign_ids: np.ndarray, unfair: bool) -> pa.Table:
 
 
 def campaign_lift(camps: Campaigns, frags: list[dict[str, np.ndarray]]) -> pa.Table:
-    """Per campaign, the lift planted in the simulator: extra orders per reached loyalty member, and the extra
-    orders and their net revenue after refunds (USD, the reporting currency) that it actually produced.
+    """Per campaign, the lift planted in the simulator: extra orders per reached loyalty member (double points,
+    recharge bonuses) or the share of sign-ups converted (first-order offers), and the extra orders and their net
+    revenue after refunds (USD, the reporting currency) that it actually produced. For a first-order offer each
+    extra order is the first order of an extra new customer (planted_incremental_new_customers).
 
     Null where the simulator plants no lift for the campaign type (its true effect is unknown)."""
     idx = np.concatenate([f["campaign_idx"] for f in frags]) if frags else np.zeros(0, np.int64)
     rev = np.concatenate([f["net_after_refunds_usd"] for f in frags]) if frags else np.zeros(0)
     n = len(camps.campaign_id)
     rate = camps.planted_rate
-    planted = ~np.isnan(rate)
+    conversion = camps.planted_conversion
+    is_offer = ~np.isnan(conversion)
+    planted = ~np.isnan(rate) | is_offer
     orders = np.bincount(idx, minlength=n).astype(np.int64)
     revenue = np.round(np.bincount(idx, weights=rev, minlength=n), 4)
     return pa.table({"campaign_id": pa.array(camps.campaign_id, pa.string()),
                      "campaign_type": pa.array(camps.ctype, pa.string()),
-                     "planted_extra_orders_per_member": pa.array(rate, mask=~planted),
+                     "planted_extra_orders_per_member": pa.array(rate, mask=np.isnan(rate)),
+                     "planted_first_order_conversion_share": pa.array(conversion, mask=~is_offer),
+                     "planted_incremental_new_customers": pa.array(orders, mask=~is_offer),
                      "planted_incremental_orders": pa.array(orders, mask=~planted),
                      "planted_incremental_revenue_reporting": pa.array(revenue, mask=~planted)})

@@ -194,3 +194,37 @@ def test_campaign_lift_intervals_cover_the_planted_lift(ci_build: Build, con: du
     # campaign types without a comparison group are listed, with no estimate
     unmeasurable = merged[merged["measurement_status"] == "no_control_group"]
     assert len(unmeasurable) and unmeasurable["incremental_orders"].isna().all()
+
+
+def test_first_order_offer_intervals_cover_the_planted_new_customers(ci_build: Build,
+                                                                     con: duckdb.DuckDBPyConnection) -> None:
+    """The simulator converts a share of each welcome offer's sign-ups into extra new customers (none for the 10%
+    codes): most offers are measured, most intervals cover the planted extra new customers (= extra first orders)
+    and their first orders' revenue, and an offer planted with no effect is never reported as profitable."""
+    truth = pq.read_table(ci_build.truth / "campaign_lift.parquet").to_pandas()
+    ours = con.execute("""
+        select campaign_id, measurement_method, measurement_status, result_category, incremental_orders,
+               incremental_orders_lower_bound, incremental_orders_upper_bound,
+               incremental_revenue_lower_bound_reporting, incremental_revenue_upper_bound_reporting,
+               return_on_investment_lower_bound
+        from marts.rpt_campaign_results""").df()
+    merged = truth.merge(ours, on="campaign_id", validate="one_to_one")
+    offers = merged[merged["planted_first_order_conversion_share"].notna()]
+    assert len(offers) >= 2 and (offers["measurement_method"] == "new_customer_conversion_pre_post").all()
+    measured = offers[offers["measurement_status"] == "measured"]
+    assert len(measured) >= 0.75 * len(offers), offers[["campaign_id", "measurement_status"]]
+    customers = measured["planted_incremental_new_customers"]
+    covers_customers = (measured["incremental_orders_lower_bound"] <= customers) & (
+        customers <= measured["incremental_orders_upper_bound"])
+    revenue = measured["planted_incremental_revenue_reporting"]
+    covers_revenue = (measured["incremental_revenue_lower_bound_reporting"].astype(float) <= revenue) & (
+        revenue <= measured["incremental_revenue_upper_bound_reporting"].astype(float))
+    print(measured.assign(covers_customers=covers_customers, covers_revenue=covers_revenue).to_string())
+    assert covers_customers.mean() >= 0.75, "new-customer intervals miss the planted lift too often"
+    assert covers_revenue.mean() >= 0.75, "revenue intervals miss the planted lift too often"
+    lifted = measured[measured["planted_first_order_conversion_share"] > 0]
+    no_effect = measured[measured["planted_first_order_conversion_share"] == 0]
+    assert len(lifted) and len(no_effect)
+    assert (lifted["incremental_orders_lower_bound"] > 0).mean() >= 0.75
+    assert (no_effect["result_category"] != "paid_back").all()
+    assert (no_effect["return_on_investment_lower_bound"] <= 0).all()

@@ -1,4 +1,4 @@
--- One row per measurable campaign (a type with a measurement method in the campaign_measurement_designs seed)
+-- One row per member campaign (a type with a treated group in the campaign_measurement_designs seed)
 -- and golden customer who had signed up before its window: whether the customer is in the group the campaign
 -- can reach (loyalty members) or in the comparison group, the matching stratum (signup year, customer type,
 -- banded orders in the prior-activity period), the customer's orders and net revenue after refunds in the
@@ -80,7 +80,7 @@ measured_campaigns as (
         on campaigns.campaign_type = campaign_measurement_designs.campaign_type
     cross join rules
     cross join order_span
-    where campaign_measurement_designs.measurement_method is not null
+    where campaign_measurement_designs.treated_group is not null
 
 ),
 

@@ -8,7 +8,15 @@
 -- over strata, is the incremental orders and revenue (a matched difference in differences). The interval is
 -- the normal approximation estimate ± z × standard error, the variance summed over strata from the two groups'
 -- sample variances (z and the confidence level in the campaign_measurement_rules seed). ROI uses the estimate
--- and its bounds. Types with no control group in the data are listed with measurement_status `no_control_group`.
+-- and its bounds. First-order offers (method `new_customer_conversion_pre_post`): every sign-up is offered the code,
+-- so there is no untouched group; instead the share of the window's sign-ups who place a first order within
+-- new_customer_days is compared with the share among sign-ups of the baseline_signup_days before the window
+-- (when no offer ran; fct_campaign_new_customer_signups). Incremental new customers (= incremental first orders) =
+-- (window share - baseline share) x window sign-ups, with the binomial variance of both shares; incremental revenue
+-- = (window - baseline mean first-order net revenue after refunds per sign-up, 0 for one who did not convert) x
+-- window sign-ups (first-order revenue only), with both sample variances, so the extra customers need not buy
+-- like the average new customer; ROI's cost is the discount given with the code in the window.
+-- Types with no control group in the data are listed with measurement_status `no_control_group`.
 -- Lead figures add up several dealers' leads, and every dealer receives this table: they follow the
 -- peer_benchmark_rules seed (more than min_peers dealers behind each figure, so a dealer who subtracts its own
 -- still faces min_peers others, and none above max_peer_weight_share of it) or are withheld with a reason.
@@ -40,6 +48,12 @@ fx_rates as (
 customer_outcomes as (
 
     select * from {{ ref('fct_campaign_customer_outcomes') }}
+
+),
+
+new_customer_signups as (
+
+    select * from {{ ref('fct_campaign_new_customer_signups') }}
 
 ),
 
@@ -146,7 +160,10 @@ window_orders as (
         count(*) as window_order_count,
         count(distinct orders.golden_customer_id) as reach_customer_count,
         sum(orders.net_amount_after_refunds_reporting) as window_net_revenue_reporting,
-        sum(case when orders.discount_code = windows.discount_code then 1 else 0 end) as code_redemption_order_count
+        sum(case when orders.discount_code = windows.discount_code then 1 else 0 end) as code_redemption_order_count,
+        sum(
+            case when orders.discount_code = windows.discount_code then orders.discount_amount_reporting else 0 end
+        ) as code_discount_amount_reporting
     from windows
     inner join orders
         on orders.order_date between windows.window_start_date and windows.window_end_date
@@ -238,18 +255,7 @@ stratum_contributions as (
 
 ),
 
-prior_periods as (
-
-    -- the prior-activity days of a customer who signed up before the period: the campaign's usable prior period
-    select
-        campaign_id,
-        max(prior_exposure_days) as prior_activity_day_count
-    from customer_outcomes
-    group by campaign_id
-
-),
-
-lift_estimates as (
+member_lift_estimates as (
 
     select
         campaign_id,
@@ -265,6 +271,89 @@ lift_estimates as (
 
 ),
 
+conversion_groups as (
+
+    -- first-order offers: sign-ups of the window and of the baseline, and those who converted
+    select
+        campaign_id,
+        min(baseline_start_date) as baseline_start_date,
+        min(baseline_end_date) as baseline_end_date,
+        sum(case when is_in_window then 1 else 0 end) as window_signup_count,
+        sum(case when is_in_window and has_converted then 1 else 0 end) as window_converted_count,
+        sum(case when is_in_window then 0 else 1 end) as baseline_signup_count,
+        sum(case when not is_in_window and has_converted then 1 else 0 end) as baseline_converted_count,
+        avg(
+            case when is_in_window then cast(coalesce(first_order_net_revenue_reporting, 0) as double) end
+        ) as window_revenue_per_signup,
+        var_samp(
+            case when is_in_window then cast(coalesce(first_order_net_revenue_reporting, 0) as double) end
+        ) as window_revenue_variance,
+        avg(
+            case when not is_in_window then cast(coalesce(first_order_net_revenue_reporting, 0) as double) end
+        ) as baseline_revenue_per_signup,
+        var_samp(
+            case when not is_in_window then cast(coalesce(first_order_net_revenue_reporting, 0) as double) end
+        ) as baseline_revenue_variance
+    from new_customer_signups
+    group by campaign_id
+
+),
+
+conversion_rates as (
+
+    select
+        *,
+        cast(window_converted_count as double) / window_signup_count as window_conversion_rate,
+        cast(baseline_converted_count as double) / baseline_signup_count as baseline_conversion_rate
+    from conversion_groups
+    where window_signup_count > 0 and baseline_signup_count > 0
+
+),
+
+conversion_lift as (
+
+    -- (p_w - p_b) x n_w, variance n_w^2 x (p_w (1 - p_w) / n_w + p_b (1 - p_b) / n_b); revenue likewise with the
+    -- means and sample variances of first-order revenue per sign-up
+    select
+        *,
+        (window_conversion_rate - baseline_conversion_rate) * window_signup_count as incremental_new_customers,
+        window_signup_count * window_signup_count * (
+            window_conversion_rate * (1 - window_conversion_rate) / window_signup_count
+            + baseline_conversion_rate * (1 - baseline_conversion_rate) / baseline_signup_count
+        ) as incremental_new_customers_variance,
+        (window_revenue_per_signup - baseline_revenue_per_signup) * window_signup_count as incremental_revenue,
+        window_signup_count * window_signup_count * (
+            coalesce(window_revenue_variance, 0) / window_signup_count
+            + coalesce(baseline_revenue_variance, 0) / baseline_signup_count
+        ) as incremental_revenue_variance
+    from conversion_rates
+
+),
+
+conversion_estimates as (
+
+    -- revenue: the same difference for first-order revenue per sign-up (0 for a sign-up who did not convert)
+    select
+        campaign_id,
+        window_signup_count as treated_customer_count,
+        window_signup_count as matched_treated_customer_count,
+        baseline_signup_count as control_customer_count,
+        incremental_new_customers as incremental_orders,
+        incremental_new_customers_variance as incremental_orders_variance,
+        incremental_revenue,
+        incremental_revenue_variance
+    from conversion_lift
+
+),
+
+lift_estimates as (
+
+    select * from member_lift_estimates
+    union all
+    select * from conversion_estimates
+
+),
+
 lift_intervals as (
 
     select
@@ -274,6 +363,30 @@ lift_intervals as (
         rules.z_score * sqrt(lift_estimates.incremental_revenue_variance) as incremental_revenue_margin
     from lift_estimates
     cross join rules
+
+),
+
+prior_periods as (
+
+    -- the prior-activity days of a customer who signed up before the period: the campaign's usable prior period;
+    -- for a first-order offer, the days of its baseline sign-ups
+    select
+        campaign_id,
+        max(prior_exposure_days) as prior_activity_day_count,
+        cast(null as date) as baseline_start_date,
+        cast(null as date) as baseline_end_date
+    from customer_outcomes
+    group by campaign_id
+
+    union all
+
+    select
+        campaign_id,
+        {{ dbt.datediff('baseline_start_date', 'baseline_end_date', 'day') }}
+        + 1 as prior_activity_day_count,
+        baseline_start_date,
+        baseline_end_date
+    from conversion_groups
 
 ),
 
@@ -349,7 +462,15 @@ measured as (
         coalesce(window_orders.reach_customer_count, 0) as reach_customer_count,
         coalesce(window_orders.code_redemption_order_count, 0) as code_redemption_order_count,
         coalesce(window_orders.window_net_revenue_reporting, 0) as window_net_revenue_reporting,
+        coalesce(window_orders.code_discount_amount_reporting, 0) as code_discount_amount_reporting,
+        case
+            when windows.measurement_method = 'new_customer_conversion_pre_post'
+                then coalesce(window_orders.code_discount_amount_reporting, 0)
+            else windows.cost_amount_reporting
+        end as roi_cost_amount_reporting,
         prior_periods.prior_activity_day_count,
+        prior_periods.baseline_start_date,
+        prior_periods.baseline_end_date,
         lift_intervals.treated_customer_count,
         lift_intervals.matched_treated_customer_count,
         lift_intervals.control_customer_count,
@@ -381,7 +502,15 @@ measured as (
                 lift_intervals.matched_treated_customer_count is null
                 or lift_intervals.matched_treated_customer_count = 0
                 then 'no_matched_customers'
-            when coalesce(windows.cost_amount_reporting, 0) = 0
+            when
+                coalesce(
+                    case
+                        when windows.measurement_method = 'new_customer_conversion_pre_post'
+                            then window_orders.code_discount_amount_reporting
+                        else windows.cost_amount_reporting
+                    end,
+                    0
+                ) = 0
                 then 'no_cost'
             else 'measured'
         end as measurement_status
@@ -423,8 +552,8 @@ final as (
         window_start_date,
         window_end_date,
         cast(window_days as integer) as window_days,
-        prior_activity_start_date,
-        prior_activity_end_date,
+        coalesce(baseline_start_date, prior_activity_start_date) as prior_activity_start_date,
+        coalesce(baseline_end_date, prior_activity_end_date) as prior_activity_end_date,
         cast(prior_activity_day_count as integer) as prior_activity_day_count,
         currency_code,
         cast(cost_amount as decimal(18, 4)) as cost_amount,
@@ -432,6 +561,8 @@ final as (
         cast(reach_customer_count as bigint) as reach_customer_count,
         cast(window_order_count as bigint) as window_order_count,
         cast(code_redemption_order_count as bigint) as code_redemption_order_count,
+        cast(code_discount_amount_reporting as decimal(18, 4)) as code_discount_amount_reporting,
+        cast(roi_cost_amount_reporting as decimal(18, 4)) as roi_cost_amount_reporting,
         cast(window_net_revenue_reporting as decimal(18, 4)) as window_net_revenue_reporting,
         measurement_method,
         cast(treated_customer_count as bigint) as treated_customer_count,
@@ -455,23 +586,23 @@ final as (
         ) as incremental_revenue_upper_bound_reporting,
         cast(
             case
-                when is_roi_published then (incremental_revenue - cost_amount_reporting) / cost_amount_reporting
+                when is_roi_published then (incremental_revenue - roi_cost_amount_reporting) / roi_cost_amount_reporting
             end as double
         ) as return_on_investment,
         cast(
             case
                 when is_roi_published
                     then
-                        (incremental_revenue - incremental_revenue_margin - cost_amount_reporting)
-                        / cost_amount_reporting
+                        (incremental_revenue - incremental_revenue_margin - roi_cost_amount_reporting)
+                        / roi_cost_amount_reporting
             end as double
         ) as return_on_investment_lower_bound,
         cast(
             case
                 when is_roi_published
                     then
-                        (incremental_revenue + incremental_revenue_margin - cost_amount_reporting)
-                        / cost_amount_reporting
+                        (incremental_revenue + incremental_revenue_margin - roi_cost_amount_reporting)
+                        / roi_cost_amount_reporting
             end as double
         ) as return_on_investment_upper_bound,
         is_lead_figures_published,
@@ -485,7 +616,7 @@ final as (
         measurement_status,
         case
             when not is_roi_published then 'not_measured'
-            when incremental_revenue - incremental_revenue_margin > cost_amount_reporting then 'paid_back'
+            when incremental_revenue - incremental_revenue_margin > roi_cost_amount_reporting then 'paid_back'
             when incremental_revenue - incremental_revenue_margin > 0 then 'lifted_below_cost'
             else 'no_lift'
         end as result_category
