@@ -313,3 +313,18 @@ def test_file_forms(faulty: Path, clean: Path, con: duckdb.DuckDBPyConnection) -
     assert not [path for path in (clean / "raw").rglob("year=*")]
     assert con.execute(f"select count(*) from read_parquet('{clean / 'truth' / 'landing_files.parquet'}')"
                        ).fetchone()[0] == 0
+
+
+def test_file_forms_are_deterministic(faulty: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    run("ci", 11, again, faults=True, progress=False)
+    key = "landing_files.parquet"
+    first, second = (duckdb.sql(f"select * from read_parquet('{out / 'truth' / key}') order by all").fetchall()
+                     for out in (faulty, again))
+    assert first == second and first
+    for _, _, relative_path, form, *_ in first:
+        if form == "csv":
+            assert (faulty / "raw" / relative_path).read_bytes() == (again / "raw" / relative_path).read_bytes()
+    for q in ("shop.orders", "loyalty.wallet_transactions", "shop.order_lines"):
+        assert duckdb.sql(f"select count(*), sum(hash(columns(*)) % 1000003) from {_landed(faulty, q)}").fetchall() \
+            == duckdb.sql(f"select count(*), sum(hash(columns(*)) % 1000003) from {_landed(again, q)}").fetchall(), q
