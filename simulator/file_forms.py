@@ -69,7 +69,7 @@ def _has_empty_string(table: pa.Table) -> pa.Array:
     return mask
 
 
-def _to_csv(raw_dir: Path, path: Path) -> tuple[Path, int, str]:
+def _to_csv(path: Path) -> tuple[Path, int, str]:
     table = pq.read_table(path)
     stays = _has_empty_string(table)
     moved = table.filter(pc.invert(stays))
@@ -104,7 +104,7 @@ def plant_file_forms(raw_dir: Path) -> pa.Table:
     for qualified in CSV_TABLES:
         source = _middle_month(raw_dir.joinpath(*qualified.split(".")))
         if source is not None:
-            target, rows, detail = _to_csv(raw_dir, source)
+            target, rows, detail = _to_csv(source)
             record(qualified, target, "csv", rows, detail)
     for qualified in UPPER_CASE_TABLES:
         source = _middle_month(raw_dir.joinpath(*qualified.split(".")))
