@@ -32,6 +32,7 @@ from simulator.common import (
     ts,
 )
 from simulator.faults import FaultInjector
+from simulator.file_forms import LANDING_FILES_SCHEMA, plant_file_forms
 from simulator.partners import build_dealers, build_leads
 from simulator.population import PLANTED, build_population
 from simulator.profiles import PROFILES
@@ -168,6 +169,8 @@ def run(profile_name: str, seed: int, out: Path, faults: bool = False, progress:
         tdef = TABLES[q]
         pq.write_table(t, raw_dir / tdef.system / tdef.name / f"{tdef.name}_int64_export.parquet", compression="zstd")
         counts[q] = counts.get(q, 0) + t.num_rows
+    # File-level faults: a few tables partly in CSV, an upper-case extension, a Hive-style subfolder.
+    landing_files = plant_file_forms(raw_dir) if faults else LANDING_FILES_SCHEMA.empty_table()
     bar.update()
 
     truths = {
@@ -180,6 +183,7 @@ def run(profile_name: str, seed: int, out: Path, faults: bool = False, progress:
         "tended_churned": truth_mod.customers_with_order(pop, frags["tended_churned"], "last_order_id", True),
         "campaign_lift": truth_mod.campaign_lift(camps, frags["planted_campaign_orders"]),
         "faults": injector.records(),
+        "landing_files": landing_files,
     }
     if systems is not None:
         faults_table = truths["faults"]

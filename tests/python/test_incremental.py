@@ -15,13 +15,18 @@ INCREMENTAL_MODELS = {
     "intermediate": ["int_wallet_transactions_converted"],
 }
 SELECTION = " ".join(f"+{name}" for names in INCREMENTAL_MODELS.values() for name in names)
-MONTH = re.compile(r"_(\d{4}-\d{2})\.parquet$")
+# A month file in any form the landing reads: Parquet (any case), CSV, at any depth (Hive-style folders).
+MONTH = re.compile(r"_(\d{4}-\d{2})\.(parquet|csv)$", re.IGNORECASE)
+
+
+def month_files(raw: Path) -> list[Path]:
+    return [file for file in raw.rglob("*") if file.is_file()]
 
 
 def land(raw: Path, landing: Path, up_to_month: str) -> int:
     """Copy every file whose load month is at most `up_to_month` into the landing; returns files added."""
     added = 0
-    for file in raw.glob("*/*/*.parquet"):
+    for file in month_files(raw):
         match = MONTH.search(file.name)
         if match is None or match.group(1) > up_to_month:
             continue
@@ -34,7 +39,7 @@ def land(raw: Path, landing: Path, up_to_month: str) -> int:
 
 
 def test_incremental_runs_equal_full_refresh(ci_build: Build, tmp_path: Path):
-    months = sorted({m.group(1) for f in ci_build.raw.glob("*/*/*.parquet") if (m := MONTH.search(f.name))})
+    months = sorted({m.group(1) for f in month_files(ci_build.raw) if (m := MONTH.search(f.name))})
     assert len(months) >= 6, months
     landing = tmp_path / "landing"
     incremental = tmp_path / "incremental" / "warehouse.duckdb"

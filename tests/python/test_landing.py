@@ -115,7 +115,7 @@ def test_contract_marks_the_core_required_and_optional_columns() -> None:
 
 
 def _first(raw: Path, system: str, table: str, index: int = 0) -> Path:
-    return sorted((raw / system / table).glob("*.parquet"))[index]
+    return sorted((raw / system / table).rglob("*.parquet"))[index]  # at any depth: Hive-style folders too
 
 
 def _check(raw: Path) -> subprocess.CompletedProcess:

@@ -22,6 +22,20 @@ def _glob(out: Path, qualified: str) -> str:
     return str(out / "raw" / system / table / "*.parquet")
 
 
+def _landed(out: Path, qualified: str) -> str:
+    """Every file of a table in any form the landing reads (Parquet in any case and at any depth, CSV typed by the
+    schema), as one DuckDB relation."""
+    system, table = qualified.split(".")
+    files = [path for path in sorted((out / "raw" / system / table).rglob("*")) if path.is_file()]
+    parquet = [str(path) for path in files if path.suffix.lower() == ".parquet"]
+    text = [str(path) for path in files if path.suffix.lower() == ".csv"]
+    readers = [f"select * from read_parquet({parquet}, union_by_name = true, hive_partitioning = false)"]
+    if text:
+        types = {name: DUCKDB_TYPES[typ] for name, typ in TABLES[qualified].columns}
+        readers.append(f"select * from read_csv({text}, header = true, columns = {types}, hive_partitioning = false)")
+    return "(" + " union all by name ".join(readers) + ")"
+
+
 def _checksums(out: Path) -> dict[str, tuple]:
     con = duckdb.connect()
     res = {}
@@ -249,13 +263,13 @@ def test_faults(faulty: Path, clean: Path, con: duckdb.DuckDBPyConnection) -> No
         key_expr = " || '|' || ".join(f"cast({k} as varchar)" for k in tdef.key)
         missing = con.execute(f"""select count(*) from read_parquet('{f}') x
             where source_system = '{system}' and source_table = '{table}' and row_key is not null
-            and row_key not in (select {key_expr} from read_parquet('{_glob(faulty, q)}'))""").fetchone()[0]
+            and row_key not in (select {key_expr} from {_landed(faulty, q)})""").fetchone()[0]
         assert missing == 0, q
         dups = con.execute(f"""select count(*) from read_parquet('{f}') where source_system = '{system}'
             and source_table = '{table}' and expected_reason = 'duplicate_key'""").fetchone()[0]
         nonnull = " and ".join(f"coalesce(cast({k} as varchar), '') <> ''" for k in tdef.key)
         extra = con.execute(f"select count(*) - count(distinct ({', '.join(tdef.key)})) "
-                            f"from read_parquet('{_glob(faulty, q)}') where {nonnull}").fetchone()[0]
+                            f"from {_landed(faulty, q)} where {nonnull}").fetchone()[0]
         assert dups == extra, q
     reasons = {r[0] for r in con.execute(f"select distinct expected_reason from read_parquet('{f}')").fetchall()}
     assert reasons == {None, "missing_key", "unparseable_timestamp", "future_timestamp", "unknown_currency",
@@ -266,9 +280,51 @@ def test_faults(faulty: Path, clean: Path, con: duckdb.DuckDBPyConnection) -> No
     # the loyalty system's own totals still match the clean run
     q = "loyalty.daily_totals"
     a = con.execute(f"select sum(transaction_count) from read_parquet('{_glob(clean, q)}')").fetchone()[0]
-    b = con.execute(f"""select sum(transaction_count) from read_parquet('{_glob(faulty, q)}')
+    b = con.execute(f"""select sum(transaction_count) from {_landed(faulty, q)}
         where transaction_type in ('top_up','top_up_bonus','spend','refund_credit','points_earned',
         'points_redeemed','points_expired','manual_adjustment') and total_date is not null""").fetchone()[0]
     assert b >= a
     empty = con.execute(f"select count(*) from read_parquet('{clean / 'truth' / 'faults.parquet'}')").fetchone()[0]
     assert empty == 0
+
+
+def test_file_forms(faulty: Path, clean: Path, con: duckdb.DuckDBPyConnection) -> None:
+    """--faults lands part of the data as CSV, under an upper-case extension and in Hive-style folders; the rows
+    are moved, not copied, and truth/landing_files.parquet lists every planted file."""
+    planted = con.execute(f"select * from read_parquet('{faulty / 'truth' / 'landing_files.parquet'}')").fetchall()
+    forms = {row[3] for row in planted}
+    assert forms == {"csv", "upper_case_extension", "hive_subfolder"}
+    for system, table, relative_path, form, rows, _ in planted:
+        path = faulty / "raw" / relative_path
+        assert path.is_file() and relative_path.startswith(f"{system}/{table}/"), relative_path
+        assert (form == "hive_subfolder") == path.parent.name.startswith("year="), relative_path
+        assert (form == "upper_case_extension") == (path.suffix == ".PARQUET"), relative_path
+        reader = f"read_csv('{path}', header = true)" if form == "csv" else f"read_parquet('{path}')"
+        assert con.execute(f"select count(*) from {reader}").fetchone()[0] == rows > 0, relative_path
+    manifest = json.loads((faulty / "truth" / "manifest.json").read_text())
+    for q in TABLES:  # moved, not duplicated: every form together holds the rows the simulator wrote
+        assert con.execute(f"select count(*) from {_landed(faulty, q)}").fetchone()[0] == manifest["row_counts"][q], q
+    csv_orders = next(faulty / "raw" / row[2] for row in planted if row[1] == "orders" and row[3] == "csv")
+    in_csv = con.execute(f"select count(*) from read_csv('{csv_orders}', header = true) as landed semi join "
+                         f"read_parquet('{faulty / 'truth' / 'faults.parquet'}') as faults "
+                         "on faults.row_key = landed.order_id").fetchone()[0]
+    assert in_csv > 0, "planted bad rows travel in the CSV file too"
+    assert not [path for path in (clean / "raw").rglob("*") if path.is_file() and path.suffix != ".parquet"]
+    assert not [path for path in (clean / "raw").rglob("year=*")]
+    assert con.execute(f"select count(*) from read_parquet('{clean / 'truth' / 'landing_files.parquet'}')"
+                       ).fetchone()[0] == 0
+
+
+def test_file_forms_are_deterministic(faulty: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    run("ci", 11, again, faults=True, progress=False)
+    key = "landing_files.parquet"
+    first, second = (duckdb.sql(f"select * from read_parquet('{out / 'truth' / key}') order by all").fetchall()
+                     for out in (faulty, again))
+    assert first == second and first
+    for _, _, relative_path, form, *_ in first:
+        if form == "csv":
+            assert (faulty / "raw" / relative_path).read_bytes() == (again / "raw" / relative_path).read_bytes()
+    for q in ("shop.orders", "loyalty.wallet_transactions", "shop.order_lines"):
+        assert duckdb.sql(f"select count(*), sum(hash(columns(*)) % 1000003) from {_landed(faulty, q)}").fetchall() \
+            == duckdb.sql(f"select count(*), sum(hash(columns(*)) % 1000003) from {_landed(again, q)}").fetchall(), q

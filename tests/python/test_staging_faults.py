@@ -3,11 +3,14 @@ quarantined with the reason the answer key gives, or kept exactly as the answer 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from collections import Counter
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -90,10 +93,17 @@ def staged_rows(con, system: str, table: str, key_columns: list[str], row_keys: 
 
 
 def raw_rows(con, raw: Path, system: str, table: str, key_columns: list[str], row_keys: list[str]):
+    """The landed rows with these keys, from every file of the table: Parquet (any case, any depth) and CSV."""
+    files = [path for path in sorted((raw / system / table).rglob("*")) if path.is_file()]
+    parquet = [str(path) for path in files if path.suffix.lower() == ".parquet"]
+    text = [str(path) for path in files if path.suffix.lower() == ".csv"]
+    readers = [f"select * from read_parquet({parquet}, union_by_name = true)"] if parquet else []
+    if text:
+        readers.append(f"select * from read_csv({text}, all_varchar = true, header = true, union_by_name = true)")
     key_sql = " || '|' || ".join(f"cast({column} as varchar)" for column in key_columns)
+    landed = " union all by name ".join(readers)
     cursor = con.execute(
-        f"select {key_sql} as row_key, * from read_parquet('{raw}/{system}/{table}/*.parquet', union_by_name = true)"
-        f" where {key_sql} in (select unnest(?))",
+        f"select {key_sql} as row_key, * from ({landed}) where {key_sql} in (select unnest(?))",
         [row_keys],
     )
     names = [description[0] for description in cursor.description]
@@ -272,10 +282,24 @@ def test_a_day_without_a_rate_uses_the_last_rate_within_the_window(warehouse, ci
             assert day not in filled, day
 
 
-def _parquet_rows(folder: Path) -> int:
-    """Rows of every Parquet file under a table's folder, read from the files' own footers (not DuckDB's glob)."""
-    files = [path for path in folder.rglob("*") if path.is_file() and path.suffix.lower() == ".parquet"]
-    return sum(pq.ParquetFile(path).metadata.num_rows for path in files)
+def _csv(path: Path) -> pa.Table:
+    """A CSV file read with pyarrow.csv, every column as text (the header row names them)."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
+    return pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(header, pa.string())))
+
+
+def _landed_files(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.rglob("*") if path.is_file())
+
+
+def _file_rows(path: Path) -> int:
+    """Rows of one landed file, read by pyarrow (Parquet footer or CSV), not by DuckDB's glob."""
+    if path.suffix.lower() == ".parquet":
+        return pq.ParquetFile(path).metadata.num_rows
+    if path.suffix.lower() == ".csv":
+        return _csv(path).num_rows
+    raise AssertionError(f"a landed file of no readable form: {path}")
 
 
 def test_raw_rows_equal_staged_plus_quarantined_counted_from_the_files(warehouse, ci_build: Build):
@@ -285,13 +309,69 @@ def test_raw_rows_equal_staged_plus_quarantined_counted_from_the_files(warehouse
         ).fetchall()}
     )
     problems = []
+    forms = Counter()
     for system, table in sorted(source_keys()):
-        raw = _parquet_rows(ci_build.raw / system / table)
+        files = _landed_files(ci_build.raw / system / table)
+        forms.update(path.suffix.lower() for path in files)
+        raw = sum(_file_rows(path) for path in files)
         (staged,) = warehouse.execute(f"select count(*) from staging.stg_{system}__{table}").fetchone()
         if raw != staged + quarantined[(system, table)]:
             problems.append(f"{system}.{table}: raw {raw} != staged {staged} + quarantined "
                             f"{quarantined[(system, table)]}")
     assert not problems, "\n".join(problems)
+    assert forms[".csv"] >= 3, f"the count covers the CSV files of the landing: {forms}"
+
+
+def test_planted_file_forms_are_landed_and_their_rows_staged(warehouse, ci_build: Build):
+    """--faults writes part of the landing as CSV, under an upper-case extension and in Hive-style folders
+    (truth/landing_files.parquet): each planted file is there with its rows, and its rows reach staging (or the
+    quarantine the answer key gives them)."""
+    planted = pq.read_table(ci_build.truth / "landing_files.parquet").to_pylist()
+    forms = {row["file_form"] for row in planted}
+    assert forms == {"csv", "upper_case_extension", "hive_subfolder"}, forms
+    csv_tables = {(row["source_system"], row["source_table"]) for row in planted if row["file_form"] == "csv"}
+    assert {("shop", "orders"), ("shop", "refunds")} <= csv_tables
+    assert any(system != "shop" for system, _ in csv_tables), "a table outside the shop is landed as CSV too"
+    keys = source_keys()
+    quarantine_keys = {
+        (system, table, row_key)
+        for system, table, row_key in warehouse.execute(
+            "select source_system, source_table, row_key from faults where expected_action = 'quarantine'"
+        ).fetchall()
+    }
+    problems = []
+    staged_by_form: Counter = Counter()
+    for row in planted:
+        system, table, path = row["source_system"], row["source_table"], ci_build.raw / row["relative_path"]
+        if not path.is_file():
+            problems.append(f"{row['relative_path']}: not landed")
+            continue
+        if row["file_form"] == "csv":
+            assert path.suffix == ".csv"
+            landed = _csv(path)
+        else:
+            assert path.suffix == (".PARQUET" if row["file_form"] == "upper_case_extension" else ".parquet")
+            assert row["file_form"] != "hive_subfolder" or path.parent.name.startswith("year=")
+            landed = pq.read_table(path)
+        if landed.num_rows != row["row_count"] or landed.num_rows == 0:
+            problems.append(f"{row['relative_path']}: {landed.num_rows} rows, the answer key says {row['row_count']}")
+        key_columns = keys[(system, table)]
+        file_keys = {
+            "|".join(str(record[column]) for column in key_columns)
+            for record in landed.select(key_columns).to_pylist()
+            if all(record[column] not in (None, "") for column in key_columns)
+        }
+        expected = {key for key in file_keys if (system, table, key) not in quarantine_keys}
+        staged = set(staged_rows(warehouse, system, table, key_columns, sorted(expected)))
+        if expected - staged:
+            problems.append(f"{row['relative_path']}: {len(expected - staged)} of {len(expected)} rows not staged, "
+                            f"e.g. {sorted(expected - staged)[:3]}")
+        staged_by_form[(system, table, row["file_form"])] += len(staged)
+    assert not problems, "\n".join(problems[:30])
+    # A file may hold only planted bad rows (e.g. a month of future loaded_at), but every planted form of every
+    # table brings rows into staging.
+    assert all(staged_by_form.values()) and len(staged_by_form) == len(
+        {(row["source_system"], row["source_table"], row["file_form"]) for row in planted}), staged_by_form
 
 
 def test_no_reporting_amount_is_null_or_zero_where_the_local_amount_is_not(warehouse):
