@@ -294,6 +294,40 @@ def test_shop_only_landing_builds_with_empty_other_domains(ci_build: Build, tmp_
     refused = dbt(["run", "--select", "stg_shop__orders"], data / "raw", data / "refused.duckdb", check=False)
     assert refused.returncode != 0 and "reference.fx_rates: required" in refused.stdout, refused.stdout[-2000:]
 
+    # A shop that sells only in the reporting currency needs no rate file: every amount is reported at 1.
+    for table in ("orders", "refunds", "products"):
+        for path in sorted((data / "raw" / "shop" / table).rglob("*")):
+            if path.suffix.lower() == ".parquet":
+                rows = pq.read_table(path)
+            elif path.suffix.lower() == ".csv":
+                rows = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
+            else:
+                continue
+            index = rows.column_names.index("currency_code")
+            rows = rows.set_column(index, "currency_code", pa.array(["USD"] * rows.num_rows, pa.string()))
+            if path.suffix.lower() == ".parquet":
+                pq.write_table(rows, path)
+            else:
+                pacsv.write_csv(rows, path)
+    assert _check(data / "raw").returncode == 0
+    usd_only = data / "usd_only.duckdb"
+    dbt(["build", "--select", "+fct_orders", "--exclude", "test_type:unit"], data / "raw", usd_only)
+    with duckdb.connect(str(usd_only), read_only=True) as con:
+        staged, built, unreported = con.execute(
+            """
+            select
+                (select count(*) from staging.stg_shop__orders),
+                count(*),
+                count(*) filter (where net_amount_reporting is distinct from net_amount
+                                 or gross_amount_reporting is distinct from gross_amount)
+            from marts.fct_orders
+            """
+        ).fetchone()
+        missing_rate = con.execute(
+            "select count(*) from staging.stg_shop__quarantined_rows where quarantine_reason = 'missing_fx_rate'"
+        ).fetchone()[0]
+    assert built > 0 and unreported == 0 and missing_rate == 0, (staged, built, unreported, missing_rate)
+
 
 def test_a_rewritten_landing_restarts_the_build_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     contract = [landing.ContractTable("shop", "orders", (landing.ContractColumn("order_id", "VARCHAR"),))]
@@ -352,30 +386,3 @@ def test_publication_record_and_volume_checks_know_the_active_domains(tmp_path: 
     with duckdb.connect(str(publication.path), read_only=True) as con:
         active, empty = con.execute("select active_domains, empty_domains from main.publication").fetchone()
     assert (active, empty) == ("customers", "loyalty, channel, service")
-
-    # A shop that sells only in the reporting currency needs no rate file: every amount is reported at 1.
-    for table in ("orders", "refunds", "products"):
-        for path in sorted((data / "raw" / "shop" / table).rglob("*.parquet")):
-            rows = pq.read_table(path)
-            if "currency_code" in rows.column_names:
-                index = rows.column_names.index("currency_code")
-                rows = rows.set_column(index, "currency_code", pa.array(["USD"] * rows.num_rows, pa.string()))
-                pq.write_table(rows, path)
-    assert _check(data / "raw").returncode == 0
-    usd_only = data / "usd_only.duckdb"
-    dbt(["build", "--select", "+fct_orders", "--exclude", "test_type:unit"], data / "raw", usd_only)
-    with duckdb.connect(str(usd_only), read_only=True) as con:
-        staged, built, unreported = con.execute(
-            """
-            select
-                (select count(*) from staging.stg_shop__orders),
-                count(*),
-                count(*) filter (where net_amount_reporting is distinct from net_amount
-                                 or gross_amount_reporting is distinct from gross_amount)
-            from marts.fct_orders
-            """
-        ).fetchone()
-        missing_rate = con.execute(
-            "select count(*) from staging.stg_shop__quarantined_rows where quarantine_reason = 'missing_fx_rate'"
-        ).fetchone()[0]
-    assert built > 0 and unreported == 0 and missing_rate == 0, (staged, built, unreported, missing_rate)
