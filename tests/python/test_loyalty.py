@@ -44,7 +44,8 @@ def test_campaign_window_anomalies_stay_out_of_the_prize_verdict(con: duckdb.Duc
         where rule_name = 'lottery_window_breach_min_share'""").fetchone()[0]
     rows = con.execute("""select campaign_id, campaign_draws_outside_window, draw_count,
             campaign_draws_outside_window_share, campaign_window_breach_min_share, is_campaign_window_breached,
-            is_flagged_unfair, is_never_won_implausible, is_odds_implausible, is_out_of_stock_while_advertised
+            is_flagged_unfair, is_never_won_implausible, is_odds_implausible and win_count < expected_win_count,
+            is_out_of_stock_while_advertised
         from marts.rpt_lottery_fairness""").fetchall()
     assert len(rows) >= 8
     for (campaign_id, outside, draws, share, min_share, breached, flagged, never_won, odds, stock) in rows:

@@ -220,14 +220,17 @@ final as (
         judged.stock_exhausted_at,
         cast(judged.draws_after_stock_out as bigint) as draws_after_stock_out,
         judged.is_out_of_stock_while_advertised,
-        judged.is_never_won_implausible or judged.is_odds_implausible or judged.is_out_of_stock_while_advertised
+        -- More wins than advertised is implausible too, but it short-changes no customer: it stays visible in
+        -- is_odds_implausible and never makes the headline verdict.
+        judged.is_never_won_implausible
+        or (judged.is_odds_implausible and judged.win_count < judged.draw_count * judged.advertised_odds)
+        or judged.is_out_of_stock_while_advertised
             as is_flagged_unfair,
         case
             when judged.is_never_won_implausible then 'never_won'
             when judged.is_out_of_stock_while_advertised then 'drawn_after_stock_ran_out'
             when judged.is_odds_implausible and judged.win_count < judged.draw_count * judged.advertised_odds
                 then 'fewer_wins_than_advertised'
-            when judged.is_odds_implausible then 'more_wins_than_advertised'
         end as unfair_reason,
         cast(judged.draws_outside_window as bigint) as campaign_draws_outside_window,
         cast(judged.draws_outside_window_share as double) as campaign_draws_outside_window_share,
