@@ -616,6 +616,12 @@ final as (
         measurement_status,
         case
             when not is_roi_published then 'not_measured'
+            -- A lift needs both intervals above zero: extra revenue without extra orders is a few large baskets
+            -- moving the mean, not evidence that the campaign brought business.
+            when
+                incremental_orders - incremental_orders_margin <= 0
+                or incremental_revenue - incremental_revenue_margin <= 0
+                then 'no_lift'
             when incremental_revenue - incremental_revenue_margin > roi_cost_amount_reporting then 'paid_back'
             when incremental_revenue - incremental_revenue_margin > 0 then 'lifted_below_cost'
             else 'no_lift'
