@@ -108,6 +108,12 @@ reporting_calendar as (
 
 ),
 
+published_reporting_days as (
+
+    select distinct rate_date from reporting_rates
+
+),
+
 reporting_currency_rates as (
 
     -- The reporting currency is worth itself on every day, whether or not any rate was published (a shop
@@ -118,7 +124,7 @@ reporting_currency_rates as (
         cast(1.0 as double) as rate_to_reporting,
         published_days.rate_date is null as is_carried_forward
     from reporting_calendar
-    left join (select distinct reporting_rates.rate_date from reporting_rates) as published_days
+    left join published_reporting_days as published_days
         on reporting_calendar.calendar_date = published_days.rate_date
 
 ),
