@@ -388,12 +388,18 @@ def simulate_block(rng: np.random.Generator, w: World, lo: int, hi: int, ctr: Co
     return ChunkResult(tables, *wparts, truth=truth, protected_orders=protected)
 
 
+def _golden_opted_out(pop: Population) -> np.ndarray:
+    """Whether any shop account of each golden customer opted out of outreach, by golden index."""
+    return np.bincount(pop.golden_idx, weights=pop.opt_out, minlength=pop.golden_idx.max() + 1) > 0
+
+
 def _planted_campaign_orders(rng: np.random.Generator, w: World, c_all: np.ndarray, natural_c: np.ndarray,
                              natural_t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Extra orders a campaign's planted lift causes: customers, times and campaign index.
 
-    Every ordinary loyalty member of the block who signed up before the campaign and is still active on its
-    first day places Poisson(rate) extra orders at uniform times in the window; non-members are not reached.
+    Every ordinary customer of the block in the group the campaign reaches (loyalty members, or customers who
+    accept outreach) who signed up before the campaign and is still active on its first day places Poisson(rate)
+    extra orders at uniform times in the window; the rest are not reached.
     A first-order offer converts, with its planted probability, each ordinary customer (one shop account, in
     the customer master) who signs up in the window at least a week before its end and whose own first order
     (natural_c, natural_t) comes more than eight days after signing up: an extra first order with the code
@@ -401,12 +407,16 @@ def _planted_campaign_orders(rng: np.random.Generator, w: World, c_all: np.ndarr
     rng = rng.spawn(1)[0]  # own stream, like the wallet's
     pop, camps = w.pop, w.camps
     rate = camps.planted_rate
-    members = c_all[(pop.segment[c_all] == NORMAL) & (pop.member_id[c_all] != None)]  # noqa: E711
+    ordinary_c = c_all[pop.segment[c_all] == NORMAL]
+    groups = {"loyalty_members": ordinary_c[pop.member_id[ordinary_c] != None],  # noqa: E711
+              # the warehouse reads a golden customer as opted out when any of its accounts is
+              "outreach_customers": ordinary_c[~_golden_opted_out(pop)[pop.golden_idx[ordinary_c]]]}
     out_c, out_t, out_k = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
     for ci in np.flatnonzero(rate > 0):
         day0 = (camps.starts[ci] - START_US) // US_PER_DAY
-        reached = members[(pop.created_us[members] < camps.starts[ci]) & (pop.active_from[members] <= day0)
-                          & (pop.active_to[members] > day0)]
+        group = groups[camps.reached_group[ci]]
+        reached = group[(pop.created_us[group] < camps.starts[ci]) & (pop.active_from[group] <= day0)
+                        & (pop.active_to[group] > day0)]
         n = rng.poisson(rate[ci], len(reached))
         who = np.repeat(reached, n)
         out_c.append(who)

@@ -89,10 +89,16 @@ def build_catalog(rng: np.random.Generator, profile: Profile) -> tuple[Catalog, 
     return cat_obj, table
 
 
-# Planted campaign lift (answer key truth/campaign_lift.parquet): during a campaign of these types every loyalty
-# member who signed up before it and is still active places Poisson(rate) extra orders in its window; non-members
-# are not reached. Recharge bonuses are planted with no effect. Other types have no planted lift.
-PLANTED_EXTRA_ORDERS_PER_MEMBER = {"points_multiplier": 0.25, "recharge_bonus": 0.0}
+# Planted campaign lift (answer key truth/campaign_lift.parquet): during a campaign of these types every ordinary
+# customer of the group it reaches who signed up before it and is still active places Poisson(rate) extra orders in
+# its window; the rest of the base is not reached. Loyalty-member campaigns reach loyalty members; shop-wide offers
+# (lotteries, gifts, contests) are announced by outreach, so they reach the customers who did not opt out of it.
+# Recharge bonuses are planted with no effect.
+PLANTED_EXTRA_ORDERS_PER_CUSTOMER = {"points_multiplier": 0.25, "recharge_bonus": 0.0, "lottery": 0.15,
+                                     "full_amount_gift": 0.12, "ranking_contest": 0.05}
+REACHED_GROUP = {"points_multiplier": "loyalty_members", "recharge_bonus": "loyalty_members",
+                 "lottery": "outreach_customers", "full_amount_gift": "outreach_customers",
+                 "ranking_contest": "outreach_customers"}
 
 # Planted first-order-offer lift: an ordinary customer who signs up during a welcome offer and would not have
 # bought within eight days of signing up is converted with this probability: the code brings an extra first order
@@ -120,8 +126,13 @@ class Campaigns:
 
     @property
     def planted_rate(self) -> np.ndarray:
-        """Planted extra orders per reached loyalty member for each campaign; nan where no lift is planted."""
-        return np.array([PLANTED_EXTRA_ORDERS_PER_MEMBER.get(t, np.nan) for t in self.ctype])
+        """Planted extra orders per reached customer for each campaign; nan where no lift is planted."""
+        return np.array([PLANTED_EXTRA_ORDERS_PER_CUSTOMER.get(t, np.nan) for t in self.ctype])
+
+    @property
+    def reached_group(self) -> np.ndarray:
+        """The group of customers each campaign's planted lift reaches (see REACHED_GROUP); None for others."""
+        return np.array([REACHED_GROUP.get(t) for t in self.ctype], dtype=object)
 
     @property
     def planted_conversion(self) -> np.ndarray:
@@ -165,7 +176,8 @@ def build_campaigns(rng: np.random.Generator) -> Campaigns:
             rows.append((f"Double points week {yr}-{k + 1}", "points_multiplier", None, base + d, 21))
         for k, d in enumerate([35, 200]):
             rows.append((f"Lucky draw {yr}-{k + 1}", "lottery", None, base + d, 40))
-        for k, d in enumerate([25, 230]):
+        # gifts sit outside the lottery windows, so no two shop-wide offers overlap
+        for k, d in enumerate([85, 290]):
             rows.append((f"Spend 500 get a free kit {yr}-{k + 1}", "full_amount_gift", None, base + d, 30))
         rows.append((f"Top buyer contest {yr}", "ranking_contest", None, base + 120, 60))
     n = len(rows)

@@ -60,8 +60,9 @@ def prizes(p: Prizes, campaign_ids: np.ndarray, unfair: bool) -> pa.Table:
 
 
 def campaign_lift(camps: Campaigns, frags: list[dict[str, np.ndarray]]) -> pa.Table:
-    """Per campaign, the lift planted in the simulator: extra orders per reached loyalty member (double points,
-    recharge bonuses) or the share of sign-ups converted (first-order offers), and the extra orders and their net
+    """Per campaign, the lift planted in the simulator: extra orders per reached customer (loyalty members for
+    double points and recharge bonuses, customers who accept outreach for lotteries, gifts and contests;
+    planted_reached_group) or the share of sign-ups converted (first-order offers), and the extra orders and their net
     revenue after refunds (USD, the reporting currency) that it actually produced. For a first-order offer each
     extra order is the first order of an extra new customer (planted_incremental_new_customers).
 
@@ -77,7 +78,8 @@ def campaign_lift(camps: Campaigns, frags: list[dict[str, np.ndarray]]) -> pa.Ta
     revenue = np.round(np.bincount(idx, weights=rev, minlength=n), 4)
     return pa.table({"campaign_id": pa.array(camps.campaign_id, pa.string()),
                      "campaign_type": pa.array(camps.ctype, pa.string()),
-                     "planted_extra_orders_per_member": pa.array(rate, mask=np.isnan(rate)),
+                     "planted_extra_orders_per_customer": pa.array(rate, mask=np.isnan(rate)),
+                     "planted_reached_group": pa.array(camps.reached_group, pa.string()),
                      "planted_first_order_conversion_share": pa.array(conversion, mask=~is_offer),
                      "planted_incremental_new_customers": pa.array(orders, mask=~is_offer),
                      "planted_incremental_orders": pa.array(orders, mask=~planted),

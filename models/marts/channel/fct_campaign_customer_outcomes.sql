@@ -1,8 +1,9 @@
--- One row per member campaign (a type with a treated group in the campaign_measurement_designs seed)
--- and golden customer who had signed up before its window: whether the customer is in the group the campaign
--- can reach (loyalty members) or in the comparison group, the matching stratum (signup year, customer type,
--- banded orders in the prior-activity period), the customer's orders and net revenue after refunds in the
--- window, and what the customer's own prior rate predicts for the window. The prior-activity period runs up to
+-- One row per campaign of a type with a treated group in the campaign_measurement_designs seed and golden
+-- customer who had signed up before its window: whether the customer is in the group the campaign can reach
+-- (loyalty members for member campaigns; customers who accept outreach for the offers announced by it) or in the
+-- comparison group, the matching stratum (signup year, customer type, banded orders in the prior-activity period
+-- and banded days since the last of them), the customer's orders and net revenue after refunds in the window, and
+-- what the customer's own prior rate predicts for the window. The prior-activity period runs up to
 -- prior_activity_days before the window (cut at the first order in the warehouse) and leaves out the windows
 -- of other campaigns reaching the same group, so an earlier campaign's lift does not count as the customer's
 -- normal rate; it starts no earlier than the customer's signup. rpt_campaign_results compares the groups'
@@ -110,10 +111,11 @@ eligible_customers as (
         customer_profiles.golden_customer_id,
         customer_profiles.customer_type,
         extract(year from customer_profiles.created_at) as signup_year,
-        coalesce(
-            measured_campaigns.treated_group = 'loyalty_members' and loyalty_members.golden_customer_id is not null,
-            false
-        ) as is_treated
+        case measured_campaigns.treated_group
+            when 'loyalty_members' then loyalty_members.golden_customer_id is not null
+            when 'outreach_customers' then not customer_profiles.is_outreach_opt_out
+            else false
+        end as is_treated
     from measured_campaigns
     inner join customer_profiles
         on cast(customer_profiles.created_at as date) < measured_campaigns.window_start_date
@@ -199,6 +201,14 @@ customer_campaign_orders as (
                 else 0
             end
         ) as prior_net_revenue_reporting,
+        max(
+            case
+                when
+                    orders.order_date < measured_campaigns.window_start_date
+                    and orders_in_group_campaigns.order_id is null
+                    then orders.order_date
+            end
+        ) as last_prior_order_date,
         sum(
             case when orders.order_date >= measured_campaigns.window_start_date then 1 else 0 end
         ) as window_order_count,
@@ -232,6 +242,9 @@ customer_rates as (
         - coalesce(excluded_days.excluded_day_count, 0) as prior_exposure_days,
         coalesce(customer_campaign_orders.prior_order_count, 0) as prior_order_count,
         coalesce(customer_campaign_orders.prior_net_revenue_reporting, 0) as prior_net_revenue_reporting,
+        {{ dbt.datediff(
+            'customer_campaign_orders.last_prior_order_date', 'eligible_customers.window_start_date', 'day'
+        ) }} as days_since_prior_order,
         coalesce(customer_campaign_orders.window_order_count, 0) as window_order_count,
         coalesce(customer_campaign_orders.window_net_revenue_reporting, 0) as window_net_revenue_reporting
     from eligible_customers
@@ -266,6 +279,15 @@ final as (
                 else 5
             end as integer
         ) as prior_order_band,
+        cast(
+            case
+                when days_since_prior_order is null then 0
+                when days_since_prior_order <= 30 then 1
+                when days_since_prior_order <= 90 then 2
+                when days_since_prior_order <= 180 then 3
+                else 4
+            end as integer
+        ) as prior_recency_band,
         cast(prior_exposure_days as integer) as prior_exposure_days,
         cast(prior_order_count as bigint) as prior_order_count,
         cast(prior_net_revenue_reporting as decimal(18, 4)) as prior_net_revenue_reporting,

@@ -1,21 +1,25 @@
 -- One row per marketing campaign, every campaign listed whatever its result: cost, reach, orders and net revenue
 -- (after refunds) in the window, and the campaign's lift measured against a control group, with an interval.
--- Lift (method `matched_members_vs_non_members`, from the campaign_measurement_designs seed): for each customer who
--- signed up before the window, the change is the window's orders (revenue) minus what the customer's own rate in
--- the prior-activity period predicts (fct_campaign_customer_outcomes). Customers are split into strata of signup
--- year, customer type and banded prior orders; in each stratum the mean change of the customers the campaign
--- reaches (loyalty members) minus that of the customers it cannot reach, times the reached customers, summed
--- over strata, is the incremental orders and revenue (a matched difference in differences). The interval is
--- the normal approximation estimate ± z × standard error, the variance summed over strata from the two groups'
--- sample variances (z and the confidence level in the campaign_measurement_rules seed). ROI uses the estimate
+-- Lift (methods `matched_members_vs_non_members` and `matched_outreach_vs_opted_out`, from the
+-- campaign_measurement_designs seed): for each customer who signed up before the window, the change is the window's
+-- orders (revenue) minus what the customer's own rate in the prior-activity period predicts
+-- (fct_campaign_customer_outcomes). Customers are split into strata of signup year, customer type, banded prior
+-- orders and banded days since the last prior order; in each stratum the mean change of the customers the
+-- campaign reaches (loyalty members, or customers who accept outreach) minus that of the customers it cannot
+-- reach, times the reached customers, summed over strata, is the incremental orders and revenue (a matched
+-- difference in differences). The interval is the normal approximation estimate ± z × standard error, the
+-- variance summed over strata from the two groups' sample variances (z and the confidence level in the campaign_measurement_rules seed). ROI uses the estimate
 -- and its bounds. First-order offers (method `new_customer_conversion_pre_post`): every sign-up is offered the code,
 -- so there is no untouched group; instead the share of the window's sign-ups who place a first order within
 -- new_customer_days is compared with the share among sign-ups of the baseline_signup_days before the window
--- (when no offer ran; fct_campaign_new_customer_signups). Incremental new customers (= incremental first orders) =
--- (window share - baseline share) x window sign-ups, with the binomial variance of both shares; incremental revenue
--- = (window - baseline mean first-order net revenue after refunds per sign-up, 0 for one who did not convert) x
--- window sign-ups (first-order revenue only), with both sample variances, so the extra customers need not buy
--- like the average new customer; ROI's cost is the discount given with the code in the window.
+-- (when no offer ran; fct_campaign_new_customer_signups), scaled by the season factor: how many more orders a day
+-- customers who signed up before the baseline placed in the window than in the baseline's follow-up (customers no
+-- other campaign reaches — not loyalty members, opted out of outreach — when they bought in both, else all of them).
+-- Incremental new customers (= incremental first orders) = (window share - season factor x baseline share) x window
+-- sign-ups, with the binomial variance of both shares and the factor's Poisson variance; incremental revenue
+-- = (window - season factor x baseline mean first-order net revenue after refunds per sign-up, 0 for one who did
+-- not convert) x window sign-ups (first-order revenue only), with both sample variances, so the extra customers
+-- need not buy like the average new customer; ROI's cost is the discount given with the code in the window.
 -- Types with no control group in the data are listed with measurement_status `no_control_group`.
 -- Lead figures add up several dealers' leads, and every dealer receives this table: they follow the
 -- peer_benchmark_rules seed (more than min_peers dealers behind each figure, so a dealer who subtracts its own
@@ -54,6 +58,18 @@ customer_outcomes as (
 new_customer_signups as (
 
     select * from {{ ref('fct_campaign_new_customer_signups') }}
+
+),
+
+customer_profiles as (
+
+    select * from {{ ref('int_customer_profiles_merged') }}
+
+),
+
+customer_ids as (
+
+    select * from {{ ref('int_customer_ids_resolved') }}
 
 ),
 
@@ -179,6 +195,7 @@ customer_changes as (
         signup_year,
         customer_type,
         prior_order_band,
+        prior_recency_band,
         is_treated,
         window_order_count - expected_window_order_count as order_change,
         cast(window_net_revenue_reporting as double) - expected_window_net_revenue_reporting as revenue_change
@@ -193,6 +210,7 @@ strata as (
         signup_year,
         customer_type,
         prior_order_band,
+        prior_recency_band,
         sum(case when is_treated then 1 else 0 end) as treated_count,
         sum(case when is_treated then 0 else 1 end) as control_count,
         avg(case when is_treated then order_change end) as treated_mean_orders,
@@ -208,7 +226,8 @@ strata as (
         campaign_id,
         signup_year,
         customer_type,
-        prior_order_band
+        prior_order_band,
+        prior_recency_band
 
 ),
 
@@ -255,13 +274,14 @@ stratum_contributions as (
 
 ),
 
-member_lift_estimates as (
+matched_lift_estimates as (
 
     select
         campaign_id,
         sum(treated_count) as treated_customer_count,
         sum(matched_treated_count) as matched_treated_customer_count,
         sum(matched_control_count) as control_customer_count,
+        cast(null as double) as baseline_season_factor,
         sum(incremental_orders) as incremental_orders,
         sum(incremental_orders_variance) as incremental_orders_variance,
         sum(incremental_revenue) as incremental_revenue,
@@ -299,32 +319,128 @@ conversion_groups as (
 
 ),
 
+loyalty_members as (
+
+    select distinct golden_customer_id
+    from customer_ids
+    where source_system = 'loyalty'
+
+),
+
+established_customers as (
+
+    -- customers who could buy in both periods of an offer; untouched: reached by no other campaign (not a loyalty
+    -- member, opted out of outreach), so their buying follows the season alone
+    select
+        customer_profiles.golden_customer_id,
+        cast(customer_profiles.created_at as date) as signup_date,
+        customer_profiles.is_outreach_opt_out and loyalty_members.golden_customer_id is null as is_untouched
+    from customer_profiles
+    left join loyalty_members
+        on customer_profiles.golden_customer_id = loyalty_members.golden_customer_id
+
+),
+
+season_orders as (
+
+    -- per offer, orders of customers who signed up before its baseline, in the baseline's follow-up (baseline start
+    -- to the day before the window) and in the window
+    select
+        conversion_groups.campaign_id,
+        sum(
+            case when established_customers.is_untouched and orders.order_date < windows.window_start_date then 1 end
+        ) as untouched_baseline_order_count,
+        sum(
+            case when established_customers.is_untouched and orders.order_date >= windows.window_start_date then 1 end
+        ) as untouched_window_order_count,
+        sum(case when orders.order_date < windows.window_start_date then 1 end) as established_baseline_order_count,
+        sum(case when orders.order_date >= windows.window_start_date then 1 end) as established_window_order_count
+    from conversion_groups
+    inner join windows
+        on conversion_groups.campaign_id = windows.campaign_id
+    inner join orders
+        on orders.order_date between conversion_groups.baseline_start_date and windows.window_end_date
+    inner join established_customers
+        on
+            orders.golden_customer_id = established_customers.golden_customer_id
+            and conversion_groups.baseline_start_date > established_customers.signup_date
+    group by conversion_groups.campaign_id
+
+),
+
+season_factors as (
+
+    -- window orders per day / baseline follow-up orders per day, from the untouched customers when they bought in
+    -- both periods, else from all established customers; the inverse counts give the factor's relative variance
+    select
+        season_orders.campaign_id,
+        case
+            when season_orders.untouched_baseline_order_count > 0 and season_orders.untouched_window_order_count > 0
+                then season_orders.untouched_window_order_count
+            else season_orders.established_window_order_count
+        end as season_window_order_count,
+        case
+            when season_orders.untouched_baseline_order_count > 0 and season_orders.untouched_window_order_count > 0
+                then season_orders.untouched_baseline_order_count
+            else season_orders.established_baseline_order_count
+        end as season_baseline_order_count,
+        {{ dbt.datediff('windows.window_start_date', 'windows.window_end_date', 'day') }}
+        + 1 as season_window_days,
+        {{ dbt.datediff('conversion_groups.baseline_start_date', 'windows.window_start_date', 'day') }}
+            as season_baseline_days
+    from season_orders
+    inner join windows
+        on season_orders.campaign_id = windows.campaign_id
+    inner join conversion_groups
+        on season_orders.campaign_id = conversion_groups.campaign_id
+
+),
+
 conversion_rates as (
 
     select
-        *,
-        cast(window_converted_count as double) / window_signup_count as window_conversion_rate,
-        cast(baseline_converted_count as double) / baseline_signup_count as baseline_conversion_rate
+        conversion_groups.*,
+        cast(conversion_groups.window_converted_count as double)
+        / conversion_groups.window_signup_count as window_conversion_rate,
+        cast(conversion_groups.baseline_converted_count as double)
+        / conversion_groups.baseline_signup_count as baseline_conversion_rate,
+        (cast(season_factors.season_window_order_count as double) / season_factors.season_window_days)
+        / (cast(season_factors.season_baseline_order_count as double) / season_factors.season_baseline_days)
+            as season_factor,
+        1.0 / season_factors.season_window_order_count
+        + 1.0 / season_factors.season_baseline_order_count as season_factor_relative_variance
     from conversion_groups
-    where window_signup_count > 0 and baseline_signup_count > 0
+    inner join season_factors
+        on conversion_groups.campaign_id = season_factors.campaign_id
+    where
+        conversion_groups.window_signup_count > 0
+        and conversion_groups.baseline_signup_count > 0
+        and season_factors.season_window_order_count > 0
+        and season_factors.season_baseline_order_count > 0
 
 ),
 
 conversion_lift as (
 
-    -- (p_w - p_b) x n_w, variance n_w^2 x (p_w (1 - p_w) / n_w + p_b (1 - p_b) / n_b); revenue likewise with the
-    -- means and sample variances of first-order revenue per sign-up
+    -- (p_w - s p_b) x n_w with s the season factor, variance n_w^2 x (p_w (1 - p_w) / n_w
+    -- + s^2 p_b (1 - p_b) / n_b + (s p_b)^2 x relative variance of s); revenue likewise with the means and sample
+    -- variances of first-order revenue per sign-up
     select
         *,
-        (window_conversion_rate - baseline_conversion_rate) * window_signup_count as incremental_new_customers,
+        (window_conversion_rate - season_factor * baseline_conversion_rate)
+        * window_signup_count as incremental_new_customers,
         window_signup_count * window_signup_count * (
             window_conversion_rate * (1 - window_conversion_rate) / window_signup_count
-            + baseline_conversion_rate * (1 - baseline_conversion_rate) / baseline_signup_count
+            + season_factor * season_factor
+            * baseline_conversion_rate * (1 - baseline_conversion_rate) / baseline_signup_count
+            + power(season_factor * baseline_conversion_rate, 2) * season_factor_relative_variance
         ) as incremental_new_customers_variance,
-        (window_revenue_per_signup - baseline_revenue_per_signup) * window_signup_count as incremental_revenue,
+        (window_revenue_per_signup - season_factor * baseline_revenue_per_signup)
+        * window_signup_count as incremental_revenue,
         window_signup_count * window_signup_count * (
             coalesce(window_revenue_variance, 0) / window_signup_count
-            + coalesce(baseline_revenue_variance, 0) / baseline_signup_count
+            + season_factor * season_factor * coalesce(baseline_revenue_variance, 0) / baseline_signup_count
+            + power(season_factor * baseline_revenue_per_signup, 2) * season_factor_relative_variance
         ) as incremental_revenue_variance
     from conversion_rates
 
@@ -338,6 +454,7 @@ conversion_estimates as (
         window_signup_count as treated_customer_count,
         window_signup_count as matched_treated_customer_count,
         baseline_signup_count as control_customer_count,
+        season_factor as baseline_season_factor,
         incremental_new_customers as incremental_orders,
         incremental_new_customers_variance as incremental_orders_variance,
         incremental_revenue,
@@ -348,7 +465,7 @@ conversion_estimates as (
 
 lift_estimates as (
 
-    select * from member_lift_estimates
+    select * from matched_lift_estimates
     union all
     select * from conversion_estimates
 
@@ -474,6 +591,7 @@ measured as (
         lift_intervals.treated_customer_count,
         lift_intervals.matched_treated_customer_count,
         lift_intervals.control_customer_count,
+        lift_intervals.baseline_season_factor,
         lift_intervals.confidence_level,
         lift_intervals.incremental_orders,
         lift_intervals.incremental_orders_margin,
@@ -568,6 +686,7 @@ final as (
         cast(treated_customer_count as bigint) as treated_customer_count,
         cast(matched_treated_customer_count as bigint) as matched_treated_customer_count,
         cast(control_customer_count as bigint) as control_customer_count,
+        cast(case when is_lift_published then baseline_season_factor end as double) as baseline_season_factor,
         cast(case when is_lift_published then confidence_level end as double) as confidence_level,
         cast(case when is_lift_published then incremental_orders end as double) as incremental_orders,
         cast(
