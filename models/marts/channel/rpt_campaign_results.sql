@@ -12,17 +12,17 @@
 -- `new_customer_conversion_pre_post`): every sign-up is offered the code, so there is no untouched group; instead the
 -- share of the window's sign-ups who place a first order within new_customer_days is compared with the share among
 -- sign-ups of the baseline_signup_days before the window (when no offer ran; fct_campaign_new_customer_signups), scaled
--- by the season factor: how many times as many orders a day customers who signed up before the baseline placed in the window
--- as in the baseline's follow-up (customers no other campaign reaches — not loyalty members, opted out of outreach —
--- when they bought in both, else all of them). Incremental new customers (= incremental first orders) = (window share -
--- season factor x baseline share) x window sign-ups, with the binomial variance of both shares and the factor's Poisson
--- variance; incremental revenue = (window - season factor x baseline mean first-order net revenue after refunds per
--- sign-up, 0 for one who did not convert) x window sign-ups (first-order revenue only), with both sample variances, so
--- the extra customers need not buy like the average new customer; ROI's cost is the discount given with the code in the
--- window. Types with no control group in the data are listed with measurement_status `no_control_group`. Lead figures
--- add up several dealers' leads, and every dealer receives this table: they follow the peer_benchmark_rules seed (more
--- than min_peers dealers behind each figure, so a dealer who subtracts its own still faces min_peers others, and none
--- above max_peer_weight_share of it) or are withheld with a reason.
+-- by the season factor: how many times as many orders a day customers who signed up before the baseline placed in the
+-- window as in the baseline's follow-up (customers no other campaign reaches — not loyalty members, opted out of
+-- outreach — when they bought in both, else all of them). Incremental new customers (= incremental first orders) =
+-- (window share - season factor x baseline share) x window sign-ups, with the binomial variance of both shares and the
+-- factor's Poisson variance; incremental revenue = (window - season factor x baseline mean first-order net revenue
+-- after refunds per sign-up, 0 for one who did not convert) x window sign-ups (first-order revenue only), with both
+-- sample variances, so the extra customers need not buy like the average new customer; ROI's cost is the discount given
+-- with the code in the window. Types with no control group in the data are listed with measurement_status
+-- `no_control_group`. Lead figures add up several dealers' leads, and every dealer receives this table: they follow the
+-- peer_benchmark_rules seed (more than min_peers dealers behind each figure, so a dealer who subtracts its own still
+-- faces min_peers others, and none above max_peer_weight_share of it) or are withheld with a reason.
 
 with campaigns as (
 
