@@ -5,24 +5,26 @@
 -- customer's own rate in the prior-activity period predicts (fct_campaign_customer_outcomes). Customers are split into
 -- strata of signup year, customer type, banded prior orders and banded days since the last prior order; in each stratum
 -- the mean change of the customers the campaign reaches (loyalty members, or customers who accept outreach) minus that
--- of the customers it cannot reach, times the reached customers, summed over strata, is the incremental orders and
--- revenue (a matched difference in differences). The interval is the normal approximation estimate ± z × standard
--- error, the variance summed over strata from the two groups' sample variances (z and the confidence level in the
--- campaign_measurement_rules seed). ROI uses the estimate and its bounds. First-order offers (method
--- `new_customer_conversion_pre_post`): every sign-up is offered the code, so there is no untouched group; instead the
--- share of the window's sign-ups who place a first order within new_customer_days is compared with the share among
--- sign-ups of the baseline_signup_days before the window (when no offer ran; fct_campaign_new_customer_signups), scaled
--- by the season factor: how many times as many orders a day customers who signed up before the baseline placed in the
--- window as in the baseline's follow-up (customers no other campaign reaches — not loyalty members, opted out of
--- outreach — when they bought in both, else all of them). Incremental new customers (= incremental first orders) =
--- (window share - season factor x baseline share) x window sign-ups, with the binomial variance of both shares and the
--- factor's Poisson variance; incremental revenue = (window - season factor x baseline mean first-order net revenue
--- after refunds per sign-up, 0 for one who did not convert) x window sign-ups (first-order revenue only), with both
--- sample variances, so the extra customers need not buy like the average new customer; ROI's cost is the discount given
--- with the code in the window. Types with no control group in the data are listed with measurement_status
--- `no_control_group`. Lead figures add up several dealers' leads, and every dealer receives this table: they follow the
--- peer_benchmark_rules seed (more than min_peers dealers behind each figure, so a dealer who subtracts its own still
--- faces min_peers others, and none above max_peer_weight_share of it) or are withheld with a reason.
+-- of the customers it cannot reach, times the reached customers, summed over the strata with enough customers in both
+-- groups and scaled up by all reached customers over those matched (the unmatched are taken to respond like the
+-- matched), is the incremental orders and revenue (a matched difference in differences). The interval is the normal
+-- approximation estimate ± z × standard error, the variance summed over strata from the two groups' sample variances (z
+-- and the confidence level in the campaign_measurement_rules seed). ROI uses the estimate and its bounds. First-order
+-- offers (method `new_customer_conversion_pre_post`): every sign-up is offered the code, so there is no untouched
+-- group; instead the share of the window's sign-ups who place a first order within new_customer_days is compared with
+-- the share among sign-ups of the baseline_signup_days before the window (when no offer ran;
+-- fct_campaign_new_customer_signups), scaled by the season factor: how many times as many orders a day customers who
+-- signed up before the baseline placed in the window as in the baseline's follow-up (customers no other campaign
+-- reaches — not loyalty members, opted out of outreach — when they bought in both, else all of them). Incremental new
+-- customers (= incremental first orders) = (window share - season factor x baseline share) x window sign-ups, with the
+-- binomial variance of both shares and the factor's Poisson variance; incremental revenue = (window - season factor x
+-- baseline mean first-order net revenue after refunds per sign-up, 0 for one who did not convert) x window sign-ups
+-- (first-order revenue only), with both sample variances, so the extra customers need not buy like the average new
+-- customer; ROI's cost is the discount given with the code in the window. Types with no control group in the data are
+-- listed with measurement_status `no_control_group`. Lead figures add up several dealers' leads, and every dealer
+-- receives this table: they follow the peer_benchmark_rules seed (more than min_peers dealers behind each figure, so a
+-- dealer who subtracts its own still faces min_peers others, and none above max_peer_weight_share of it) or are
+-- withheld with a reason.
 
 with campaigns as (
 
@@ -273,20 +275,43 @@ stratum_contributions as (
 
 ),
 
-matched_lift_estimates as (
+matched_totals as (
 
     select
         campaign_id,
         sum(treated_count) as treated_customer_count,
         sum(matched_treated_count) as matched_treated_customer_count,
         sum(matched_control_count) as control_customer_count,
-        cast(null as double) as baseline_season_factor,
         sum(incremental_orders) as incremental_orders,
         sum(incremental_orders_variance) as incremental_orders_variance,
         sum(incremental_revenue) as incremental_revenue,
         sum(incremental_revenue_variance) as incremental_revenue_variance
     from stratum_contributions
     group by campaign_id
+
+),
+
+matched_lift_estimates as (
+
+    -- the matched customers' lift scaled up to every reached customer (reached customers in a stratum without
+    -- enough comparison customers are taken to respond like the matched ones); the variance scales with its square
+    select
+        campaign_id,
+        treated_customer_count,
+        matched_treated_customer_count,
+        control_customer_count,
+        cast(null as double) as baseline_season_factor,
+        incremental_orders * treated_customer_count
+        / nullif(matched_treated_customer_count, 0) as incremental_orders,
+        incremental_orders_variance
+        * power(cast(treated_customer_count as double) / nullif(matched_treated_customer_count, 0), 2)
+            as incremental_orders_variance,
+        incremental_revenue * treated_customer_count
+        / nullif(matched_treated_customer_count, 0) as incremental_revenue,
+        incremental_revenue_variance
+        * power(cast(treated_customer_count as double) / nullif(matched_treated_customer_count, 0), 2)
+            as incremental_revenue_variance
+    from matched_totals
 
 ),
 
