@@ -6,7 +6,7 @@ import duckdb
 import pytest
 from scipy.stats import binomtest
 
-from tests.python.conftest import Build
+from tests.python.conftest import REPO, Build
 
 
 @pytest.fixture(scope="module")
@@ -116,3 +116,27 @@ def test_balances_reconcile_with_faults(con: duckdb.DuckDBPyConnection) -> None:
     refused = con.execute("""select count(*) from marts.fct_wallet_ledger
         where points_refused != 0 and entry_type != 'points_reversal'""").fetchone()[0]
     assert refused == 0
+
+
+def test_top_up_bonus_check_pairs_each_bonus_with_its_top_up_at_the_top_up_rate() -> None:
+    """The singular test assert_wallet_top_up_bonus_follows_recharge_tiers on hand-made ledger rows: a bonus posted
+    just after midnight (the ledger converts it at the next day's rate, 45.45 EUR x 1.2 = 54.54 against a tier
+    bonus of 50) with points earned between it and its top-up is right, valued at the top-up's rate (45.45 x 1.1
+    = 49.995); a wrong amount, a bonus with no top-up and a second bonus for the same top-up are caught."""
+    sql = (REPO / "tests/singular/assert_wallet_top_up_bonus_follows_recharge_tiers.sql").read_text()
+    sql = sql.replace("{{ ref('fct_wallet_ledger') }}", "ledger_fixture")
+    con = duckdb.connect()
+    con.execute("""create table ledger_fixture as select * from (values
+        ('T1', 'M1', 1, 'top_up', 300.0, 330.0, 50.0),
+        ('P1', 'M1', 2, 'points_earned', 0.0, 0.0, null),
+        ('B1', 'M1', 3, 'top_up_bonus', 45.45, 54.54, null),
+        ('T2', 'M2', 1, 'top_up', 100.0, 100.0, 10.0),
+        ('B2', 'M2', 2, 'top_up_bonus', 50.0, 50.0, null),
+        ('B3', 'M3', 1, 'top_up_bonus', 10.0, 10.0, null),
+        ('T4', 'M4', 1, 'top_up', 120.0, 120.0, 10.0),
+        ('B4', 'M4', 2, 'top_up_bonus', 10.0, 10.0, null),
+        ('B5', 'M4', 3, 'top_up_bonus', 10.0, 10.0, null))
+        as t(transaction_id, member_id, entry_sequence, entry_type, amount, amount_reporting,
+             tier_bonus_amount_reporting)""")
+    caught = {r[0] for r in con.execute(sql).fetchall()}
+    assert caught == {"B2", "B3", "B4", "B5"}
