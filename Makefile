@@ -17,7 +17,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 DBT := $(BIN)/dbt
 
-.PHONY: help run test env simulate check-landing build lint dbt-test pytest bench dev docs clean
+.PHONY: help run test test-fast env simulate check-landing build lint dbt-test pytest bench dev docs clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -64,6 +64,16 @@ test: env  ## simulate ci with faults, then dbt build (models, seeds, data and u
 	$(MAKE) simulate PROFILE=ci FAULTS=1
 	$(dbt_build)
 	$(BIN)/pytest -q -n 2 --dist loadfile --durations=10
+	$(MAKE) lint
+
+FAST_DIR := $(CURDIR)/data/fast
+
+test-fast: env  ## inner loop (a few minutes): dbt unit tests on an empty-schema build, pytest without builds, lint
+	rm -rf $(FAST_DIR)
+	$(BIN)/python -m simulator --profile ci --seed $(SEED) --out $(FAST_DIR) > /dev/null
+	RAW_DATA_DIR=$(FAST_DIR)/raw WAREHOUSE_PATH=$(FAST_DIR)/warehouse.duckdb \
+		$(DBT) build --empty --exclude test_type:data --quiet
+	$(BIN)/pytest -q -n 2 -m "not build"
 	$(MAKE) lint
 
 lint: env  ## sqlfluff (dbt templater) and ruff

@@ -102,3 +102,14 @@ def ci_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     build = Build(data_dir=base, warehouse=base / "warehouse.duckdb")
     dbt(["build", "--exclude", "test_type:unit"], build.raw, build.warehouse)
     return build
+
+
+# Tests that need a built warehouse (or the orchestration environment built on one) are marked `build`;
+# `make test-fast` runs the others.
+BUILD_FIXTURES = {"ci_build", "orchestration_env"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if BUILD_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.build)
