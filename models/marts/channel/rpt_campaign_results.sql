@@ -764,10 +764,10 @@ final as (
             when
                 incremental_orders - incremental_orders_margin <= 0
                 or incremental_revenue - incremental_revenue_margin <= 0
-                then 'no_lift'
+                then 'lift_not_shown'
             when incremental_revenue - incremental_revenue_margin > roi_cost_amount_reporting then 'paid_back'
             when incremental_revenue - incremental_revenue_margin > 0 then 'lifted_below_cost'
-            else 'no_lift'
+            else 'lift_not_shown'
         end as result_category
     from published
 
