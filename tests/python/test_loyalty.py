@@ -119,24 +119,35 @@ def test_balances_reconcile_with_faults(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_top_up_bonus_check_pairs_each_bonus_with_its_top_up_at_the_top_up_rate() -> None:
-    """The singular test assert_wallet_top_up_bonus_follows_recharge_tiers on hand-made ledger rows: a bonus posted
-    just after midnight (the ledger converts it at the next day's rate, 45.45 EUR x 1.2 = 54.54 against a tier
-    bonus of 50) with points earned between it and its top-up is right, valued at the top-up's rate (45.45 x 1.1
-    = 49.995); a wrong amount, a bonus with no top-up and a second bonus for the same top-up are caught."""
+    """The singular test assert_wallet_top_up_bonus_follows_recharge_tiers on hand-made ledger rows. Right, and
+    not caught: a bonus posted just after midnight (the ledger converts it at the next day's rate, 45.45 EUR x 1.2
+    = 54.54 against a tier bonus of 50) with points earned between it and its top-up, valued at the top-up's rate
+    (45.45 x 1.1 = 49.995); two top-ups in the same second each followed by its own bonus (200 then 50). Caught: a
+    wrong amount, a bonus with no top-up, a second bonus for the same top-up, a bonus two hours after its
+    top-up."""
     sql = (REPO / "tests/singular/assert_wallet_top_up_bonus_follows_recharge_tiers.sql").read_text()
     sql = sql.replace("{{ ref('fct_wallet_ledger') }}", "ledger_fixture")
+    sql = sql.replace("{{ dbt.dateadd('hour', 1, 'top_ups.transacted_at') }}",
+                      "top_ups.transacted_at + interval 1 hour")
     con = duckdb.connect()
-    con.execute("""create table ledger_fixture as select * from (values
-        ('T1', 'M1', 1, 'top_up', 300.0, 330.0, 50.0),
-        ('P1', 'M1', 2, 'points_earned', 0.0, 0.0, null),
-        ('B1', 'M1', 3, 'top_up_bonus', 45.45, 54.54, null),
-        ('T2', 'M2', 1, 'top_up', 100.0, 100.0, 10.0),
-        ('B2', 'M2', 2, 'top_up_bonus', 50.0, 50.0, null),
-        ('B3', 'M3', 1, 'top_up_bonus', 10.0, 10.0, null),
-        ('T4', 'M4', 1, 'top_up', 120.0, 120.0, 10.0),
-        ('B4', 'M4', 2, 'top_up_bonus', 10.0, 10.0, null),
-        ('B5', 'M4', 3, 'top_up_bonus', 10.0, 10.0, null))
-        as t(transaction_id, member_id, entry_sequence, entry_type, amount, amount_reporting,
+    con.execute("""create table ledger_fixture as select * replace (cast(transacted_at as timestamp) as transacted_at)
+        from (values
+        ('T1', 'M1', 1, '2026-05-01 23:59:59.6', 'top_up', 300.0, 330.0, 50.0),
+        ('P1', 'M1', 2, '2026-05-01 23:59:59.9', 'points_earned', 0.0, 0.0, null),
+        ('B1', 'M1', 3, '2026-05-02 00:00:00.6', 'top_up_bonus', 45.45, 54.54, null),
+        ('T2', 'M2', 1, '2026-05-01 10:00:00', 'top_up', 100.0, 100.0, 10.0),
+        ('B2', 'M2', 2, '2026-05-01 10:00:01', 'top_up_bonus', 50.0, 50.0, null),
+        ('B3', 'M3', 1, '2026-05-01 10:00:01', 'top_up_bonus', 10.0, 10.0, null),
+        ('T4', 'M4', 1, '2026-05-01 10:00:00', 'top_up', 120.0, 120.0, 10.0),
+        ('B4', 'M4', 2, '2026-05-01 10:00:01', 'top_up_bonus', 10.0, 10.0, null),
+        ('B5', 'M4', 3, '2026-05-01 10:00:02', 'top_up_bonus', 10.0, 10.0, null),
+        ('T6', 'M6', 1, '2026-05-01 16:51:35.9', 'top_up', 1000.0, 1000.0, 200.0),
+        ('T7', 'M6', 2, '2026-05-01 16:51:36.3', 'top_up', 400.0, 400.0, 50.0),
+        ('B6', 'M6', 3, '2026-05-01 16:51:36.9', 'top_up_bonus', 200.0, 200.0, null),
+        ('B7', 'M6', 4, '2026-05-01 16:51:37.3', 'top_up_bonus', 50.0, 50.0, null),
+        ('T8', 'M8', 1, '2026-05-01 10:00:00', 'top_up', 100.0, 100.0, 10.0),
+        ('B8', 'M8', 2, '2026-05-01 12:00:00', 'top_up_bonus', 10.0, 10.0, null))
+        as t(transaction_id, member_id, entry_sequence, transacted_at, entry_type, amount, amount_reporting,
              tier_bonus_amount_reporting)""")
     caught = {r[0] for r in con.execute(sql).fetchall()}
-    assert caught == {"B2", "B3", "B4", "B5"}
+    assert caught == {"B2", "B3", "B4", "B5", "B8"}
