@@ -28,7 +28,7 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration import landing, settings
+from orchestration import landing, lock, settings
 
 # Daily partitions of the incremental facts start with the simulator's first day of history.
 PARTITIONS_START = "2024-11-01"
@@ -38,6 +38,12 @@ DEFAULT_FRESHNESS_HOURS = 26
 # Messages of dbt/DuckDB failures that are transient (another process holds the file): retried, unlike data errors.
 TRANSIENT_MARKERS = ("Could not set lock on file", "Conflicting lock is held", "database is locked", "IO Error")
 MAX_TRANSIENT_RETRIES = 3
+# A dbt step waits this long for another writer of the data directory (a `make build`, or a whole job started
+# outside Dagster) before it fails; inside `python -m orchestration.run` the job already holds the lock.
+DBT_STEP_LOCK_WAIT_SECONDS = 3600
+# dbt as Dagster starts it: a wrapper that execs the real dbt (RW_DBT_EXECUTABLE) tied to the run's process, so
+# dbt dies with it even when the run is killed with SIGKILL (no orphan left writing the warehouse).
+DBT_WRAPPER = settings.REPO / "orchestration" / "bin" / "dbt"
 
 daily_partitions = DailyPartitionsDefinition(start_date=PARTITIONS_START)
 
@@ -184,13 +190,17 @@ def run_target_path(run_id: str) -> Path:
 
 
 def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, extra_args: list[str]) -> Iterator[Any]:
-    invocation = dbt.cli(
-        ["build", "--exclude-resource-type", "unit_test", *extra_args],
-        context=context,
-        raise_on_error=False,
-        target_path=run_target_path(context.run_id),
-    )
-    yield from invocation.stream()
+    try:
+        with lock.data_lock(DBT_STEP_LOCK_WAIT_SECONDS, what=f"Dagster run {context.run_id} (dbt build)"):
+            invocation = dbt.cli(
+                ["build", "--exclude-resource-type", "unit_test", *extra_args],
+                context=context,
+                raise_on_error=False,
+                target_path=run_target_path(context.run_id),
+            )
+            yield from invocation.stream()
+    except lock.DataDirectoryBusy as error:
+        raise Failure(description=str(error), allow_retries=False) from error
     if invocation.is_successful():
         landing.mark_built()  # the next build may append to this one (see landing.prepare_build)
         return
@@ -243,9 +253,11 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) ->
 
 
 def dbt_resource() -> DbtCliResource:
-    """The dbt CLI resource for the project (profiles in profiles/, paths from the environment)."""
+    """The dbt CLI resource for the project (profiles in profiles/, paths from the environment); dbt runs through
+    DBT_WRAPPER, so it never outlives the process of the run."""
+    os.environ.setdefault("RW_DBT_EXECUTABLE", str(Path(sys.executable).parent / "dbt"))
     return DbtCliResource(
         project_dir=dbt_project,
         profiles_dir=str(settings.REPO / "profiles"),
-        dbt_executable=str(Path(sys.executable).parent / "dbt"),
+        dbt_executable=str(DBT_WRAPPER),
     )
