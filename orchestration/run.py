@@ -286,6 +286,11 @@ def _run(args: argparse.Namespace, home: str, log_file: Path, terminal: TextIO) 
             terminal.write(landing.format_report(report) + "\n")
             return 1
     settings.export_dbt_env()
+    terminal.write("Loading the Dagster definitions (dbt manifest, GX suites) ... ")
+    started = time.perf_counter()
+    import orchestration.definitions  # noqa: F401  (tens of seconds: said before it starts)
+
+    terminal.write(f"{time.perf_counter() - started:.1f} s\n")
     progress = Progress(terminal, dbt_nodes=_dbt_node_count(), live=terminal.isatty())
     with progress.active():
         outcome = run_whole_job(
@@ -334,7 +339,6 @@ def main(argv: list[str] | None = None) -> int:
         log_file = new_log_file()
         source = f"simulate {args.simulate} (seed {args.seed})" if args.simulate else f"landing {settings.raw_dir()}"
         print(f"Whole job: {source} → build → audit → publish → extracts. Full log: {log_file}", flush=True)
-        os.environ.setdefault("TQDM_DISABLE", "1")  # progress bars of libraries would fill the log
         with output_to(log_file) as terminal:
             try:
                 return _run(args, home, log_file, terminal)
