@@ -5,6 +5,7 @@ One `DbtProject` at the repo root. The translator derives asset groups from dbt 
 a range of days passes its first day to dbt, which makes `incremental_cutoff()` reprocess every row loaded since.
 """
 
+import contextlib
 import fcntl
 import json
 import os
@@ -190,20 +191,26 @@ def run_target_path(run_id: str) -> Path:
 
 
 def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, extra_args: list[str]) -> Iterator[Any]:
-    try:
-        with lock.data_lock(DBT_STEP_LOCK_WAIT_SECONDS, what=f"Dagster run {context.run_id} (dbt build)"):
-            invocation = dbt.cli(
-                ["build", "--exclude-resource-type", "unit_test", *extra_args],
-                context=context,
-                raise_on_error=False,
-                target_path=run_target_path(context.run_id),
-            )
-            yield from invocation.stream()
-    except lock.DataDirectoryBusy as error:
-        raise Failure(description=str(error), allow_retries=False) from error
-    if invocation.is_successful():
-        landing.mark_built()  # the next build may append to this one (see landing.prepare_build)
-        return
+    what = f"Dagster run {context.run_id} (dbt build)"
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(lock.data_lock(0, what=what))
+        except lock.DataDirectoryBusy as busy:
+            context.log.warning(f"{busy} Waiting up to {DBT_STEP_LOCK_WAIT_SECONDS} s.")
+            try:
+                held.enter_context(lock.data_lock(DBT_STEP_LOCK_WAIT_SECONDS, what=what))
+            except lock.DataDirectoryBusy as error:
+                raise Failure(description=str(error), allow_retries=False) from error
+        invocation = dbt.cli(
+            ["build", "--exclude-resource-type", "unit_test", *extra_args],
+            context=context,
+            raise_on_error=False,
+            target_path=run_target_path(context.run_id),
+        )
+        yield from invocation.stream()
+        if invocation.is_successful():
+            landing.mark_built()  # the next build may append to this one (see landing.prepare_build)
+            return
     log_text = str(invocation.get_error())
     log_file = invocation.target_path / "dbt.log"
     if log_file.exists():
