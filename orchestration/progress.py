@@ -43,6 +43,7 @@ class Stage:
     step_failed: bool = False
     note: str = ""
     rows: int = 0  # landed rows (landing)
+    observed_tests: set[str] = field(default_factory=set)
     printed: bool = False
 
     @property
@@ -84,10 +85,16 @@ class Progress:
             if kind == "STEP_START" and stage.started is None:
                 self._finish_earlier(stage_name)
                 stage.started = time.perf_counter()
-            elif kind in {"ASSET_MATERIALIZATION", "ASSET_OBSERVATION"}:
+            elif kind == "ASSET_MATERIALIZATION":
                 stage.done += 1
-                if kind == "ASSET_MATERIALIZATION":
-                    self._note_materialization(stage, _metadata(event))
+                self._note_materialization(stage, _metadata(event))
+            elif kind == "ASSET_OBSERVATION":
+                # A dbt test on several models is observed on each of them: one node.
+                test = str(_metadata(event).get("unique_id", ""))
+                if test not in stage.observed_tests:
+                    stage.observed_tests.add(test)
+                    stage.done += 1
+                    stage.warnings += _metadata(event).get("status") == "warn"
             elif kind == "ASSET_CHECK_EVALUATION":
                 stage.done += 1
                 evaluation = event.event_specific_data
@@ -198,9 +205,10 @@ _ACTIVE: Progress | None = None
 
 
 def _metadata(event: Any) -> dict[str, Any]:
-    """The plain values of a materialization event's metadata ({} when it has none)."""
-    materialization = getattr(event.event_specific_data, "materialization", None)
-    metadata = getattr(materialization, "metadata", None) or {}
+    """The plain values of a materialization's or observation's metadata ({} when it has none)."""
+    data = event.event_specific_data
+    recorded = getattr(data, "materialization", None) or getattr(data, "asset_observation", None)
+    metadata = getattr(recorded, "metadata", None) or {}
     return {key: getattr(value, "value", value) for key, value in metadata.items()}
 
 

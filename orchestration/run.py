@@ -64,7 +64,6 @@ class JobOutcome:
     failure: str = ""
     extracts_run_id: str = ""
     extracts_seconds: float = 0.0
-    dealers: int = 0
     published: bool = False
     abandoned_runs: list[str] = field(default_factory=list)
 
@@ -154,7 +153,6 @@ def run_whole_job(
             )
             outcome.extracts_run_id = extracts_result.run_id
             outcome.extracts_seconds = time.perf_counter() - extracts_started
-            outcome.dealers = len(dealers)
             outcome.success = outcome.success and extracts_result.success
             _account_events(outcome, extracts_result.all_events)
             if not extracts_result.success and not outcome.failure:
@@ -176,6 +174,16 @@ def _account_events(outcome: JobOutcome, events: Any) -> None:
                     outcome.warnings.append(text)
                 else:
                     outcome.failed_checks.append(text)
+        if event.event_type_value == "ASSET_OBSERVATION":
+            # dbt tests on several models are observations (one per model); a warn-severity one is a warning.
+            metadata = event.event_specific_data.asset_observation.metadata
+            status, test = metadata.get("status"), metadata.get("unique_id")
+            if status is not None and status.value == "warn" and test is not None:
+                text = f"{test.value.rsplit('.', 1)[-1]}: warn"
+                failed_rows = metadata.get("dagster_dbt/failed_row_count")
+                text += f" ({failed_rows.value} rows)" if failed_rows is not None else ""
+                if text not in outcome.warnings:
+                    outcome.warnings.append(text)
         if event.event_type_value == "STEP_FAILURE":
             outcome.failure += f"{event.step_key}: {event.event_specific_data.error.message[:1500]}\n"
         if (
@@ -208,8 +216,8 @@ def summary_lines(outcome: JobOutcome, home: str, log_file: Path | None = None) 
         lines.append(f"Warnings ({len(outcome.warnings)}; a warning never blocks the publish):")
         lines += [f"  - {text}" for text in outcome.warnings]
     if outcome.extracts_run_id:
-        state = "written" if outcome.success else "FAILED"
-        lines.append(f"Dealer extracts {state} ({outcome.dealers} dealers): {settings.exports_dir()}/<dealer_id>/")
+        state = "written to" if outcome.success else "FAILED (see the log); folder"
+        lines.append(f"Dealer extracts {state}: {settings.exports_dir()}/<dealer_id>/")
     warehouse = settings.warehouse_path()
     if warehouse.exists():
         lines.append(f"Build warehouse (dbt; analysts read-only, not for BI tools): {warehouse}")

@@ -216,7 +216,7 @@ def test_stage_lines_count_warnings_apart_and_mark_skipped_stages() -> None:
     from orchestration.progress import Progress
 
     out = io.StringIO()
-    progress = Progress(out, dbt_nodes=4)
+    progress = Progress(out, dbt_nodes=5)
     events = [
         _event("STEP_START", "raw_landing"),
         _event("ASSET_MATERIALIZATION", "raw_landing", materialization=SimpleNamespace(metadata={"row_count": 1200})),
@@ -226,6 +226,10 @@ def test_stage_lines_count_warnings_apart_and_mark_skipped_stages() -> None:
         _event("ASSET_MATERIALIZATION", "warehouse_dbt_models"),
         _check("warehouse_dbt_models", True, "ERROR"),
         _check("warehouse_dbt_models", False, "WARN"),
+        *[  # a singular test on two models: observed on each, one node, one warning
+            _event("ASSET_OBSERVATION", "warehouse_dbt_models", asset_observation=SimpleNamespace(metadata=metadata))
+            for metadata in [{"unique_id": "test.p.assert_x", "status": "warn"}] * 2
+        ],
         _event("STEP_SUCCESS", "warehouse_dbt_models"),
         _event("STEP_START", "warehouse_built"),
         _event("STEP_SUCCESS", "warehouse_built"),
@@ -240,7 +244,7 @@ def test_stage_lines_count_warnings_apart_and_mark_skipped_stages() -> None:
     lines = out.getvalue().splitlines()
     assert [line.split()[1] for line in lines] == ["landing", "build", "audit", "publish", "extracts"]
     assert " ok " in lines[0] and "2 raw tables, 1,234 rows" in lines[0]
-    assert "3/4 dbt nodes" in lines[1] and "1 warning" in lines[1] and " ok " in lines[1]
+    assert "4/5 dbt nodes" in lines[1] and "2 warnings" in lines[1] and " ok " in lines[1]
     assert "FAILED" in lines[2] and "1/2 GX suites passed" in lines[2] and "1 failed check" in lines[2]
     assert "skipped" in lines[3] and "skipped" in lines[4]
 
@@ -270,12 +274,21 @@ def test_summary_keeps_warnings_apart_and_never_contradicts_itself(
             ),
         ],
     )
+    observed = {
+        "status": SimpleNamespace(value="warn"),
+        "unique_id": SimpleNamespace(value="test.relationship_warehouse.assert_y"),
+        "dagster_dbt/failed_row_count": SimpleNamespace(value=2),
+    }
+    observation = _event(
+        "ASSET_OBSERVATION", "warehouse_dbt_models", asset_observation=SimpleNamespace(metadata=observed)
+    )
+    _account_events(published, [observation, observation])  # one singular test observed on two models
     assert published.published and not published.failed_checks
-    assert published.warnings == ["marts/fct_orders:warn_severity_test: 3 rows"]
+    assert published.warnings == ["marts/fct_orders:warn_severity_test: 3 rows", "assert_y: warn (2 rows)"]
     text = "\n".join(summary_lines(published, str(tmp_path / "dagster_home"), tmp_path / "run.log"))
     assert text.startswith("Published.")
     assert "NOT published" not in text and "nothing was published" not in text and "Failures" not in text
-    assert "Warnings (1; a warning never blocks the publish):" in text and "warn_severity_test" in text
+    assert "Warnings (2; a warning never blocks the publish):" in text and "warn_severity_test" in text
     assert text.endswith(f"Full log: {tmp_path / 'run.log'}")
 
     blocked = JobOutcome(False, "run2", 12.0)
