@@ -297,3 +297,24 @@ def test_summary_keeps_warnings_apart_and_never_contradicts_itself(
     assert lines[0].startswith("NOT published. BI tools keep reading the last good data")
     assert "Published." not in "\n".join(lines)
     assert lines[1] == "Failures (1):" and "gx_fct_orders" in lines[2]
+
+
+def test_terminal_shows_a_live_counter_while_the_build_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from orchestration import progress as progress_module
+    from orchestration.progress import Progress
+
+    monkeypatch.setattr(progress_module, "REFRESH_SECONDS", 0.05)
+    out = io.StringIO()
+    progress = Progress(out, dbt_nodes=10, live=True)
+    with progress.active():
+        progress.on_event(_event("STEP_START", "warehouse_dbt_models"))
+        for _ in range(3):
+            progress.on_event(_event("ASSET_MATERIALIZATION", "warehouse_dbt_models"))
+        time.sleep(0.5)
+        live = out.getvalue()
+        progress.on_event(_event("STEP_SUCCESS", "warehouse_dbt_models"))
+    progress.close()
+    assert "\r\x1b[K[2/5] build" in live and "running 3/10 dbt nodes" in live
+    final = out.getvalue().split("\r\x1b[K")
+    printed = [part.split()[1] for part in final if part.endswith("\n")]
+    assert printed == ["build", "landing", "audit", "publish", "extracts"]  # the skipped ones when closed
