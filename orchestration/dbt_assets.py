@@ -83,6 +83,7 @@ def ensure_manifest() -> Path:
             env=settings.dbt_env(),
             capture_output=True,
             text=True,
+            preexec_fn=lock.die_with_parent,
         )
         if result.returncode != 0:
             raise RuntimeError(f"dbt parse failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
