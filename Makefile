@@ -16,6 +16,10 @@ export WAREHOUSE_PATH   ?= $(CURDIR)/data/warehouse.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 DBT := $(BIN)/dbt
+# Commands that write the data directory hold its lock (orchestration.lock): a second writer exits naming the
+# first, or queues behind it for WAIT seconds (WAIT=-1: as long as it takes).
+WAIT        ?= 0
+LOCKED      := $(BIN)/python -m orchestration.lock --wait $(WAIT) --
 
 .PHONY: help run test test-fast env simulate check-landing build lint dbt-test pytest bench dev docs clean
 
@@ -31,18 +35,17 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 env: $(BIN)/.installed  ## create the Python environment from the lock file
 
 simulate: env  ## simulate the source systems (PROFILE=ci|demo|large, SEED=N, FAULTS=1, SYSTEMS=shop,mdm,reference)
-	$(BIN)/python -m simulator --profile $(PROFILE) --seed $(SEED) --out data $(if $(FAULTS),--faults,) \
+	$(LOCKED) $(BIN)/python -m simulator --profile $(PROFILE) --seed $(SEED) --out data $(if $(FAULTS),--faults,) \
 		$(if $(SYSTEMS),--systems $(SYSTEMS),)
 
 check-landing: env  ## list every problem of the landing (RAW_DATA_DIR) in one report; exit 1 if any
 	$(BIN)/python -m orchestration.landing check
 
 # Check the landing, restart the build warehouse unless the landing appends to the one it was built from
-# (one line says which), build, and record the landing as built.
+# (one line says which), build, and record the landing as built — all under the data directory's lock.
 define dbt_build
-	$(BIN)/python -m orchestration.landing prepare
-	$(DBT) build --fail-fast
-	$(BIN)/python -m orchestration.landing record
+	$(LOCKED) $(SHELL) $(.SHELLFLAGS) '$(BIN)/python -m orchestration.landing prepare && $(DBT) build --fail-fast \
+		&& $(BIN)/python -m orchestration.landing record'
 endef
 
 build: env  ## check the landing, then build the warehouse from data/raw into data/warehouse.duckdb
@@ -51,13 +54,11 @@ build: env  ## check the landing, then build the warehouse from data/raw into da
 
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-run: env  ## the whole job through Dagster: simulate demo → dbt build → GX audit → publish → dealer extracts
-	mkdir -p $(DAGSTER_HOME)
-	$(BIN)/python -m orchestration.run --simulate demo --seed $(SEED)
-	$(BIN)/python -m orchestration.summary
+run: env  ## the whole job through Dagster: simulate demo → dbt build → GX audit → publish → dealer extracts (WAIT=N)
+	$(BIN)/python -m orchestration.run --simulate demo --seed $(SEED) --wait $(WAIT)
 
 dev: env  ## start the Dagster UI (dagster dev) on http://127.0.0.1:3000
-	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/python -m orchestration.run --instance-only
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
 test: env  ## simulate ci with faults, then dbt build (models, seeds, data and unit tests), pytest, sqlfluff, ruff

@@ -5,6 +5,7 @@ One `DbtProject` at the repo root. The translator derives asset groups from dbt 
 a range of days passes its first day to dbt, which makes `incremental_cutoff()` reprocess every row loaded since.
 """
 
+import contextlib
 import fcntl
 import json
 import os
@@ -28,7 +29,7 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration import landing, settings
+from orchestration import landing, lock, settings
 
 # Daily partitions of the incremental facts start with the simulator's first day of history.
 PARTITIONS_START = "2024-11-01"
@@ -38,6 +39,12 @@ DEFAULT_FRESHNESS_HOURS = 26
 # Messages of dbt/DuckDB failures that are transient (another process holds the file): retried, unlike data errors.
 TRANSIENT_MARKERS = ("Could not set lock on file", "Conflicting lock is held", "database is locked", "IO Error")
 MAX_TRANSIENT_RETRIES = 3
+# A dbt step waits this long for another writer of the data directory (a `make build`, or a whole job started
+# outside Dagster) before it fails; inside `python -m orchestration.run` the job already holds the lock.
+DBT_STEP_LOCK_WAIT_SECONDS = 3600
+# dbt as Dagster starts it: a wrapper that execs the real dbt (RW_DBT_EXECUTABLE) tied to the run's process, so
+# dbt dies with it even when the run is killed with SIGKILL (no orphan left writing the warehouse).
+DBT_WRAPPER = settings.REPO / "orchestration" / "bin" / "dbt"
 
 daily_partitions = DailyPartitionsDefinition(start_date=PARTITIONS_START)
 
@@ -76,6 +83,7 @@ def ensure_manifest() -> Path:
             env=settings.dbt_env(),
             capture_output=True,
             text=True,
+            preexec_fn=lock.die_with_parent,
         )
         if result.returncode != 0:
             raise RuntimeError(f"dbt parse failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
@@ -184,16 +192,26 @@ def run_target_path(run_id: str) -> Path:
 
 
 def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, extra_args: list[str]) -> Iterator[Any]:
-    invocation = dbt.cli(
-        ["build", "--exclude-resource-type", "unit_test", *extra_args],
-        context=context,
-        raise_on_error=False,
-        target_path=run_target_path(context.run_id),
-    )
-    yield from invocation.stream()
-    if invocation.is_successful():
-        landing.mark_built()  # the next build may append to this one (see landing.prepare_build)
-        return
+    what = f"Dagster run {context.run_id} (dbt build)"
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(lock.data_lock(0, what=what))
+        except lock.DataDirectoryBusy as busy:
+            context.log.warning(f"{busy} Waiting up to {DBT_STEP_LOCK_WAIT_SECONDS} s.")
+            try:
+                held.enter_context(lock.data_lock(DBT_STEP_LOCK_WAIT_SECONDS, what=what))
+            except lock.DataDirectoryBusy as error:
+                raise Failure(description=str(error), allow_retries=False) from error
+        invocation = dbt.cli(
+            ["build", "--exclude-resource-type", "unit_test", *extra_args],
+            context=context,
+            raise_on_error=False,
+            target_path=run_target_path(context.run_id),
+        )
+        yield from invocation.stream()
+        if invocation.is_successful():
+            landing.mark_built()  # the next build may append to this one (see landing.prepare_build)
+            return
     log_text = str(invocation.get_error())
     log_file = invocation.target_path / "dbt.log"
     if log_file.exists():
@@ -243,9 +261,11 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) ->
 
 
 def dbt_resource() -> DbtCliResource:
-    """The dbt CLI resource for the project (profiles in profiles/, paths from the environment)."""
+    """The dbt CLI resource for the project (profiles in profiles/, paths from the environment); dbt runs through
+    DBT_WRAPPER, so it never outlives the process of the run."""
+    os.environ.setdefault("RW_DBT_EXECUTABLE", str(Path(sys.executable).parent / "dbt"))
     return DbtCliResource(
         project_dir=dbt_project,
         profiles_dir=str(settings.REPO / "profiles"),
-        dbt_executable=str(Path(sys.executable).parent / "dbt"),
+        dbt_executable=str(DBT_WRAPPER),
     )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dagster import Definitions
+from dagster import Definitions, colored_console_logger
 
-from orchestration import audit, dbt_assets, raw, schedules, serving
+from orchestration import audit, dbt_assets, progress, raw, schedules, serving
 
 defs = Definitions(
     assets=[
@@ -19,4 +19,6 @@ defs = Definitions(
     schedules=[schedules.daily_schedule],
     sensors=[raw.raw_files_sensor, schedules.extracts_after_publish],
     resources={"dbt": dbt_assets.dbt_resource()},
+    # Dagster's default console logger, and the stage lines `python -m orchestration.run` attaches by run config.
+    loggers={"console": colored_console_logger, "progress": progress.progress_logger},
 )

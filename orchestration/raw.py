@@ -29,7 +29,7 @@ from dagster import (
     sensor,
 )
 
-from orchestration import gx_checks, landing, settings
+from orchestration import gx_checks, landing, lock, settings
 from orchestration.dbt_assets import load_manifest
 
 
@@ -155,7 +155,10 @@ def raw_landing(context: AssetExecutionContext, config: RawLandingConfig) -> Ite
         ]
         if config.faults:
             args.append("--faults")
-        result = subprocess.run(args, cwd=settings.REPO, capture_output=True, text=True)
+        # The simulator dies with the run (even a SIGKILLed one) rather than rewrite the landing under the next.
+        result = subprocess.run(
+            args, cwd=settings.REPO, capture_output=True, text=True, preexec_fn=lock.die_with_parent
+        )
         if result.returncode != 0:
             raise Failure(f"simulator failed:\n{result.stderr[-3000:]}", allow_retries=False)
         context.log.info(result.stdout[-2000:])

@@ -64,6 +64,23 @@ def summarise(path: Path) -> str:
     return "\n".join(lines)
 
 
+def headline(path: Path) -> str:
+    """One line: how many marts and rows the warehouse at `path` holds, and how many raw rows were quarantined."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('marts', 'staging') order by 1, 2"
+        ).fetchall()
+        marts = [name for schema, name in tables if schema == "marts"]
+        rows = sum(con.execute(f'select count(*) from marts."{name}"').fetchone()[0] for name in marts)
+        quarantine = [name for schema, name in tables if schema == "staging" and name.endswith("__quarantined_rows")]
+        quarantined = sum(con.execute(f'select count(*) from staging."{name}"').fetchone()[0] for name in quarantine)
+    return (
+        f"{len(marts)} marts, {rows:,} rows; {quarantined:,} raw rows quarantined "
+        "(by table and reason: `python -m orchestration.summary`)"
+    )
+
+
 def main() -> int:
     path = warehouse_path()
     if not path.exists():

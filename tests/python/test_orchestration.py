@@ -1,8 +1,10 @@
-"""The Dagster definitions: they load, the whole job runs in-process on the ci landing, a crash mid-build leaves
-serving untouched and the next run recovers, and a collapsed landing fails the audit."""
+"""The Dagster definitions: they load, the whole job runs in-process on the ci landing, a crash mid-build (SIGKILL of
+the job) leaves serving untouched, no dbt behind and the next run recovers and marks the dead run failed, and a
+collapsed landing fails the audit."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -32,6 +34,9 @@ class SessionRun:
     baseline_digest: str
     digest_after_crash: str
     crash_killed_during_build: bool
+    dbt_pids_at_crash: list[int]
+    dbt_orphans: list[int]
+    runs_left_started: list[str]
     materialized: set[str]
     expected_assets: set[str]
     reader_report: dict
@@ -83,7 +88,7 @@ def test_transient_failures_are_told_apart_from_data_errors() -> None:
 @pytest.fixture(scope="module")
 def session_run(orchestration_env: OrchestrationEnv) -> SessionRun:
     """Publish a baseline, crash a build mid-way (killed by its PID), then run the whole job in-process."""
-    from dagster import DagsterInstance
+    from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
     from orchestration import publish, serving
     from orchestration.run import run_whole_job
@@ -95,7 +100,8 @@ def session_run(orchestration_env: OrchestrationEnv) -> SessionRun:
     publish.publish(env.source_warehouse, env.serving, "baseline", marts)
     baseline = file_digest(env.serving / publish.CURRENT)
 
-    # A build process killed mid-build: its whole process group (dbt included), by the group leader's PID.
+    # The whole job killed mid-build with SIGKILL, by its PID alone (`kill -9 <pid>`: no handler runs, its dbt is
+    # not signalled by anyone but the kernel's parent-death signal).
     process = subprocess.Popen(
         [sys.executable, "-m", "orchestration.run", "--no-extracts"],
         cwd=REPO,
@@ -107,14 +113,19 @@ def session_run(orchestration_env: OrchestrationEnv) -> SessionRun:
     runs_dir = env.target / "runs"
     deadline = time.monotonic() + CRASH_AFTER_SECONDS_MAX
     killed_during_build = False
+    dbt_pids: list[int] = []
     while time.monotonic() < deadline and process.poll() is None:
         if env.warehouse.exists() and runs_dir.exists() and any(runs_dir.iterdir()):
             time.sleep(3)  # dbt is writing the warehouse
+            dbt_pids = _dbt_children(process.pid)
             killed_during_build = process.poll() is None
             break
         time.sleep(0.5)
-    os.killpg(process.pid, signal.SIGKILL)
+    os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
+    orphans = [pid for pid in dbt_pids if not _gone_within(pid, 15)]
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # clean up whatever outlived the job (the test then fails)
     after_crash = file_digest(env.serving / publish.CURRENT)
 
     # A BI reader querying current.duckdb read-only through the whole rebuild and publish (bounded).
@@ -134,6 +145,7 @@ def session_run(orchestration_env: OrchestrationEnv) -> SessionRun:
         cwd=REPO,
     )
     instance = DagsterInstance.get()
+    left_started = [run.run_id for run in instance.get_runs(filters=RunsFilter(statuses=[DagsterRunStatus.STARTED]))]
     try:
         outcome = run_whole_job(instance=instance)
     finally:
@@ -147,8 +159,43 @@ def session_run(orchestration_env: OrchestrationEnv) -> SessionRun:
         for record in instance.get_records_for_run(outcome.run_id, of_type=_materialization_type(), limit=5000).records
     }
     return SessionRun(
-        outcome, instance, baseline, after_crash, killed_during_build, materialized, expected, reader_report
+        outcome,
+        instance,
+        baseline,
+        after_crash,
+        killed_during_build,
+        dbt_pids,
+        orphans,
+        left_started,
+        materialized,
+        expected,
+        reader_report,
     )
+
+
+def _dbt_children(pid: int) -> list[int]:
+    """Running dbt processes whose parent is `pid` (Linux /proc)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if int(fields[1]) == pid and "dbt" in cmdline and " build" in cmdline:
+                children.append(int(stat.parent.name))
+    return children
+
+
+def _gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, IndexError):
+            return True
+        if state == "Z":  # dead, waiting to be reaped
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def _materialization_type():
@@ -160,6 +207,21 @@ def _materialization_type():
 def test_crash_mid_build_leaves_serving_untouched(session_run: SessionRun) -> None:
     assert session_run.crash_killed_during_build, "the build finished before it could be killed"
     assert session_run.digest_after_crash == session_run.baseline_digest
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds dbt through /proc; parent-death signal")
+def test_killed_job_leaves_no_dbt_running(session_run: SessionRun) -> None:
+    assert session_run.dbt_pids_at_crash, "dbt was running when the job was killed"
+    assert session_run.dbt_orphans == [], "dbt kept running after its job was killed"
+
+
+def test_next_run_marks_the_killed_run_failed(session_run: SessionRun) -> None:
+    from dagster import DagsterRunStatus
+
+    assert len(session_run.runs_left_started) == 1, "the killed job's run was left STARTED"
+    (killed,) = session_run.runs_left_started
+    assert session_run.outcome.abandoned_runs == [killed]
+    assert session_run.instance.get_run_by_id(killed).status == DagsterRunStatus.FAILURE
 
 
 def test_whole_job_runs_in_process_and_materialises_every_asset(session_run: SessionRun) -> None:
