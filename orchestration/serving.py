@@ -60,8 +60,10 @@ def dealers_in(serving_file: Path) -> list[str]:
     deps=[AssetKey("warehouse_built")],
     group_name="serving",
     kinds={"duckdb"},
-    description="The audited marts copied into data/serving/<run id>.duckdb; current.duckdb repointed atomically. "
-    "PII columns are dropped. Runs only after every dbt test and GX suite on the marts passed.",
+    description="The audited marts, with their table and column comments, copied into "
+    "data/serving/<run id>/current.duckdb (storage format SERVING_STORAGE_VERSION, default v1.4.0, so DuckDB 1.4+ "
+    "clients open it); current.duckdb repointed atomically. PII columns are dropped. Runs only after every dbt test "
+    "and GX suite on the marts passed.",
 )
 def serving_warehouse(context: AssetExecutionContext, config: PublishConfig) -> MaterializeResult:
     try:
@@ -73,6 +75,7 @@ def serving_warehouse(context: AssetExecutionContext, config: PublishConfig) -> 
             marts_to_publish(),
             config.grace_seconds,
             domains,
+            settings.serving_storage_version(),
         )
     except duckdb.IOException as error:
         if is_transient(str(error)):
@@ -90,6 +93,7 @@ def serving_warehouse(context: AssetExecutionContext, config: PublishConfig) -> 
             "serving_file": MetadataValue.path(str(publication.path)),
             "current": MetadataValue.path(str(settings.serving_current())),
             "publish_seconds": round(publication.seconds, 2),
+            "storage_version": publication.storage_version,
             "row_counts": publication.row_counts,
             "pii_columns_dropped": {k: v for k, v in publication.dropped_pii_columns.items() if v},
             "pruned_files": [path.name for path in publication.pruned],

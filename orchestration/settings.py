@@ -35,6 +35,13 @@ def serving_current() -> Path:
     return serving_dir() / "current.duckdb"
 
 
+def serving_storage_version() -> str:
+    """DuckDB storage format the serving file is written in (SERVING_STORAGE_VERSION, default v1.4.0): the oldest
+    DuckDB release whose clients (BI drivers, JDBC/ODBC, other tools) must open it. `latest` writes the format of
+    the engine that publishes, which older clients refuse."""
+    return os.environ.get("SERVING_STORAGE_VERSION") or "v1.4.0"
+
+
 def exports_dir() -> Path:
     """Dealer extracts (EXPORTS_DIR, default data/exports/dealers)."""
     return _path("EXPORTS_DIR", REPO / "data" / "exports" / "dealers")

@@ -55,7 +55,7 @@ def test_publish_copies_marts_only_and_drops_pii(orchestration_env: Orchestratio
     assert {"fct_orders", "fct_order_lines", "fct_dealer_sales"} <= {mart.name for mart in marts}
     result = publish.publish(orchestration_env.source_warehouse, tmp_path, "run-a", marts)
     current = tmp_path / publish.CURRENT
-    assert current.is_symlink() and current.resolve() == (tmp_path / "run-a.duckdb").resolve()
+    assert current.is_symlink() and current.resolve() == (tmp_path / "run-a" / publish.CURRENT).resolve()
     pii = {node["name"]: pii_columns(node) for node in mart_nodes()}
     with duckdb.connect(str(current), read_only=True) as con:
         schemas = {s for (s,) in con.execute("select distinct table_schema from information_schema.tables").fetchall()}
@@ -74,9 +74,53 @@ def test_publish_copies_marts_only_and_drops_pii(orchestration_env: Orchestratio
             (rows,) = con.execute(f'select count(*) from marts."{mart.name}"').fetchone()
             assert rows == result.row_counts[mart.name]
         assert con.execute("select run_id from main.publication").fetchone()[0] == "run-a"
+        assert con.execute("select current_database()").fetchone()[0] == publish.CATALOG == "current"
+        storage_version, row_counts = con.execute("select storage_version, row_counts from main.publication").fetchone()
+        assert storage_version == "v1.4.0" and json.loads(row_counts) == result.row_counts
+        published_docs = _comments(con, "current")
     with duckdb.connect(str(orchestration_env.source_warehouse), read_only=True) as con:
         (expected,) = con.execute("select count(*) from marts.fct_orders").fetchone()
+        warehouse_docs = _comments(con, "marts")
     assert result.row_counts["fct_orders"] == expected
+    published_marts = {mart.name for mart in marts}
+    expected_docs = {
+        key: text
+        for key, text in warehouse_docs.items()
+        if key[0] in published_marts and key[1] not in pii[key[0]]
+    }
+    assert all(expected_docs.values()), "every mart table and column is documented in the warehouse (persist_docs)"
+    assert {key: text for key, text in published_docs.items() if key[0] != "publication"} == expected_docs
+    assert all(text for key, text in published_docs.items() if key[0] == "publication")
+
+
+def _comments(con: duckdb.DuckDBPyConnection, schema_or_catalog: str) -> dict[tuple[str, str | None], str | None]:
+    """(table, column or None for the table) -> comment, for the tables of a schema (or of every schema of a
+    catalog)."""
+    where = "schema_name = ?" if schema_or_catalog == "marts" else "database_name = ?"
+    tables = con.execute(f"select table_name, comment from duckdb_tables() where {where}", [schema_or_catalog])
+    docs: dict[tuple[str, str | None], str | None] = {(table, None): text for table, text in tables.fetchall()}
+    columns = con.execute(
+        f"select table_name, column_name, comment from duckdb_columns() where {where}", [schema_or_catalog]
+    )
+    docs.update({(table, column): text for table, column, text in columns.fetchall()})
+    return docs
+
+
+def test_publish_again_under_the_same_run_id_never_replaces_the_file_in_place(
+    orchestration_env: OrchestrationEnv, tmp_path: Path
+) -> None:
+    """A retried publish step (same run id) writes a new folder; a reader of the first file keeps it whole."""
+    from orchestration import publish
+
+    marts = [m for m in _marts(orchestration_env) if m.name == "fct_orders"]
+    first = publish.publish(orchestration_env.source_warehouse, tmp_path, "run-x", marts)
+    digest = file_digest(first.path)
+    second = publish.publish(orchestration_env.source_warehouse, tmp_path, "run-x", marts)
+    assert second.path == tmp_path / "run-x-2" / publish.CURRENT
+    assert (tmp_path / publish.CURRENT).resolve() == second.path.resolve()
+    assert file_digest(first.path) == digest
+    with pytest.raises(ValueError, match="cannot name a serving folder"):
+        publish.publish(orchestration_env.source_warehouse, tmp_path, "../escape", marts)
 
 
 def test_prune_keeps_current_and_files_within_grace(orchestration_env: OrchestrationEnv, tmp_path: Path) -> None:
@@ -85,16 +129,20 @@ def test_prune_keeps_current_and_files_within_grace(orchestration_env: Orchestra
     marts = [m for m in _marts(orchestration_env) if m.name in {"fct_orders", "fct_dealer_sales"}]
     publish.publish(orchestration_env.source_warehouse, tmp_path, "one", marts)
     publish.publish(orchestration_env.source_warehouse, tmp_path, "two", marts, grace_seconds=3600)
-    assert (tmp_path / "one.duckdb").exists(), "the previous file stays during its grace period"
-    (tmp_path / "stale.duckdb.tmp").write_bytes(b"left over by a killed publish")
+    assert (tmp_path / "one" / publish.CURRENT).exists(), "the previous file stays during its grace period"
+    (tmp_path / "killed.tmp").mkdir()  # the staging folder of a killed publish
+    (tmp_path / "killed.tmp" / publish.CURRENT).write_bytes(b"half written")
+    (tmp_path / "legacy.duckdb").write_bytes(b"a serving file of the flat layout")
+    (tmp_path / "stale.duckdb.tmp").write_bytes(b"left over by a killed publish of the flat layout")
+    (tmp_path / "notes").mkdir()  # not the publish's: never deleted
     old = time.time() - 7200
-    os.utime(tmp_path / "stale.duckdb.tmp", (old, old))
-    os.utime(tmp_path / "one.duckdb", (old, old))
+    for name in ["one", "killed.tmp", "legacy.duckdb", "stale.duckdb.tmp", "notes"]:
+        os.utime(tmp_path / name, (old, old))
     result = publish.publish(orchestration_env.source_warehouse, tmp_path, "three", marts, grace_seconds=3600)
     names = sorted(path.name for path in tmp_path.iterdir())
-    assert names == ["current.duckdb", "three.duckdb", "two.duckdb"], names
-    assert {path.name for path in result.pruned} == {"one.duckdb", "stale.duckdb.tmp"}
-    assert (tmp_path / "current.duckdb").resolve().name == "three.duckdb"
+    assert names == ["current.duckdb", "notes", "three", "two"], names
+    assert {path.name for path in result.pruned} == {"one", "killed.tmp", "legacy.duckdb", "stale.duckdb.tmp"}
+    assert (tmp_path / "current.duckdb").resolve().parent.name == "three"
 
 
 def test_failed_audit_publishes_nothing(orchestration_env: OrchestrationEnv, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -131,7 +179,7 @@ def test_failed_audit_publishes_nothing(orchestration_env: OrchestrationEnv, mon
     }
     assert "serving_warehouse" not in materialized
     assert file_digest(serving / publish.CURRENT) == before
-    assert (serving / publish.CURRENT).resolve().name == "good.duckdb"
+    assert (serving / publish.CURRENT).resolve().parent.name == "good"
 
 
 def test_readers_see_one_consistent_version_during_publishes(orchestration_env: OrchestrationEnv) -> None:
