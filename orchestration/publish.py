@@ -1,7 +1,8 @@
 """Write-audit-publish: copy the marts of an audited warehouse into a new serving file and atomically repoint
 `current.duckdb` at it.
 
-- Only models under models/marts/ (from the dbt manifest) are copied: never staging, quarantine or
+- Only the marts (models under models/marts/, from the dbt manifest) and the semantic layer's calendar
+  (models/semantic/, schema `semantic`) are copied, each into its schema: never staging, quarantine or
   intermediate tables. Every table and column comment (dbt `persist_docs`) is copied with them, so a BI tool
   shows the marts' documentation.
 - Columns tagged `pii` are DROPPED (not hashed): BI tools and dealers never see them.
@@ -164,8 +165,10 @@ def publish(
         )
         con.execute(f"attach {_sql_literal(str(warehouse))} as warehouse (read_only)")
         serving = _quote(CATALOG)
-        con.execute(f"create schema {serving}.marts")
-        for mart in sorted(marts, key=lambda m: m.name):
+        marts = sorted(marts, key=lambda m: (m.schema, m.name))
+        for schema in sorted({"marts", *(mart.schema for mart in marts)}):
+            con.execute(f"create schema {serving}.{_quote(schema)}")
+        for mart in marts:
             columns = con.execute(
                 "select column_name, comment from duckdb_columns() "
                 "where database_name = 'warehouse' and schema_name = ? and table_name = ? order by column_index",
@@ -175,7 +178,7 @@ def publish(
                 raise LookupError(f"mart {mart.schema}.{mart.name} is not in the warehouse {warehouse}")
             kept = [(name, comment) for name, comment in columns if name not in mart.pii_columns]
             dropped[mart.name] = sorted({name for name, _ in columns} - {name for name, _ in kept})
-            table = f"{serving}.marts.{_quote(mart.name)}"
+            table = f"{serving}.{_quote(mart.schema)}.{_quote(mart.name)}"
             con.execute(
                 f"create table {table} as select {', '.join(_quote(name) for name, _ in kept)} "
                 f"from warehouse.{_quote(mart.schema)}.{_quote(mart.name)}"

@@ -18,10 +18,18 @@ from dagster import (
 )
 
 from orchestration import landing, publish, settings
-from orchestration.dbt_assets import MAX_TRANSIENT_RETRIES, is_transient, load_manifest, mart_nodes, pii_columns
+from orchestration.dbt_assets import (
+    MAX_TRANSIENT_RETRIES,
+    is_transient,
+    load_manifest,
+    mart_nodes,
+    pii_columns,
+    semantic_layer_nodes,
+)
 
 dealer_partitions = DynamicPartitionsDefinition(name="dealers")
 _MARTS = mart_nodes(load_manifest())
+_SEMANTIC_LAYER = semantic_layer_nodes(load_manifest())
 
 
 class PublishConfig(Config):
@@ -31,10 +39,11 @@ class PublishConfig(Config):
 
 
 def marts_to_publish() -> list[publish.MartToPublish]:
-    """Every mart from the manifest, with its `pii` columns (dropped on publish)."""
+    """Every mart from the manifest, with its `pii` columns (dropped on publish), and the semantic layer's
+    calendar (models/semantic/, schema `semantic`), which metrics read."""
     return [
         publish.MartToPublish(node["name"], node.get("schema") or "marts", frozenset(pii_columns(node)))
-        for node in _MARTS
+        for node in [*_MARTS, *_SEMANTIC_LAYER]
     ]
 
 

@@ -42,6 +42,11 @@ def serving_storage_version() -> str:
     return os.environ.get("SERVING_STORAGE_VERSION") or "v1.4.0"
 
 
+def metrics_dir() -> Path:
+    """Where `make metrics` keeps its copy of the serving file for MetricFlow (METRICS_DIR, default data/metrics)."""
+    return _path("METRICS_DIR", REPO / "data" / "metrics")
+
+
 def exports_dir() -> Path:
     """Dealer extracts (EXPORTS_DIR, default data/exports/dealers)."""
     return _path("EXPORTS_DIR", REPO / "data" / "exports" / "dealers")

@@ -21,17 +21,12 @@ orchestration_env = orchestration_fixtures.orchestration_env  # the shared sessi
 
 
 def _marts(env: OrchestrationEnv):
-    """The marts of the manifest that the session's ci warehouse holds."""
+    """The marts (and the semantic layer's calendar) of the manifest that the session's ci warehouse holds."""
     from orchestration import serving
 
     with duckdb.connect(str(env.source_warehouse), read_only=True) as con:
-        built = {
-            name
-            for (name,) in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts'"
-            ).fetchall()
-        }
-    return [mart for mart in serving.marts_to_publish() if mart.name in built]
+        built = set(con.execute("select table_schema, table_name from information_schema.tables").fetchall())
+    return [mart for mart in serving.marts_to_publish() if (mart.schema, mart.name) in built]
 
 
 def _copy_warehouse(env: OrchestrationEnv, name: str) -> Path:
@@ -44,64 +39,56 @@ def test_publish_copies_marts_only_and_drops_pii(orchestration_env: Orchestratio
     from orchestration import publish
     from orchestration.dbt_assets import mart_nodes, pii_columns
 
-    with duckdb.connect(str(orchestration_env.source_warehouse), read_only=True) as con:
-        built = {
-            name
-            for (name,) in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts'"
-            ).fetchall()
-        }
-    marts = [mart for mart in _marts(orchestration_env) if mart.name in built]
-    assert {"fct_orders", "fct_order_lines", "fct_dealer_sales"} <= {mart.name for mart in marts}
+    marts = _marts(orchestration_env)
+    assert {"fct_orders", "fct_order_lines", "fct_dealer_sales", "time_spine_daily"} <= {mart.name for mart in marts}
     result = publish.publish(orchestration_env.source_warehouse, tmp_path, "run-a", marts)
     current = tmp_path / publish.CURRENT
     assert current.is_symlink() and current.resolve() == (tmp_path / "run-a" / publish.CURRENT).resolve()
     pii = {node["name"]: pii_columns(node) for node in mart_nodes()}
     with duckdb.connect(str(current), read_only=True) as con:
         schemas = {s for (s,) in con.execute("select distinct table_schema from information_schema.tables").fetchall()}
-        assert schemas == {"marts", "main"}, "nothing but marts (and the publication record) is published"
+        assert schemas == {"marts", "semantic", "main"}, "nothing but marts, the calendar and the record is published"
         for mart in marts:
             columns = {
                 c
                 for (c,) in con.execute(
                     "select column_name from information_schema.columns "
-                    "where table_schema = 'marts' and table_name = ?",
-                    [mart.name],
+                    "where table_schema = ? and table_name = ?",
+                    [mart.schema, mart.name],
                 ).fetchall()
             }
             assert columns, mart.name
-            assert not columns & pii[mart.name], f"PII published in clear in {mart.name}"
-            (rows,) = con.execute(f'select count(*) from marts."{mart.name}"').fetchone()
+            assert not columns & pii.get(mart.name, set()), f"PII published in clear in {mart.name}"
+            (rows,) = con.execute(f'select count(*) from {mart.schema}."{mart.name}"').fetchone()
             assert rows == result.row_counts[mart.name]
         assert con.execute("select run_id from main.publication").fetchone()[0] == "run-a"
         assert con.execute("select current_database()").fetchone()[0] == publish.CATALOG == "current"
         storage_version, row_counts = con.execute("select storage_version, row_counts from main.publication").fetchone()
         assert storage_version == "v1.4.0" and json.loads(row_counts) == result.row_counts
-        published_docs = _comments(con, "current")
+        published_docs = _comments(con)
     with duckdb.connect(str(orchestration_env.source_warehouse), read_only=True) as con:
         (expected,) = con.execute("select count(*) from marts.fct_orders").fetchone()
-        warehouse_docs = _comments(con, "marts")
+        warehouse_docs = _comments(con)
     assert result.row_counts["fct_orders"] == expected
     published_marts = {mart.name for mart in marts}
     expected_docs = {
         key: text
         for key, text in warehouse_docs.items()
-        if key[0] in published_marts and key[1] not in pii[key[0]]
+        if key[0] in published_marts and key[1] not in pii.get(key[0], set())
     }
     assert all(expected_docs.values()), "every mart table and column is documented in the warehouse (persist_docs)"
     assert {key: text for key, text in published_docs.items() if key[0] != "publication"} == expected_docs
     assert all(text for key, text in published_docs.items() if key[0] == "publication")
 
 
-def _comments(con: duckdb.DuckDBPyConnection, schema_or_catalog: str) -> dict[tuple[str, str | None], str | None]:
-    """(table, column or None for the table) -> comment, for the tables of a schema (or of every schema of a
-    catalog)."""
-    where = "schema_name = ?" if schema_or_catalog == "marts" else "database_name = ?"
-    tables = con.execute(f"select table_name, comment from duckdb_tables() where {where}", [schema_or_catalog])
-    docs: dict[tuple[str, str | None], str | None] = {(table, None): text for table, text in tables.fetchall()}
-    columns = con.execute(
-        f"select table_name, column_name, comment from duckdb_columns() where {where}", [schema_or_catalog]
-    )
+def _comments(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str | None], str | None]:
+    """(table, column or None for the table itself) -> comment, for every table of the open database."""
+    where = "database_name = current_database() and not internal"
+    docs: dict[tuple[str, str | None], str | None] = {
+        (table, None): text
+        for table, text in con.execute(f"select table_name, comment from duckdb_tables() where {where}").fetchall()
+    }
+    columns = con.execute(f"select table_name, column_name, comment from duckdb_columns() where {where}")
     docs.update({(table, column): text for table, column, text in columns.fetchall()})
     return docs
 
