@@ -17,7 +17,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 DBT := $(BIN)/dbt
 
-.PHONY: help run test env simulate check-landing build lint dbt-test pytest bench dev docs clean
+.PHONY: help run test env simulate check-landing build lint dbt-test pytest bench dev docs clean metrics
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,6 +55,11 @@ run: env  ## the whole job through Dagster: simulate demo → dbt build → GX a
 	mkdir -p $(DAGSTER_HOME)
 	$(BIN)/python -m orchestration.run --simulate demo --seed $(SEED)
 	$(BIN)/python -m orchestration.summary
+
+metrics: env  ## headline metrics (MetricFlow) from a copy of the serving file (`make run` first if none); MF='query …'
+	@test -e "$${SERVING_DIR:-data/serving}/current.duckdb" || { echo "Nothing published yet: make run first."; \
+		$(MAKE) run; }
+	$(BIN)/python -m orchestration.metrics $(MF)
 
 dev: env  ## start the Dagster UI (dagster dev) on http://127.0.0.1:3000
 	mkdir -p $(DAGSTER_HOME)

@@ -106,10 +106,11 @@ def run_mf(args: Sequence[str], copy: ServingCopy, capture: bool = False) -> sub
     return subprocess.run([_bin("mf"), *args], cwd=REPO, env=env, capture_output=capture, text=True)
 
 
-def query(copy: ServingCopy, args: Sequence[str]) -> list[dict[str, str]]:
-    """Rows of `mf query <args>` (read back from its CSV output)."""
+def query(copy: ServingCopy, args: Sequence[str], out: Path | None = None) -> list[dict[str, str]]:
+    """Rows of `mf query <args>`, read back from its CSV output (kept at `out` when given)."""
     with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "result.csv"
+        out = out or Path(folder) / "result.csv"
+        out.unlink(missing_ok=True)
         result = run_mf(["query", *args, "--csv", str(out), "--quiet"], copy, capture=True)
         if result.returncode != 0 or not out.exists():
             raise MetricsError(f"mf query {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
@@ -130,11 +131,12 @@ def format_value(value: str, kind: str) -> str:
 
 
 def headline(manifest: Mapping[str, Any], copy: ServingCopy) -> list[tuple[str, str, str]]:
-    """(metric, label, formatted value) of every metric of the headline saved query."""
+    """(metric, label, formatted value) of every metric of the headline saved query; the unrounded values are
+    kept as CSV next to the copy (`headline_metrics.csv`)."""
     (saved,) = [query for query in manifest["saved_queries"] if query["name"] == HEADLINE_QUERY]
     names = list(saved["query_params"]["metrics"])
     metrics = {metric["name"]: metric for metric in manifest["metrics"]}
-    (row,) = query(copy, ["--saved-query", HEADLINE_QUERY])
+    (row,) = query(copy, ["--saved-query", HEADLINE_QUERY], out=copy.path.parent / f"{HEADLINE_QUERY}.csv")
     return [
         (
             name,
@@ -162,7 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"metrics: {error}", file=sys.stderr)
         return 1
     width = max(len(label) for _, label, _ in rows)
-    print(f"\nHeadline metrics (saved query {HEADLINE_QUERY}; money in the reporting currency):")
+    print(f"\nHeadline metrics (saved query {HEADLINE_QUERY}; money in the reporting currency; unrounded in "
+          f"{settings.metrics_dir() / HEADLINE_QUERY}.csv):")
     for name, label, value in rows:
         print(f"  {label:<{width}}  {value:>16}   {name}")
     print(
