@@ -131,9 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     current = settings.serving_current()
     if outcome.published:
         print(f"\nPublished. Point a BI tool (DuckDB driver, read-only) at: {current}")
-        print(f"  -> {current.resolve().name}; marts in schema `marts`, PII columns dropped.")
+        print(f"  -> {os.readlink(current)}; marts in schema `marts`, PII columns dropped.")
     elif current.exists():
-        print(f"\nNot published. BI tools keep reading the last good data: {current} -> {current.resolve().name}")
+        print(f"\nNot published. BI tools keep reading the last good data: {current} -> {os.readlink(current)}")
     if outcome.extracts_run_id:
         print(f"Dealer extracts ({outcome.extracts_seconds:.1f} s): {settings.exports_dir()}/<dealer_id>/")
     print(f"Build warehouse (dbt, not for BI tools): {settings.warehouse_path()}")
