@@ -205,7 +205,8 @@ def publish(
     previous = current_target(serving_dir)
     repoint_current(serving_dir, final)
     if previous is not None and previous.exists() and previous != final.resolve():
-        os.utime(previous.parent)  # its grace period starts now, when it stops being current
+        # Its grace period starts now, when it stops being current (a flat file of the earlier layout: the file).
+        os.utime(previous if previous.parent == serving_dir.resolve() else previous.parent)
     pruned = prune(serving_dir, grace_seconds)
     return Publication(
         run_id, final, row_counts, dropped, pruned, time.perf_counter() - started, storage_version=storage_version

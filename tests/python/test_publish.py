@@ -203,3 +203,28 @@ def test_readers_see_one_consistent_version_during_publishes(orchestration_env: 
 
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_first_publish_over_the_flat_layout_keeps_the_old_file_for_its_grace_period(tmp_path: Path) -> None:
+    """Serving folders of the earlier layout (`current.duckdb` -> `<run id>.duckdb`) move over without a reader of
+    the old file losing it before the grace period ends."""
+    from orchestration import publish
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.fct_orders as select 'o1' as order_id")
+        con.execute("comment on table marts.fct_orders is 'One row per order.'")
+    serving = tmp_path / "serving"
+    serving.mkdir()
+    (serving / "old-run.duckdb").write_bytes(b"a serving file of the flat layout")
+    os.symlink("old-run.duckdb", serving / publish.CURRENT)
+    old = time.time() - 7200
+    os.utime(serving / "old-run.duckdb", (old, old))
+    result = publish.publish(warehouse, serving, "new-run", [publish.MartToPublish("fct_orders")], grace_seconds=3600)
+    assert (serving / "old-run.duckdb").exists() and result.pruned == []
+    assert os.readlink(serving / publish.CURRENT) == "new-run/current.duckdb"
+    with duckdb.connect(str(serving / publish.CURRENT), read_only=True) as con:
+        assert con.execute("select comment from duckdb_tables() where table_name = 'fct_orders'").fetchone() == (
+            "One row per order.",
+        )
