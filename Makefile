@@ -21,7 +21,7 @@ DBT := $(BIN)/dbt
 WAIT        ?= 0
 LOCKED      := $(BIN)/python -m orchestration.lock --wait $(WAIT) --
 
-.PHONY: help run test test-fast env simulate check-landing build lint dbt-test pytest bench dev docs clean
+.PHONY: help run test test-fast env simulate check-landing build lint dbt-test pytest bench dev docs clean metrics
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -56,6 +56,11 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 run: env  ## the whole job through Dagster: simulate demo → dbt build → GX audit → publish → dealer extracts (WAIT=N)
 	$(BIN)/python -m orchestration.run --simulate demo --seed $(SEED) --wait $(WAIT)
+
+metrics: env  ## headline metrics (MetricFlow) from a copy of the serving file (`make run` first if none); MF='query …'
+	@test -e "$${SERVING_DIR:-data/serving}/current.duckdb" || { echo "Nothing published yet: make run first."; \
+		$(MAKE) run; }
+	$(BIN)/python -m orchestration.metrics $(MF)
 
 dev: env  ## start the Dagster UI (dagster dev) on http://127.0.0.1:3000
 	$(BIN)/python -m orchestration.run --instance-only

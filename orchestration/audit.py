@@ -23,7 +23,7 @@ from dagster import (
 )
 
 from orchestration import gx_checks, landing, publish, settings
-from orchestration.dbt_assets import dbt_project, load_manifest, mart_nodes, translator
+from orchestration.dbt_assets import dbt_project, load_manifest, mart_nodes, semantic_layer_nodes, translator
 
 
 def mart_tests(node: Mapping[str, Any], manifest: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -138,7 +138,7 @@ WAREHOUSE_BUILT = AssetKey("warehouse_built")
 
 @asset(
     key=WAREHOUSE_BUILT,
-    deps=[mart_key(node) for node in _MARTS],
+    deps=[mart_key(node) for node in [*_MARTS, *semantic_layer_nodes(_MANIFEST)]],
     group_name="serving",
     kinds={"duckdb"},
     description="Write step of write-audit-publish: the freshly built warehouse (data/warehouse.duckdb), its marts "

@@ -111,6 +111,22 @@ def mart_nodes(manifest: Mapping[str, Any] | None = None) -> list[dict[str, Any]
     )
 
 
+def semantic_layer_nodes(manifest: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Every enabled model under models/semantic/ (the semantic layer's calendar), published with the marts so
+    metrics are answered from the serving file."""
+    manifest = manifest or load_manifest()
+    return sorted(
+        (
+            node
+            for node in manifest["nodes"].values()
+            if node["resource_type"] == "model"
+            and node["original_file_path"].startswith("models/semantic/")
+            and node["config"].get("enabled", True)
+        ),
+        key=lambda node: node["name"],
+    )
+
+
 def pii_columns(node: Mapping[str, Any]) -> set[str]:
     """Columns of a model tagged `pii` (tags or meta) in its YAML."""
     return {

@@ -202,9 +202,9 @@ def summary_lines(outcome: JobOutcome, home: str, log_file: Path | None = None) 
     lines: list[str] = []
     if outcome.published:
         lines.append(f"Published. Point a BI tool (DuckDB driver, read-only) at: {current}")
-        lines.append(f"  -> {current.resolve().name}; marts in schema `marts`, PII columns dropped.")
+        lines.append(f"  -> {os.readlink(current)}; marts in schema `marts`, PII columns dropped.")
     elif current.exists():
-        lines.append(f"NOT published. BI tools keep reading the last good data: {current} -> {current.resolve().name}")
+        lines.append(f"NOT published. BI tools keep reading the last good data: {current} -> {os.readlink(current)}")
     else:
         lines.append("NOT published, and nothing was published before: BI tools have no serving file yet.")
     failures = [f"check {check}" for check in outcome.failed_checks]

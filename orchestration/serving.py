@@ -18,10 +18,18 @@ from dagster import (
 )
 
 from orchestration import landing, publish, settings
-from orchestration.dbt_assets import MAX_TRANSIENT_RETRIES, is_transient, load_manifest, mart_nodes, pii_columns
+from orchestration.dbt_assets import (
+    MAX_TRANSIENT_RETRIES,
+    is_transient,
+    load_manifest,
+    mart_nodes,
+    pii_columns,
+    semantic_layer_nodes,
+)
 
 dealer_partitions = DynamicPartitionsDefinition(name="dealers")
 _MARTS = mart_nodes(load_manifest())
+_SEMANTIC_LAYER = semantic_layer_nodes(load_manifest())
 
 
 class PublishConfig(Config):
@@ -31,10 +39,11 @@ class PublishConfig(Config):
 
 
 def marts_to_publish() -> list[publish.MartToPublish]:
-    """Every mart from the manifest, with its `pii` columns (dropped on publish)."""
+    """Every mart from the manifest, with its `pii` columns (dropped on publish), and the semantic layer's
+    calendar (models/semantic/, schema `semantic`), which metrics read."""
     return [
         publish.MartToPublish(node["name"], node.get("schema") or "marts", frozenset(pii_columns(node)))
-        for node in _MARTS
+        for node in [*_MARTS, *_SEMANTIC_LAYER]
     ]
 
 
@@ -60,8 +69,10 @@ def dealers_in(serving_file: Path) -> list[str]:
     deps=[AssetKey("warehouse_built")],
     group_name="serving",
     kinds={"duckdb"},
-    description="The audited marts copied into data/serving/<run id>.duckdb; current.duckdb repointed atomically. "
-    "PII columns are dropped. Runs only after every dbt test and GX suite on the marts passed.",
+    description="The audited marts, with their table and column comments, copied into "
+    "data/serving/<run id>/current.duckdb (storage format SERVING_STORAGE_VERSION, default v1.4.0, so DuckDB 1.4+ "
+    "clients open it); current.duckdb repointed atomically. PII columns are dropped. Runs only after every dbt test "
+    "and GX suite on the marts passed.",
 )
 def serving_warehouse(context: AssetExecutionContext, config: PublishConfig) -> MaterializeResult:
     try:
@@ -73,6 +84,7 @@ def serving_warehouse(context: AssetExecutionContext, config: PublishConfig) -> 
             marts_to_publish(),
             config.grace_seconds,
             domains,
+            settings.serving_storage_version(),
         )
     except duckdb.IOException as error:
         if is_transient(str(error)):
@@ -90,6 +102,7 @@ def serving_warehouse(context: AssetExecutionContext, config: PublishConfig) -> 
             "serving_file": MetadataValue.path(str(publication.path)),
             "current": MetadataValue.path(str(settings.serving_current())),
             "publish_seconds": round(publication.seconds, 2),
+            "storage_version": publication.storage_version,
             "row_counts": publication.row_counts,
             "pii_columns_dropped": {k: v for k, v in publication.dropped_pii_columns.items() if v},
             "pruned_files": [path.name for path in publication.pruned],

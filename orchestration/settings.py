@@ -35,6 +35,18 @@ def serving_current() -> Path:
     return serving_dir() / "current.duckdb"
 
 
+def serving_storage_version() -> str:
+    """DuckDB storage format the serving file is written in (SERVING_STORAGE_VERSION, default v1.4.0): the oldest
+    DuckDB release whose clients (BI drivers, JDBC/ODBC, other tools) must open it. `latest` writes the format of
+    the engine that publishes, which older clients refuse."""
+    return os.environ.get("SERVING_STORAGE_VERSION") or "v1.4.0"
+
+
+def metrics_dir() -> Path:
+    """Where `make metrics` keeps its copy of the serving file for MetricFlow (METRICS_DIR, default data/metrics)."""
+    return _path("METRICS_DIR", REPO / "data" / "metrics")
+
+
 def exports_dir() -> Path:
     """Dealer extracts (EXPORTS_DIR, default data/exports/dealers)."""
     return _path("EXPORTS_DIR", REPO / "data" / "exports" / "dealers")

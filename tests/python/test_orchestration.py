@@ -239,7 +239,7 @@ def test_next_run_recovered_and_published_a_new_version(
     from orchestration import publish
 
     current = orchestration_env.serving / publish.CURRENT
-    assert current.resolve().name == f"{session_run.outcome.run_id}.duckdb"
+    assert current.resolve() == (orchestration_env.serving / session_run.outcome.run_id / publish.CURRENT).resolve()
     assert file_digest(current) != session_run.baseline_digest
     with (
         duckdb.connect(str(current), read_only=True) as con,
@@ -258,7 +258,7 @@ def test_bi_reader_saw_one_consistent_version_during_the_rebuild(
     assert len(report["answers"]) >= 10
     expected = {}
     for run_id in {run_id for run_id, _ in report["answers"]}:
-        with duckdb.connect(str(orchestration_env.serving / f"{run_id}.duckdb"), read_only=True) as con:
+        with duckdb.connect(str(orchestration_env.serving / run_id / "current.duckdb"), read_only=True) as con:
             expected[run_id] = con.execute("select count(*) from marts.fct_orders").fetchone()[0]
     assert set(expected) <= {"baseline", session_run.outcome.run_id}
     for run_id, rows in report["answers"]:
