@@ -1,5 +1,10 @@
 """Per-dealer data extracts: what each dealer's data-sharing agreement says we send it, and nothing else.
 
+Extracts are written only from what was published: the serving file `current.duckdb` points at (audited marts,
+PII columns dropped, free text scrubbed in staging) and the lead-contact snapshot taken at the same publish
+(`<serving>/lead_contacts/<run id>.parquet`, consented contacts only, mode 0600). Never from the build warehouse,
+which the next build rewrites. Without a successful publication nothing is written.
+
 For every dealer with an agreement valid on the as-of date, writes
 ``<out>/<dealer_id>/<as_of_date>/`` holding, as Parquet and CSV, only the datasets the agreement covers
 (its scorecard, its lead funnel and leads, its own sell-through, all campaign results), a ``manifest.json``
@@ -10,13 +15,15 @@ Safety rules, each covered by tests/python/test_extracts.py:
 - the warehouse is opened read-only and the dealer id is always a bound query parameter;
 - a dealer id is checked against a strict pattern before it names a folder (no '/', '..', spaces, control
   characters): a bad id stops the run before anything is written;
-- lead ids leave only as a keyed hash (HMAC-SHA256 with the secret in DEALER_EXTRACT_HMAC_KEY; a missing
-  secret is an error unless RW_ENV is 'dev', the default, where a fixed dev key is used with a warning);
+- lead ids leave only as a keyed hash (HMAC-SHA256 with the secret in DEALER_EXTRACT_HMAC_KEY, at least 32
+  bytes). Without it, RW_ENV=dev (the default) uses a random 32-byte dev key generated once per data directory
+  (`.dealer_extract_dev.key` next to the serving folder, mode 0600) and says so; any other RW_ENV is an error.
+  The manifest records the key's fingerprint and whether it was a dev key;
 - lead contact details leave only for leads that consented, to dealers whose agreement covers contacts;
 - a dealer's folder is written in a temporary folder next to it and renamed into place, so a crash leaves the
   old extract or the new one, never half of one.
 
-    python -m orchestration.extracts --as-of 2026-12-31 [--warehouse PATH] [--out DIR] [--dealer ID ...]
+    python -m orchestration.extracts --as-of 2026-12-31 [--serving-dir DIR] [--out DIR] [--dealer ID ...]
 """
 
 from __future__ import annotations
@@ -25,12 +32,15 @@ import argparse
 import ctypes
 import ctypes.util
 import datetime as dt
+import glob
 import hashlib
 import hmac
 import json
 import os
 import re
+import secrets
 import shutil
+import stat
 import sys
 import time
 import uuid
@@ -45,10 +55,16 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import yaml
 
+from orchestration import publish, settings
+
 REPO = Path(__file__).resolve().parents[1]
 DEALER_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
-DEV_HMAC_KEY = "relationship-warehouse-dev-only-extract-key"
 HMAC_KEY_ENV = "DEALER_EXTRACT_HMAC_KEY"
+MIN_KEY_BYTES = 32
+DEV_KEY_FILE = ".dealer_extract_dev.key"  # in the data directory: the folder holding the serving folder
+FINGERPRINT_LABEL = b"relationship-warehouse dealer extract key fingerprint"
+CURRENT = "current.duckdb"  # as in orchestration.publish
+LEAD_CONTACTS_DIR = "lead_contacts"
 ENV_NAME_ENV = "RW_ENV"
 TMP_PREFIX = ".tmp-"
 OLD_PREFIX = ".old-"
@@ -56,7 +72,7 @@ CONTACT_COLUMNS = ("contact_name", "contact_email", "contact_phone")
 
 
 class ExtractError(Exception):
-    """A dealer extract cannot be written safely (bad id, missing secret, missing warehouse)."""
+    """A dealer extract cannot be written safely (bad id, missing or weak secret, nothing published)."""
 
 
 @dataclass(frozen=True)
@@ -103,17 +119,18 @@ DATASETS: tuple[Dataset, ...] = (
         agreement_flag="receives_lead_funnel",
         source_model="fct_leads",
         sql="""
-            select lead_id, dealer_id, assignment_number, is_bounced, is_received_from_other_dealer,
+            select leads.lead_id, dealer_id, assignment_number, is_bounced, is_received_from_other_dealer,
                    is_passed_to_other_dealer, lead_source, campaign_id, country_code, region, created_at,
                    assigned_at, assigned_month, accepted_at, declined_at, first_contact_at, closed_at, lead_stage,
                    response_hours, first_contact_hours, is_won, is_lost, won_currency_code, won_amount,
                    won_amount_reporting, has_contact_consent,
-                   case when $contacts_allowed and has_contact_consent then contact_name end as contact_name,
-                   case when $contacts_allowed and has_contact_consent then contact_email end as contact_email,
-                   case when $contacts_allowed and has_contact_consent then contact_phone end as contact_phone
-            from marts.fct_leads
+                   case when $contacts_allowed and has_contact_consent then contacts.contact_name end as contact_name,
+                   case when $contacts_allowed and has_contact_consent then contacts.contact_email end as contact_email,
+                   case when $contacts_allowed and has_contact_consent then contacts.contact_phone end as contact_phone
+            from marts.fct_leads as leads
+            left join read_parquet($contacts_file) as contacts on leads.lead_id = contacts.lead_id
             where dealer_id = $dealer_id and assigned_month <= $as_of
-            order by assigned_at, lead_id
+            order by assigned_at, leads.lead_id
         """,
         extra_columns={
             "lead_key": "The lead under a keyed hash (HMAC-SHA256 of the lead id with our extract secret); stable "
@@ -159,6 +176,29 @@ class Agreement:
     flags: dict[str, bool]
 
 
+@dataclass(frozen=True)
+class HmacKey:
+    """The secret lead ids are hashed under, where it came from, and its fingerprint (safe to publish)."""
+
+    secret: bytes = field(repr=False)
+    is_dev_key: bool
+    origin: str
+
+    @property
+    def fingerprint(self) -> str:
+        """First 16 hex digits of an HMAC of a fixed label: tells keys apart without revealing them."""
+        return hmac.new(self.secret, FINGERPRINT_LABEL, hashlib.sha256).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class PublishedSource:
+    """What extracts read: the serving file current.duckdb points at and its lead-contact snapshot."""
+
+    serving_file: Path
+    lead_contacts: Path
+    run_id: str
+
+
 @dataclass
 class ExtractResult:
     """What one run wrote."""
@@ -167,6 +207,8 @@ class ExtractResult:
     written: dict[str, Path]
     skipped: list[str]
     seconds: float
+    source: PublishedSource | None = None
+    key: HmacKey | None = None
 
 
 def validate_dealer_id(dealer_id: object) -> str:
@@ -179,21 +221,176 @@ def validate_dealer_id(dealer_id: object) -> str:
     return dealer_id
 
 
-def resolve_hmac_key(environ: dict[str, str] | None = None, warn: Callable[[str], None] | None = None) -> bytes:
-    """The HMAC secret from DEALER_EXTRACT_HMAC_KEY; outside RW_ENV=dev (the default) a missing one is an error."""
+def resolve_hmac_key(environ: dict[str, str] | None = None, dev_key_file: Path | None = None,
+                     warn: Callable[[str], None] | None = None) -> HmacKey:
+    """The HMAC secret: DEALER_EXTRACT_HMAC_KEY (at least 32 bytes) when set; otherwise, with RW_ENV=dev (the
+    default), the dev key in `dev_key_file` (generated on first use); otherwise an error."""
     env = os.environ if environ is None else environ
-    key = env.get(HMAC_KEY_ENV, "")
-    if key:
-        return key.encode()
+    value = env.get(HMAC_KEY_ENV, "")
+    if value:
+        secret = value.encode()
+        if len(secret) < MIN_KEY_BYTES:
+            raise ExtractError(
+                f"{HMAC_KEY_ENV} holds {len(secret)} bytes; the extract key needs at least {MIN_KEY_BYTES} (make one "
+                "with: python -c 'import secrets; print(secrets.token_urlsafe(32))'); nothing was written"
+            )
+        return HmacKey(secret, is_dev_key=False, origin=HMAC_KEY_ENV)
     env_name = env.get(ENV_NAME_ENV, "dev") or "dev"
     if env_name != "dev":
         raise ExtractError(
             f"{HMAC_KEY_ENV} is not set and {ENV_NAME_ENV}={env_name!r}: dealer extracts need the HMAC secret "
             "outside the dev environment; nothing was written"
         )
-    (warn or _warn)(f"warning: {HMAC_KEY_ENV} is not set; using the fixed dev key ({ENV_NAME_ENV}=dev). "
-                    "Never ship extracts made with it.")
-    return DEV_HMAC_KEY.encode()
+    if dev_key_file is None:
+        raise ExtractError(f"{HMAC_KEY_ENV} is not set and no dev key file was given; nothing was written")
+    secret, created = _dev_key(dev_key_file)
+    (warn or _warn)(
+        f"warning: {HMAC_KEY_ENV} is not set ({ENV_NAME_ENV}=dev): "
+        + (f"generated a random dev key in {dev_key_file} (mode 0600)" if created
+           else f"using the dev key in {dev_key_file}")
+        + "; the manifests say is_dev_key: true. Never ship extracts made with it."
+    )
+    return HmacKey(secret, is_dev_key=True, origin=str(dev_key_file))
+
+
+def _dev_key(path: Path) -> tuple[bytes, bool]:
+    """The 32-byte dev key stored (hex) in `path`, created there with mode 0600 on first use; True if created.
+    A key file that others may read, or that is not one, is an error."""
+    if not path.exists() and not path.is_symlink():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+            os.write(fd, (secrets.token_bytes(MIN_KEY_BYTES).hex() + "\n").encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)  # atomic; loses to a concurrent run that created the key first
+            created = True
+        except FileExistsError:
+            created = False
+        finally:
+            tmp.unlink()
+        if created:
+            return _read_dev_key(path), True
+    return _read_dev_key(path), False
+
+
+def _read_dev_key(path: Path) -> bytes:
+    info = os.lstat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise ExtractError(f"dev key {path} is not a regular file; remove it; nothing was written")
+    if info.st_mode & 0o077:
+        raise ExtractError(f"dev key {path} may be read by others (mode {stat.S_IMODE(info.st_mode):04o}); "
+                           f"chmod 600 it or delete it to generate a new one; nothing was written")
+    try:
+        secret = bytes.fromhex(path.read_text().strip())
+    except ValueError:
+        secret = b""
+    if len(secret) != MIN_KEY_BYTES:
+        raise ExtractError(f"dev key {path} does not hold {MIN_KEY_BYTES} hex-encoded bytes; delete it to generate a "
+                           "new one; nothing was written")
+    return secret
+
+
+def dev_key_file(serving_dir: Path) -> Path:
+    """Where the dev key of a data directory lives: next to its serving folder (data/ by default)."""
+    return serving_dir.resolve().parent / DEV_KEY_FILE
+
+
+def lead_contacts_path(serving_dir: Path, run_id: str) -> Path:
+    return serving_dir / LEAD_CONTACTS_DIR / f"{run_id}.parquet"
+
+
+def snapshot_lead_contacts(warehouse: Path, serving_dir: Path, run_id: str) -> Path:
+    """Taken at publish, before current.duckdb moves: the consented lead contacts (PII, dropped from the serving
+    file) extracts may carry to dealers whose agreement covers them, one row per lead, in
+    `<serving_dir>/lead_contacts/<run_id>.parquet` (folder 0700, file 0600). LookupError when the warehouse
+    holds no fct_leads."""
+    folder = serving_dir / LEAD_CONTACTS_DIR
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    final = lead_contacts_path(serving_dir, run_id)
+    tmp = folder / f".{final.name}.{uuid.uuid4().hex}.tmp"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        try:
+            table = con.sql(
+                """
+                select lead_id, contact_name, contact_email, contact_phone
+                from marts.fct_leads
+                where has_contact_consent
+                qualify row_number() over (partition by lead_id order by lead_assignment_id) = 1
+                order by lead_id
+                """
+            ).to_arrow_table()
+        except duckdb.CatalogException as error:
+            raise LookupError(f"mart marts.fct_leads is not in the warehouse {warehouse}: {error}") from error
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            pq.write_table(table, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return final
+
+
+def prune_lead_contacts(serving_dir: Path) -> list[Path]:
+    """Delete lead-contact snapshots (and leftovers) whose serving file is gone (pruned, or never published)."""
+    folder = serving_dir / LEAD_CONTACTS_DIR
+    if not folder.is_dir():
+        return []
+    removed = []
+    for path in folder.iterdir():
+        run_id = path.name.lstrip(".").split(".parquet")[0]
+        # a run's serving file: <run id>/current.duckdb, <run id>-<n>/ when the run published again
+        if not any((folder_of_run / publish.CURRENT).exists() for folder_of_run in _run_folders(serving_dir, run_id)):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _run_folders(serving_dir: Path, run_id: str) -> list[Path]:
+    return [serving_dir / run_id, *serving_dir.glob(f"{glob.escape(run_id)}-*")]
+
+
+def _published_run_id(serving_file: Path) -> str:
+    """The run that published a serving file, from its publication record."""
+    try:
+        with duckdb.connect(str(serving_file), read_only=True) as con:
+            row = con.execute("select run_id from main.publication").fetchone()
+    except duckdb.Error as error:
+        raise ExtractError(
+            f"the published serving file {serving_file} cannot be read ({error}); nothing was written"
+        ) from error
+    if row is None:
+        raise ExtractError(f"the published serving file {serving_file} has no publication record; nothing was written")
+    return row[0]
+
+
+def published_source(serving_dir: Path) -> PublishedSource:
+    """The publication extracts read; ExtractError when there is none (nothing published, or a serving file
+    without its lead-contact snapshot)."""
+    current = serving_dir / CURRENT
+    if not current.exists():
+        raise ExtractError(
+            f"no successful publication in {serving_dir} ({CURRENT} is missing): dealer extracts are written only "
+            "from published data, after the build passed its audit; run the job (make run) until it publishes; "
+            "nothing was written"
+        )
+    serving_file = current.resolve()
+    run_id = _published_run_id(serving_file)
+    contacts = lead_contacts_path(serving_dir, run_id)
+    if not contacts.is_file():
+        raise ExtractError(
+            f"the serving file published by run {run_id} has no lead-contact snapshot ({contacts}): publish "
+            "again (make run); nothing was written"
+        )
+    return PublishedSource(serving_file, contacts, run_id)
 
 
 def pseudonymise(key: bytes, kind: str, value: str | None) -> str | None:
@@ -296,11 +493,12 @@ def publish_folder(tmp: Path, final: Path) -> None:
 
 
 class _Writer:
-    """Writes one dealer's folder; `fail_after` lets tests crash it part-way."""
+    """Writes one dealer's folder; `after_file` lets tests crash it part-way."""
 
-    def __init__(self, key: bytes, descriptions: dict[str, dict[str, str]]) -> None:
+    def __init__(self, key: HmacKey, descriptions: dict[str, dict[str, str]], source: PublishedSource) -> None:
         self.key = key
         self.descriptions = descriptions
+        self.source = source
 
     def dataset_table(self, con: duckdb.DuckDBPyConnection, dataset: Dataset, agreement: Agreement,
                       as_of: dt.date, shared: dict[str, pa.Table]) -> pa.Table:
@@ -311,14 +509,16 @@ class _Writer:
         params: dict[str, Any] = {"dealer_id": agreement.dealer_id, "as_of": as_of}
         if "$contacts_allowed" in dataset.sql:
             params["contacts_allowed"] = agreement.flags["receives_lead_contacts"]
+        if "$contacts_file" in dataset.sql:
+            params["contacts_file"] = str(self.source.lead_contacts)
         table = con.sql(dataset.sql, params=params).to_arrow_table()
         if "lead_id" in table.column_names:
-            table = _hash_leads(table, self.key)
+            table = _hash_leads(table, self.key.secret)
         return table
 
     def write(self, con: duckdb.DuckDBPyConnection, agreement: Agreement, as_of: dt.date, dealer_dir: Path,
               shared: dict[str, pa.Table], after_file: Callable[[Path], None] | None = None) -> Path:
-        dealer_dir.mkdir(parents=True, exist_ok=True)
+        dealer_dir.mkdir(exist_ok=True)
         for stale in dealer_dir.glob(f"{TMP_PREFIX}*"):
             shutil.rmtree(stale, ignore_errors=True)
         tmp = dealer_dir / f"{TMP_PREFIX}{as_of.isoformat()}-{uuid.uuid4().hex}"
@@ -350,6 +550,8 @@ class _Writer:
                 "datasets": [d.name for d in covered],
                 "lead_contacts_included": agreement.flags["receives_lead_contacts"]
                 and agreement.flags["receives_lead_funnel"],
+                "published_run": self.source.run_id,
+                "hmac_key": {"fingerprint": self.key.fingerprint, "is_dev_key": self.key.is_dev_key},
                 "files": files,
             }
             (tmp / "data_dictionary.md").write_text("\n".join(dictionary) + "\n", encoding="utf-8")
@@ -375,18 +577,29 @@ class _Writer:
         return [*lines, "", *guide]
 
 
-def write_extracts(warehouse: Path, out_dir: Path, as_of: dt.date, dealer_ids: Iterable[str] | None = None,
+def _check_marts(con: duckdb.DuckDBPyConnection, serving_file: Path) -> None:
+    needed = {"dim_dealer_agreements", *(d.source_model for d in DATASETS)}
+    present = {name for (name,) in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+    missing = sorted(needed - present)
+    if missing:
+        raise ExtractError(f"the published serving file {serving_file} lacks {', '.join(missing)}; publish again "
+                           "(make run); nothing was written")
+
+
+def write_extracts(serving_dir: Path, out_dir: Path, as_of: dt.date, dealer_ids: Iterable[str] | None = None,
                    environ: dict[str, str] | None = None,
                    after_file: Callable[[Path], None] | None = None) -> ExtractResult:
-    """Write the extract of every dealer with an agreement valid on `as_of` (or of the listed dealers)."""
+    """Write the extract of every dealer with an agreement valid on `as_of` (or of the listed dealers), from the
+    current publication in `serving_dir`."""
     started = time.perf_counter()
     requested = [validate_dealer_id(d) for d in dealer_ids] if dealer_ids is not None else None
-    key = resolve_hmac_key(environ)
-    if not warehouse.exists():
-        raise ExtractError(f"warehouse {warehouse} does not exist; build it first")
-    writer = _Writer(key, column_descriptions())
+    source = published_source(serving_dir)
+    key = resolve_hmac_key(environ, dev_key_file(serving_dir))
+    writer = _Writer(key, column_descriptions(), source)
     written: dict[str, Path] = {}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with duckdb.connect(str(source.serving_file), read_only=True) as con:
+        _check_marts(con, source.serving_file)
         agreements = valid_agreements(con, as_of)
         for agreement in agreements:  # validate every id before writing anything
             validate_dealer_id(agreement.dealer_id)
@@ -397,32 +610,45 @@ def write_extracts(warehouse: Path, out_dir: Path, as_of: dt.date, dealer_ids: I
             chosen = sorted(by_dealer)
         skipped = sorted(set(requested or []) - set(chosen))
         shared: dict[str, pa.Table] = {}
+        created = [] if out_dir.exists() else [out_dir]
         for dealer_id in chosen:
             dealer_dir = out_dir / dealer_id
             if dealer_dir.resolve().parent != out_dir.resolve():
                 raise ExtractError(f"dealer folder {dealer_dir} escapes {out_dir}; nothing more written")
-            written[dealer_id] = writer.write(con, by_dealer[dealer_id], as_of, dealer_dir, shared, after_file)
-    return ExtractResult(as_of=as_of, written=written, skipped=skipped, seconds=time.perf_counter() - started)
+            out_dir.mkdir(parents=True, exist_ok=True)
+            new_dir = not dealer_dir.exists()
+            try:
+                written[dealer_id] = writer.write(con, by_dealer[dealer_id], as_of, dealer_dir, shared, after_file)
+            except BaseException:
+                for folder in ([dealer_dir] if new_dir else []) + created:
+                    if folder.is_dir() and not any(folder.iterdir()):
+                        folder.rmdir()  # no empty folder is left behind
+                raise
+    return ExtractResult(as_of=as_of, written=written, skipped=skipped, seconds=time.perf_counter() - started,
+                         source=source, key=key)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: write the dealer extracts for an as-of date."""
     parser = argparse.ArgumentParser(prog="python -m orchestration.extracts", description=__doc__.split("\n")[0])
     parser.add_argument("--as-of", required=True, type=dt.date.fromisoformat, help="as-of date, YYYY-MM-DD")
-    parser.add_argument("--warehouse", type=Path,
-                        default=Path(os.environ.get("WAREHOUSE_PATH", REPO / "data" / "warehouse.duckdb")))
-    parser.add_argument("--out", type=Path, default=REPO / "data" / "exports" / "dealers")
+    parser.add_argument("--serving-dir", type=Path, default=settings.serving_dir(),
+                        help="folder of the published serving files (SERVING_DIR, default data/serving)")
+    parser.add_argument("--out", type=Path, default=settings.exports_dir(),
+                        help="extracts folder (EXPORTS_DIR, default data/exports/dealers)")
     parser.add_argument("--dealer", action="append", dest="dealers", help="only this dealer (repeatable)")
     args = parser.parse_args(argv)
     try:
-        result = write_extracts(args.warehouse, args.out, args.as_of, args.dealers)
+        result = write_extracts(args.serving_dir, args.out, args.as_of, args.dealers)
     except ExtractError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for dealer_id in result.skipped:
         print(f"skipped {dealer_id}: no data-sharing agreement valid on {args.as_of}")
-    print(f"wrote {len(result.written)} dealer extracts for {args.as_of} into {args.out} "
-          f"in {result.seconds:.1f} s")
+    key = result.key
+    print(f"wrote {len(result.written)} dealer extracts for {args.as_of} into {args.out} from the publication "
+          f"{result.source.run_id if result.source else '?'} in {result.seconds:.1f} s"
+          + (f" (key {key.fingerprint}{', a dev key' if key.is_dev_key else ''})" if key else ""))
     return 0
 
 

@@ -17,7 +17,7 @@ from dagster import (
     asset,
 )
 
-from orchestration import landing, publish, settings
+from orchestration import extracts, landing, publish, settings
 from orchestration.dbt_assets import (
     MAX_TRANSIENT_RETRIES,
     is_transient,
@@ -77,6 +77,8 @@ def dealers_in(serving_file: Path) -> list[str]:
 def serving_warehouse(context: AssetExecutionContext, config: PublishConfig) -> MaterializeResult:
     try:
         domains = landing.active_domains(landing.recorded_table_rows())
+        # the consented lead contacts dealer extracts may carry, taken before current.duckdb moves
+        extracts.snapshot_lead_contacts(settings.warehouse_path(), settings.serving_dir(), context.run_id)
         publication = publish.publish(
             settings.warehouse_path(),
             settings.serving_dir(),
@@ -86,6 +88,7 @@ def serving_warehouse(context: AssetExecutionContext, config: PublishConfig) -> 
             domains,
             settings.serving_storage_version(),
         )
+        extracts.prune_lead_contacts(settings.serving_dir())
     except duckdb.IOException as error:
         if is_transient(str(error)):
             raise RetryRequested(max_retries=MAX_TRANSIENT_RETRIES, seconds_to_wait=5) from error
@@ -130,17 +133,15 @@ class ExtractsConfig(Config):
     group_name="serving",
     kinds={"parquet", "csv"},
     description="Per dealer, what its data-sharing agreement covers (orchestration.extracts.write_extracts), "
-    "under data/exports/dealers/<dealer_id>/<as_of>/. Written only after the audit passed and the publish "
-    "succeeded; read from the audited build warehouse, because consented lead contacts (PII, dropped from the "
-    "serving file) go to dealers whose agreement covers them.",
+    "under data/exports/dealers/<dealer_id>/<as_of>/. Read from what was published: the serving file "
+    "current.duckdb points at, and the lead-contact snapshot taken at the same publish (consented contacts, for "
+    "dealers whose agreement covers them); never from the build warehouse.",
 )
 def dealer_extracts(context: AssetExecutionContext, config: ExtractsConfig) -> MaterializeResult:
-    from orchestration import extracts
-
     as_of = dt.date.fromisoformat(config.as_of) if config.as_of else dt.datetime.now(dt.UTC).date()
     try:
         result = extracts.write_extracts(
-            settings.warehouse_path(), settings.exports_dir(), as_of, dealer_ids=list(context.partition_keys)
+            settings.serving_dir(), settings.exports_dir(), as_of, dealer_ids=list(context.partition_keys)
         )
     except extracts.ExtractError as error:
         raise Failure(str(error), allow_retries=False) from error
@@ -154,6 +155,9 @@ def dealer_extracts(context: AssetExecutionContext, config: ExtractsConfig) -> M
             "dealers_written": len(result.written),
             "dealers_without_valid_agreement": len(result.skipped),
             "exports": MetadataValue.path(str(settings.exports_dir())),
+            "published_run": result.source.run_id if result.source else "",
+            "hmac_key_fingerprint": result.key.fingerprint if result.key else "",
+            "is_dev_key": bool(result.key and result.key.is_dev_key),
             "seconds": round(result.seconds, 2),
         }
     )

@@ -30,6 +30,7 @@ class FaultSpec:
     quantity: tuple[str, ...] = ()
     amount: tuple[tuple[str, float], ...] = ()  # column, bad value
     text: tuple[str, ...] = ()
+    free_text: tuple[str, ...] = ()  # columns a person types freely: personal data is planted in each
     email: tuple[str, ...] = ()
     orphans: tuple[tuple[str, str], ...] = ()  # column, id that exists nowhere (prefix)
     late: bool = False
@@ -42,6 +43,7 @@ class FaultSpec:
 SPECS: dict[str, FaultSpec] = {
     "shop.customers": FaultSpec(("C", 8), "created_at", codes=("customer_type",),
                                 text=("full_name", "company_name", "city", "region", "email"), email=("email",),
+                                free_text=("city", "affiliated_brand"),
                                 conflict=("phone", "text")),
     "shop.products": FaultSpec(("P", 6), currency=True, amount=(("list_price", 0.0),), text=("product_name",),
                                conflict=("list_price", "num")),
@@ -52,10 +54,13 @@ SPECS: dict[str, FaultSpec] = {
                                   orphans=(("order_id", "O"), ("product_id", "P")), late=True,
                                   conflict=("quantity", "int")),
     "shop.refunds": FaultSpec(("R", 9), "refunded_at", currency=True, amount=(("refund_amount", -10.0),),
-                              text=("reason",), orphans=(("order_id", "O"),), conflict=("refund_amount", "num")),
+                              text=("reason",), free_text=("reason",), orphans=(("order_id", "O"),),
+                              conflict=("refund_amount", "num")),
     "shop.custom_order_requests": FaultSpec(("CR", 8), "requested_at", quantity=("quantity_requested",),
-                                            text=("description",), conflict=("quantity_requested", "int")),
-    "shop.reseller_inquiries": FaultSpec(("RI", 7), "inquired_at", text=("message",), conflict=("message", "text")),
+                                            text=("description",), free_text=("description",),
+                                            conflict=("quantity_requested", "int")),
+    "shop.reseller_inquiries": FaultSpec(("RI", 7), "inquired_at", text=("message",), free_text=("message",),
+                                         conflict=("message", "text")),
     "mdm.customer_master": FaultSpec(None, "matched_at", codes=("source_system",), conflict=("matched_at", "ts")),
     "mdm.friends_family": FaultSpec(("FF", 8), "added_at", text=("friend_name",), email=("friend_email",),
                                     conflict=("has_consent", "bool")),
@@ -108,6 +113,12 @@ NON_ASCII_DEFAULT = ["Zoë Müller", "São Paulo ✓", "北京市电子", "Łód
 SQL_LIKE = ["Robert'); DROP TABLE customers;--", "1 OR 1=1", "'; SELECT * FROM users; --", "\" OR \"\"=\"",
             "admin'--"]
 FUTURE = dt.datetime(2031, 6, 15, 12, 0, tzinfo=UTC)
+# Personal data a person types into free text: (kind, what is appended to the value, the part that must never
+# reach a mart). {n} numbers the plants, so each planted value can be traced.
+PERSONAL_DATA = (("email", "write to {value}", "jane.doe.{n}@example.org"),
+                 ("phone", "call {value}", "+44 20 7946 0{n:03d}"),
+                 ("card", "charged on card {value}", "4111 1111 1111 {n:04d}"))
+PERSONAL_DATA_PER_KIND = 2  # rows per free-text column and kind
 
 
 def _key_str(tdef_key: tuple[str, ...], row: dict) -> str | None:
@@ -232,6 +243,8 @@ class FaultInjector:
                 ridx = int(picks[pos])
                 pos += 1
                 self._one(q, spec, key, ftype, arg, row, ridx, extra, replaced_idx, replaced_rows)
+        if spec.free_text:
+            self._plant_personal_data(q, spec, key, table, np.setdiff1d(cand, chosen), replaced_idx, replaced_rows)
         extra += plant_numbers(self, q, table, cand, lambda r: self._freshen(q, r))
         if spec.fresh is not None or key[0] in ("rate_date", "total_date"):
             extra += plant_future_load(self, q, table, cand, lambda r: self._freshen(q, r))
@@ -365,6 +378,27 @@ class FaultInjector:
             extra.append(row)
             self._record(q, _key_str(key, row), ftype, "keep", None,
                          f"customer_id {row['customer_id']} is in neither shop.customers nor the crosswalk")
+
+    def _plant_personal_data(self, q: str, spec: FaultSpec, key: tuple[str, ...], table: pa.Table,
+                             free_rows: np.ndarray, replaced_idx: list, replaced_rows: list) -> None:
+        """Type an e-mail address, a phone number and a card number into each free-text column of a few clean
+        rows (not chosen for another fault; picked without the random generator, so every other fault stays
+        where it was). The row stays; staging must mask what was typed (detail: `<column>: <kind> <value>`)."""
+        plants = [(col, kind) for col in spec.free_text for kind, _, _ in PERSONAL_DATA
+                  for _ in range(PERSONAL_DATA_PER_KIND)]
+        if not len(free_rows):
+            return
+        picks = np.unique(free_rows[np.linspace(0, len(free_rows) - 1, len(plants)).round().astype(int)])
+        templates = {kind: (text, value) for kind, text, value in PERSONAL_DATA}
+        for ridx, (col, kind) in zip(picks, plants, strict=False):
+            row = table.slice(int(ridx), 1).to_pylist()[0]
+            n = self.fresh.get("personal_data", 0) + 1
+            self.fresh["personal_data"] = n
+            text, value = templates[kind]
+            value = value.format(n=n)
+            row[col] = f"{row[col] or ''} {text.format(value=value)}".strip()
+            self._keep(q, key, row, int(ridx), "personal_data_in_text", f"{col}: {kind} {value}", replaced_idx,
+                       replaced_rows)
 
     def _keep(self, q: str, key: tuple[str, ...], row: dict, ridx: int, ftype: str, detail: str,
               replaced_idx: list, replaced_rows: list) -> None:

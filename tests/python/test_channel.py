@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
@@ -120,7 +122,10 @@ def test_extract_dictionary_states_each_metrics_direction_in_plain_words(con: du
     table = con.sql(scorecard.sql, params={"dealer_id": dealer_id, "as_of": as_of}).to_arrow_table()
     assert table.num_rows > 0
     assert "is_higher_better" in table.column_names
-    text = "\n".join(extracts._Writer(b"k", extracts.column_descriptions())._dictionary_section(scorecard, table))
+    writer = extracts._Writer(extracts.HmacKey(b"k" * 32, is_dev_key=False, origin="test"),
+                              extracts.column_descriptions(),
+                              extracts.PublishedSource(Path("unused.duckdb"), Path("unused.parquet"), "unused"))
+    text = "\n".join(writer._dictionary_section(scorecard, table))
     seeded = con.execute("select metric_name, is_higher_better, dealer_description from reference.scorecard_metrics"
                          ).fetchall()
     assert len(seeded) == 5

@@ -1,11 +1,14 @@
-"""Dealer extracts leak nothing: canary rows, id validation, keyed hashes, consent, agreements, atomic writes."""
+"""Dealer extracts leak nothing: canary rows, id validation, keyed hashes and their keys, consent, agreements,
+atomic writes, and only from what was published."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -15,11 +18,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import REPO, Build
-from orchestration import extracts
-from orchestration.extracts import ExtractError, pseudonymise, write_extracts
+from orchestration import extracts, publish
+from orchestration.extracts import ExtractError, HmacKey, pseudonymise, write_extracts
+from tests.python.serving_fixtures import publish_warehouse
 
 AS_OF = dt.date(2026, 6, 30)
-SECRET = "test-secret-for-extracts"
+SECRET = "test-secret-for-dealer-extracts-0123456789"
 ENV = {"DEALER_EXTRACT_HMAC_KEY": SECRET, "RW_ENV": "ci"}
 CANARY = "CANARY7F3A"
 CANARY_LEAD = f"{CANARY}-LEAD"
@@ -31,7 +35,8 @@ def _sha256(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def planted(ci_build: Build, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """A copy of the ci warehouse with canary rows for one dealer (A) whose agreement covers everything."""
+    """A publication (serving folder) of a copy of the ci warehouse with canary rows for one dealer (A) whose
+    agreement covers everything."""
     base = tmp_path_factory.mktemp("extracts")
     warehouse = base / "warehouse.duckdb"
     shutil.copy(ci_build.warehouse, warehouse)
@@ -56,16 +61,25 @@ def planted(ci_build: Build, tmp_path_factory: pytest.TempPathFactory) -> tuple[
                                 '{CANARY} Contact', 'canary7f3a@example.com', '+00 {CANARY}')""", [dealer_a])
         con.execute(f"""insert into marts.rpt_dealer_sell_through (dealer_id, period_month, product_category)
                         values (?, date '2026-01-01', '{CANARY}_category')""", [dealer_a])
-    return warehouse, dealer_a
+    serving = base / "serving"
+    publish_warehouse(warehouse, serving, "published")
+    return serving, dealer_a
 
 
 @pytest.fixture(scope="module")
 def exported(planted: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Path]:
-    warehouse, dealer_a = planted
+    serving, dealer_a = planted
     out = tmp_path_factory.mktemp("exports") / "dealers"
-    result = write_extracts(warehouse, out, AS_OF, environ=ENV)
+    result = write_extracts(serving, out, AS_OF, environ=ENV)
     assert dealer_a in result.written
-    return out, dealer_a, warehouse
+    return out, dealer_a, serving.parent / "warehouse.duckdb"  # the (planted) build warehouse it was published from
+
+
+def _copy_publication(serving: Path, tmp_path: Path) -> Path:
+    """A private copy of a serving folder (symlinks kept), for a test that changes it."""
+    copy = tmp_path / "serving"
+    shutil.copytree(serving, copy, symlinks=True)
+    return copy
 
 
 def _texts(folder: Path) -> dict[str, str]:
@@ -221,25 +235,24 @@ def test_only_dealers_with_a_valid_agreement_and_only_covered_datasets(exported:
 @pytest.mark.parametrize("bad_id", ["../evil", "a/b", "..", "D 1", "D\x001", "D\n1", "", "-D1", "D1\t", "/etc"])
 def test_bad_dealer_ids_are_rejected_and_nothing_is_written(planted: tuple[Path, str], tmp_path: Path,
                                                             bad_id: str) -> None:
-    warehouse, _ = planted
+    serving, _ = planted
     out = tmp_path / "dealers"
     with pytest.raises(ExtractError, match="invalid dealer id"):
-        write_extracts(warehouse, out, AS_OF, dealer_ids=["D0002", bad_id], environ=ENV)
+        write_extracts(serving, out, AS_OF, dealer_ids=["D0002", bad_id], environ=ENV)
     assert not out.exists()
 
 
-def test_a_bad_dealer_id_in_the_warehouse_stops_the_run_before_writing(planted: tuple[Path, str],
-                                                                      tmp_path: Path) -> None:
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(planted[0], warehouse)
-    with duckdb.connect(str(warehouse)) as con:
+def test_a_bad_dealer_id_in_the_publication_stops_the_run_before_writing(planted: tuple[Path, str],
+                                                                        tmp_path: Path) -> None:
+    serving = _copy_publication(planted[0], tmp_path)
+    with duckdb.connect(str(serving / publish.CURRENT)) as con:
         con.execute("""insert into marts.dim_dealer_agreements (agreement_id, dealer_id, agreement_version,
                        shares_sell_through, receives_scorecard, receives_lead_funnel, receives_lead_contacts,
                        receives_campaign_results, valid_from, is_latest_version)
                        values ('AGX', '../../etc', 1, true, true, true, true, true, date '2020-01-01', true)""")
     out = tmp_path / "dealers"
     with pytest.raises(ExtractError, match="invalid dealer id"):
-        write_extracts(warehouse, out, AS_OF, environ=ENV)
+        write_extracts(serving, out, AS_OF, environ=ENV)
     assert not out.exists()
     assert not (tmp_path / "etc").exists()
 
@@ -251,11 +264,74 @@ def test_missing_secret_is_an_error_outside_dev(planted: tuple[Path, str], tmp_p
     assert not out.exists()
 
 
-def test_missing_secret_in_dev_uses_the_dev_key_with_a_warning(capsys: pytest.CaptureFixture[str]) -> None:
-    assert extracts.resolve_hmac_key({}) == extracts.DEV_HMAC_KEY.encode()
-    assert "warning" in capsys.readouterr().err
-    assert extracts.resolve_hmac_key({"RW_ENV": "dev"}) == extracts.DEV_HMAC_KEY.encode()
-    assert extracts.resolve_hmac_key({"RW_ENV": "prod", "DEALER_EXTRACT_HMAC_KEY": "k"}) == b"k"
+@pytest.mark.parametrize("env_name", ["prod", "dev", ""])
+def test_a_key_shorter_than_32_bytes_is_refused(env_name: str, tmp_path: Path) -> None:
+    for short in ("k", "x" * 31, "é" * 15):  # 1, 31 and 30 bytes
+        with pytest.raises(ExtractError, match="at least 32"):
+            extracts.resolve_hmac_key({"RW_ENV": env_name, "DEALER_EXTRACT_HMAC_KEY": short}, tmp_path / "dev.key")
+    key = extracts.resolve_hmac_key({"RW_ENV": env_name, "DEALER_EXTRACT_HMAC_KEY": "é" * 16}, tmp_path / "dev.key")
+    assert key.secret == ("é" * 16).encode() and not key.is_dev_key
+    assert not (tmp_path / "dev.key").exists(), "a given key never creates a dev key"
+
+
+def test_dev_generates_a_random_key_once_per_data_directory(tmp_path: Path) -> None:
+    warnings: list[str] = []
+    one, two = tmp_path / "one" / extracts.DEV_KEY_FILE, tmp_path / "two" / extracts.DEV_KEY_FILE
+    first = extracts.resolve_hmac_key({}, one, warn=warnings.append)
+    assert first.is_dev_key and len(first.secret) == 32
+    assert stat.S_IMODE(one.stat().st_mode) == 0o600
+    assert "generated a random dev key" in warnings[-1] and str(one) in warnings[-1]
+    again = extracts.resolve_hmac_key({"RW_ENV": "dev"}, one, warn=warnings.append)
+    assert again.secret == first.secret and again.fingerprint == first.fingerprint
+    assert "using the dev key" in warnings[-1]
+    other = extracts.resolve_hmac_key({}, two, warn=warnings.append)
+    assert other.secret != first.secret and other.fingerprint != first.fingerprint
+    # the fingerprint tells keys apart without giving the key away
+    assert first.fingerprint not in first.secret.hex() and len(first.fingerprint) == 16
+
+
+def test_a_dev_key_others_can_read_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / extracts.DEV_KEY_FILE
+    extracts.resolve_hmac_key({}, path, warn=lambda _: None)
+    os.chmod(path, 0o644)
+    with pytest.raises(ExtractError, match="may be read by others"):
+        extracts.resolve_hmac_key({}, path, warn=lambda _: None)
+    os.chmod(path, 0o600)
+    path.write_text("not a key\n")
+    with pytest.raises(ExtractError, match="does not hold 32"):
+        extracts.resolve_hmac_key({}, path, warn=lambda _: None)
+
+
+def test_no_extract_key_is_written_in_the_source() -> None:
+    """Whatever key the extracts use comes from the environment or a generated file: no string constant of the
+    package hashes to the lead keys of a dev run."""
+    import ast
+
+    constants = set()
+    for path in (REPO / "orchestration").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) >= 8:
+                constants.add(node.value)
+    assert "relationship-warehouse-dev-only-extract-key" not in constants
+    assert not hasattr(extracts, "DEV_HMAC_KEY")
+
+
+def test_manifest_records_the_key_fingerprint_and_whether_it_is_a_dev_key(
+        exported: tuple[Path, str, Path], planted: tuple[Path, str], tmp_path: Path) -> None:
+    out, dealer_a, _ = exported
+    current = planted[0] / publish.CURRENT
+    manifest = json.loads((out / dealer_a / AS_OF.isoformat() / "manifest.json").read_text())
+    assert manifest["hmac_key"] == {"fingerprint": HmacKey(SECRET.encode(), False, "").fingerprint,
+                                    "is_dev_key": False}
+    assert manifest["published_run"] == current.resolve().stem
+    serving = _copy_publication(planted[0], tmp_path)
+    dev_out = tmp_path / "dev"
+    result = write_extracts(serving, dev_out, AS_OF, dealer_ids=[dealer_a], environ={})
+    key_file = extracts.dev_key_file(serving)
+    assert key_file.parent == serving.parent and stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    dev_manifest = json.loads((dev_out / dealer_a / AS_OF.isoformat() / "manifest.json").read_text())
+    assert dev_manifest["hmac_key"] == {"fingerprint": result.key.fingerprint, "is_dev_key": True}
+    assert result.key.secret == bytes.fromhex(key_file.read_text().strip())
 
 
 def test_hash_is_keyed() -> None:
@@ -265,9 +341,9 @@ def test_hash_is_keyed() -> None:
 
 
 def test_a_crash_mid_write_leaves_the_previous_extract_whole(planted: tuple[Path, str], tmp_path: Path) -> None:
-    warehouse, dealer_a = planted
+    serving, dealer_a = planted
     out = tmp_path / "dealers"
-    write_extracts(warehouse, out, AS_OF, dealer_ids=[dealer_a], environ=ENV)
+    write_extracts(serving, out, AS_OF, dealer_ids=[dealer_a], environ=ENV)
     day = out / dealer_a / AS_OF.isoformat()
     before = {p.name: _sha256(p) for p in day.iterdir()}
     (day / "marker").write_text("previous extract")
@@ -277,37 +353,143 @@ def test_a_crash_mid_write_leaves_the_previous_extract_whole(planted: tuple[Path
             raise RuntimeError("simulated crash while writing")
 
     with pytest.raises(RuntimeError, match="simulated crash"):
-        write_extracts(warehouse, out, AS_OF, dealer_ids=[dealer_a], environ=ENV, after_file=crash)
+        write_extracts(serving, out, AS_OF, dealer_ids=[dealer_a], environ=ENV, after_file=crash)
     assert (day / "marker").read_text() == "previous extract"
     assert {p.name: _sha256(p) for p in day.iterdir() if p.name != "marker"} == before
     assert [p.name for p in (out / dealer_a).iterdir()] == [AS_OF.isoformat()], "no temporary folder left"
 
     # a successful run replaces the old folder as a whole (the marker goes with it)
-    write_extracts(warehouse, out, AS_OF, dealer_ids=[dealer_a], environ=ENV)
+    write_extracts(serving, out, AS_OF, dealer_ids=[dealer_a], environ=ENV)
     assert not (day / "marker").exists()
     assert (day / "manifest.json").exists()
     assert [p.name for p in (out / dealer_a).iterdir()] == [AS_OF.isoformat()]
 
 
-def test_the_warehouse_is_only_read(planted: tuple[Path, str], tmp_path: Path) -> None:
-    warehouse, dealer_a = planted
-    before = _sha256(warehouse)
-    write_extracts(warehouse, tmp_path / "dealers", AS_OF, dealer_ids=[dealer_a], environ=ENV)
-    assert _sha256(warehouse) == before
+def test_a_crash_in_a_new_dealers_first_file_leaves_no_folder(planted: tuple[Path, str], tmp_path: Path) -> None:
+    serving, dealer_a = planted
+    out = tmp_path / "dealers"
+
+    def crash(path: Path) -> None:
+        raise RuntimeError("simulated crash while writing")
+
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        write_extracts(serving, out, AS_OF, dealer_ids=[dealer_a], environ=ENV, after_file=crash)
+    assert not out.exists(), "no empty dealer folder (nor extracts folder) is left behind"
+
+
+def test_the_serving_file_is_only_read(planted: tuple[Path, str], tmp_path: Path) -> None:
+    serving, dealer_a = planted
+    current = (serving / publish.CURRENT).resolve()
+    before = _sha256(current)
+    write_extracts(serving, tmp_path / "dealers", AS_OF, dealer_ids=[dealer_a], environ=ENV)
+    assert _sha256(current) == before
     for dataset in extracts.DATASETS:
         if dataset.per_dealer:
             assert "$dealer_id" in dataset.sql and "{" not in dataset.sql
 
 
 def test_command_line_rejects_a_bad_id_and_writes_extracts(planted: tuple[Path, str], tmp_path: Path) -> None:
-    warehouse, dealer_a = planted
+    serving, dealer_a = planted
     out = tmp_path / "dealers"
     env = {"PATH": "/usr/bin:/bin", **ENV}
-    base = [sys.executable, "-m", "orchestration.extracts", "--as-of", AS_OF.isoformat(), "--warehouse",
-            str(warehouse), "--out", str(out)]
+    base = [sys.executable, "-m", "orchestration.extracts", "--as-of", AS_OF.isoformat(), "--serving-dir",
+            str(serving), "--out", str(out)]
     bad = subprocess.run([*base, "--dealer", "../x"], cwd=REPO, env=env, capture_output=True, text=True)
     assert bad.returncode == 2 and "invalid dealer id" in bad.stderr
     assert not out.exists()
     good = subprocess.run([*base, "--dealer", dealer_a], cwd=REPO, env=env, capture_output=True, text=True)
     assert good.returncode == 0, good.stderr
     assert (out / dealer_a / AS_OF.isoformat() / "manifest.json").exists()
+
+
+# ------------------------------------------------------------------- only from what was published
+
+
+def _cli(serving: Path, out: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "orchestration.extracts", "--as-of", AS_OF.isoformat(),
+                           "--serving-dir", str(serving), "--out", str(out)],
+                          cwd=REPO, env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("env", [ENV, {}], ids=["prod-key", "dev"])
+def test_command_line_without_a_publication_refuses_and_writes_nothing(tmp_path: Path,
+                                                                      env: dict[str, str]) -> None:
+    serving, out = tmp_path / "data" / "serving", tmp_path / "data" / "exports" / "dealers"
+    serving.mkdir(parents=True)
+    # a build warehouse next to it (even a good one) is not a publication
+    (tmp_path / "data" / "warehouse.duckdb").write_bytes(b"")
+    result = _cli(serving, out, env)
+    assert result.returncode == 2, result
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: no successful publication"), result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "data" / "exports").exists()
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["serving", "warehouse.duckdb"], \
+        "nothing written, not even a dev key"
+    # a dangling current.duckdb (its file pruned away) is no publication either
+    os.symlink("gone.duckdb", serving / publish.CURRENT)
+    assert "no successful publication" in _cli(serving, out, env).stderr
+    assert not (tmp_path / "data" / "exports").exists()
+
+
+def test_a_publication_without_its_lead_contact_snapshot_is_refused(planted: tuple[Path, str],
+                                                                    tmp_path: Path) -> None:
+    serving = _copy_publication(planted[0], tmp_path)
+    for path in (serving / extracts.LEAD_CONTACTS_DIR).iterdir():
+        path.unlink()
+    out = tmp_path / "dealers"
+    result = _cli(serving, out, ENV)
+    assert result.returncode == 2 and "no lead-contact snapshot" in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_a_half_built_publication_is_refused_with_a_clear_message(planted: tuple[Path, str],
+                                                                  tmp_path: Path) -> None:
+    serving = _copy_publication(planted[0], tmp_path)
+    with duckdb.connect(str(serving / publish.CURRENT)) as con:
+        con.execute("drop table marts.rpt_lead_funnel")
+    out = tmp_path / "dealers"
+    result = _cli(serving, out, ENV)
+    assert result.returncode == 2, result
+    assert result.stderr.strip() == (f"error: the published serving file {(serving / publish.CURRENT).resolve()} "
+                                     "lacks rpt_lead_funnel; publish again (make run); nothing was written")
+    assert not out.exists(), "no empty dealer folder"
+
+
+def test_extracts_read_the_publication_not_the_build_warehouse(ci_build: Build, tmp_path: Path) -> None:
+    """The build warehouse changes after the publish (the next build rewrites it): extracts do not see it."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(ci_build.warehouse, warehouse)
+    serving = tmp_path / "serving"
+    publish_warehouse(warehouse, serving, "published")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"update marts.rpt_campaign_results set campaign_name = '{CANARY}_unpublished'")
+        rows = con.execute(f"select count(*) from marts.rpt_campaign_results "
+                           f"where campaign_name = '{CANARY}_unpublished'").fetchone()[0]
+    assert rows > 0
+    out = tmp_path / "dealers"
+    result = write_extracts(serving, out, AS_OF, environ=ENV)
+    assert result.written and result.source.serving_file == (serving / publish.CURRENT).resolve()
+    files = sorted(out.rglob("campaign_results.parquet"))
+    assert files, "some dealer receives campaign results"
+    for path in files:
+        names = set(pq.read_table(path).column("campaign_name").to_pylist())
+        assert f"{CANARY}_unpublished" not in names, path
+    warehouse.unlink()  # and they need no build warehouse at all
+    assert write_extracts(serving, tmp_path / "again", AS_OF, environ=ENV).written
+
+
+def test_lead_contact_snapshots_are_private_and_follow_their_serving_file(planted: tuple[Path, str],
+                                                                          tmp_path: Path) -> None:
+    serving = _copy_publication(planted[0], tmp_path)
+    folder = serving / extracts.LEAD_CONTACTS_DIR
+    snapshot = folder / "published.parquet"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(snapshot.stat().st_mode) == 0o600
+    table = pq.read_table(snapshot)
+    assert table.column_names == ["lead_id", "contact_name", "contact_email", "contact_phone"]
+    assert table.num_rows == len(set(table.column("lead_id").to_pylist())) > 0
+    (folder / "failed-run.parquet").write_bytes(b"left by a publish that failed")
+    assert extracts.prune_lead_contacts(serving) == [folder / "failed-run.parquet"]
+    assert [p.name for p in folder.iterdir()] == ["published.parquet"], "the current run's snapshot stays"

@@ -285,6 +285,24 @@ def test_dealer_extracts_hold_only_their_dealer(session_run: SessionRun, orchest
     assert checked >= 10
 
 
+def test_dealer_extracts_come_from_the_publication_under_a_recorded_key(
+    session_run: SessionRun, orchestration_env: OrchestrationEnv
+) -> None:
+    from orchestration import extracts, publish
+
+    current = (orchestration_env.serving / publish.CURRENT).resolve()
+    manifests = [json.loads(path.read_text()) for path in orchestration_env.exports.rglob("manifest.json")]
+    assert manifests
+    assert {manifest["published_run"] for manifest in manifests} == {current.stem} == {session_run.outcome.run_id}
+    dev = not os.environ.get(extracts.HMAC_KEY_ENV)
+    assert {manifest["hmac_key"]["is_dev_key"] for manifest in manifests} == {dev}
+    assert len({manifest["hmac_key"]["fingerprint"] for manifest in manifests}) == 1
+    if dev:  # generated once for this data directory, readable by its owner only
+        key_file = extracts.dev_key_file(orchestration_env.serving)
+        assert key_file.parent == orchestration_env.base
+        assert key_file.stat().st_mode & 0o777 == 0o600
+
+
 def test_collapsed_order_volume_fails_the_audit_and_publishes_nothing(
     session_run: SessionRun, orchestration_env: OrchestrationEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,3 +1,5 @@
+-- Free text (`meta.content: free_text` in the contract) leaves staging with e-mail addresses, phone and card-like
+-- numbers masked (scrub_personal_data), so no mart, serving file or extract receives them.
 with checked as (
 
     select * from {{ ref('base_shop__customers') }}
@@ -16,8 +18,8 @@ staged as (
         phone,
         country_code,
         region,
-        city,
-        affiliated_brand,
+        {{ scrub_personal_data('city') }} as city,
+        {{ scrub_personal_data('affiliated_brand') }} as affiliated_brand,
         is_outreach_opt_out,
         created_at,
         loaded_at

@@ -1,3 +1,5 @@
+-- Free text (`meta.content: free_text` in the contract) leaves staging with e-mail addresses, phone and card-like
+-- numbers masked (scrub_personal_data), so no mart, serving file or extract receives them.
 with checked as (
 
     select * from {{ ref('base_shop__refunds') }}
@@ -12,7 +14,7 @@ staged as (
         order_line_id,
         refund_amount,
         currency_code,
-        reason,
+        {{ scrub_personal_data('reason') }} as reason,
         refunded_at,
         loaded_at
     from checked

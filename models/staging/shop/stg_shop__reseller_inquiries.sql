@@ -1,3 +1,5 @@
+-- Free text (`meta.content: free_text` in the contract) leaves staging with e-mail addresses, phone and card-like
+-- numbers masked (scrub_personal_data), so no mart, serving file or extract receives them.
 with checked as (
 
     select * from {{ ref('base_shop__reseller_inquiries') }}
@@ -10,7 +12,7 @@ staged as (
         inquiry_id,
         customer_id,
         inquiry_channel,
-        message,
+        {{ scrub_personal_data('message') }} as message,
         inquired_at,
         loaded_at
     from checked
