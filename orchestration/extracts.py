@@ -358,7 +358,7 @@ def _run_folders(serving_dir: Path, run_id: str) -> list[Path]:
     return [serving_dir / run_id, *serving_dir.glob(f"{glob.escape(run_id)}-*")]
 
 
-def _published_run_id(serving_file: Path) -> str:
+def published_run_id(serving_file: Path) -> str:
     """The run that published a serving file, from its publication record."""
     try:
         with duckdb.connect(str(serving_file), read_only=True) as con:
@@ -383,7 +383,7 @@ def published_source(serving_dir: Path) -> PublishedSource:
             "nothing was written"
         )
     serving_file = current.resolve()
-    run_id = _published_run_id(serving_file)
+    run_id = published_run_id(serving_file)
     contacts = lead_contacts_path(serving_dir, run_id)
     if not contacts.is_file():
         raise ExtractError(

@@ -323,7 +323,7 @@ def test_manifest_records_the_key_fingerprint_and_whether_it_is_a_dev_key(
     manifest = json.loads((out / dealer_a / AS_OF.isoformat() / "manifest.json").read_text())
     assert manifest["hmac_key"] == {"fingerprint": HmacKey(SECRET.encode(), False, "").fingerprint,
                                     "is_dev_key": False}
-    assert manifest["published_run"] == current.resolve().stem
+    assert manifest["published_run"] == extracts.published_run_id(current.resolve())
     serving = _copy_publication(planted[0], tmp_path)
     dev_out = tmp_path / "dev"
     result = write_extracts(serving, dev_out, AS_OF, dealer_ids=[dealer_a], environ={})

@@ -293,7 +293,8 @@ def test_dealer_extracts_come_from_the_publication_under_a_recorded_key(
     current = (orchestration_env.serving / publish.CURRENT).resolve()
     manifests = [json.loads(path.read_text()) for path in orchestration_env.exports.rglob("manifest.json")]
     assert manifests
-    assert {manifest["published_run"] for manifest in manifests} == {current.stem} == {session_run.outcome.run_id}
+    published_run = extracts.published_run_id(current)
+    assert {manifest["published_run"] for manifest in manifests} == {published_run} == {session_run.outcome.run_id}
     dev = not os.environ.get(extracts.HMAC_KEY_ENV)
     assert {manifest["hmac_key"]["is_dev_key"] for manifest in manifests} == {dev}
     assert len({manifest["hmac_key"]["fingerprint"] for manifest in manifests}) == 1
