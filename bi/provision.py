@@ -79,8 +79,7 @@ def ensure_admin(home: Path) -> None:
 def import_assets(serving: Path) -> None:
     """Import bi/assets inside the Superset app, as the admin user."""
     os.environ.update(superset_env())
-    from flask import g  # noqa: PLC0415 - Superset's app must be configured by the environment first
-
+    from flask import g  # imported here: the environment above configures Superset
     from superset.app import create_app
 
     app = create_app()
