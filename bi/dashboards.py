@@ -229,7 +229,8 @@ DASHBOARDS: list[Dashboard] = [
                     viz="echarts_timeseries_bar", stack=True),
         time_series("Our share of dealers' sell-through revenue", "rpt_dealer_sell_through", "period_month",
                     [ratio("own_revenue_reporting", "total_revenue_reporting", "our revenue share")],
-                    groupby=["product_category"], y_format=".0%"),
+                    y_format=".0%", description="Our brands' reported revenue over all reported revenue, every "
+                    "dealer and category summed."),
         time_series("Lead funnel by month of assignment", "rpt_lead_funnel", "assigned_month",
                     [total("leads_assigned", "assigned"), total("leads_accepted", "accepted"),
                      total("leads_contacted", "contacted"), total("leads_won", "won")],

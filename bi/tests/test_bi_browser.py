@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import sys
 import time
@@ -32,6 +33,7 @@ from provision import ADMIN, superset_env  # noqa: E402
 
 ASSETS = REPO / "bi" / "assets"
 SCREENSHOTS = Path(os.environ.get("BI_SCREENSHOTS", REPO / "data" / "bi" / "screenshots"))
+SERVING = Path(os.environ.get("BI_SERVING", REPO / "data" / "serving" / "current.duckdb"))
 EXPORTS = Path(os.environ.get("BI_EXPORTS", REPO / "data" / "exports" / "dealers"))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -123,10 +125,9 @@ def chart_state(holder: WebElement, viz_type: str) -> str:
 
 def full_page_screenshot(driver: WebDriver, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    height = driver.execute_script(
-        "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight,"
-        " ...Array.from(document.querySelectorAll('.dashboard-content, .grid-container'))"
-        ".map(e => e.scrollHeight + e.getBoundingClientRect().top))")
+    height = driver.execute_script(  # the bottom of the lowest chart, whatever the window's height
+        "return Math.max(...Array.from(document.querySelectorAll(\"[data-test='dashboard-component-chart-holder']\"))"
+        ".map(e => e.getBoundingClientRect().bottom + window.scrollY))")
     driver.set_window_size(1600, min(int(height) + 100, 12000))
     time.sleep(1.5)
     driver.save_screenshot(str(path))
@@ -160,6 +161,52 @@ def test_dashboard_renders_every_chart_with_data(browser: WebDriver, superset_ur
     assert len(holders) == len(expected)
     failed = {title: state for title, state in current.items() if state != "rendered"}
     assert not failed, f"{dashboard['slug']}: charts not rendered with data: {json.dumps(failed, indent=1)}"
+
+
+def chart_data(driver: WebDriver, dataset_id: int, sql: str) -> list[dict]:
+    """Rows of one ad-hoc metric on a dataset, through Superset's chart-data API in the logged-in browser."""
+    payload = {"datasource": {"id": dataset_id, "type": "table"}, "result_format": "json", "result_type": "full",
+               "queries": [{"metrics": [{"expressionType": "SQL", "sqlExpression": sql, "label": "value"}],
+                            "columns": [], "filters": [], "row_limit": 10}]}
+    response = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch('/api/v1/chart/data', {method: 'POST', headers: {'Content-Type': 'application/json'},"
+        " body: JSON.stringify(arguments[0])}).then(r => r.json()).then(done, e => done({error: String(e)}));",
+        payload)
+    assert "result" in response, f"chart data API answered {response}"
+    return response["result"][0]["data"]
+
+
+def test_a_publish_shows_on_the_next_query_without_manual_steps(browser: WebDriver, superset_url: str) -> None:
+    """Repoint current.duckdb (as the publish does) at a file with fewer customers: Superset answers from it."""
+    import duckdb
+
+    link = SERVING
+    original = link.resolve()
+    browser.get(f"{superset_url}/api/v1/dataset/?q=(page_size:100)")
+    datasets = json.loads(browser.find_element(By.TAG_NAME, "body").text)["result"]
+    dataset_id = next(d["id"] for d in datasets if d["table_name"] == "rpt_customer_segments")
+    before = chart_data(browser, dataset_id, "count(*)")[0]["value"]
+    replacement = link.parent / f"bi-test-{os.getpid()}.duckdb"
+    shutil.copyfile(original, replacement)
+    with duckdb.connect(str(replacement)) as con:
+        con.execute("delete from marts.rpt_customer_segments where golden_customer_id in "
+                    "(select golden_customer_id from marts.rpt_customer_segments order by 1 limit 7)")
+    try:
+        repoint(link, replacement)
+        assert chart_data(browser, dataset_id, "count(*)")[0]["value"] == before - 7
+    finally:
+        repoint(link, original)
+        replacement.unlink()
+    assert chart_data(browser, dataset_id, "count(*)")[0]["value"] == before
+
+
+def repoint(link: Path, target: Path) -> None:
+    """Swap the symlink atomically, as orchestration.publish does."""
+    temporary = link.parent / f".{link.name}.bi-test"
+    temporary.unlink(missing_ok=True)
+    os.symlink(target.name, temporary)
+    os.replace(temporary, link)
 
 
 def dealer_pages() -> list[Path]:
