@@ -143,13 +143,13 @@ def lead_funnel_section(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 funnel.annotate(f"{stage['leads']:,}", (stage["leads"], y), xytext=(3, 0),
                                 textcoords="offset points", va="center")
             funnel.set_xlabel("leads, all months")
-            width = 0.8 / len(FUNNEL_STAGES)
-            for index, (column, label) in enumerate(FUNNEL_STAGES):
-                monthly.bar([m + index * width for m in range(len(labels))], [months[m][column] for m in labels],
-                            width=width, label=label)
+            for column, label in FUNNEL_STAGES:
+                monthly.plot(range(len(labels)), [months[m][column] for m in labels], marker="o", markersize=2,
+                             linewidth=1.2, label=label)
             step = max(1, len(labels) // 8)
             monthly.set_xticks(list(range(len(labels)))[::step], labels[::step], rotation=45, ha="right")
-            monthly.set_ylabel("leads")
+            monthly.set_ylabel("leads, by month assigned")
+            monthly.set_ylim(bottom=0)
             monthly.legend(frameon=False, fontsize=7)
             chart = _svg(figure)
     return {"chart": chart, "stages": stages, "won_over_closed": totals["leads_won"] / closed if closed else None,
