@@ -71,10 +71,10 @@ class Dashboard:
 
 
 def big_number(title: str, mart: str, m: dict[str, Any], filters: list[dict[str, Any]] | None = None,
-               description: str = "") -> Chart:
+               description: str = "", y_format: str = "SMART_NUMBER") -> Chart:
     return Chart(title, mart, "big_number_total",
                  {"metric": m, "adhoc_filters": filters or [], "header_font_size": 0.4,
-                  "subheader_font_size": 0.15, "y_axis_format": "SMART_NUMBER"}, description, width=3, height=25)
+                  "subheader_font_size": 0.15, "y_axis_format": y_format}, description, width=3, height=25)
 
 
 def time_series(title: str, mart: str, x: str, metrics: list[dict[str, Any]], *, viz: str = "echarts_timeseries_line",
@@ -188,7 +188,7 @@ DASHBOARDS: list[Dashboard] = [
                    [where("report_month = (select max(report_month) from marts.rpt_points_expiry)")]),
         big_number("Points breakage to date (latest month)", "rpt_points_expiry",
                    metric("max(breakage_rate_to_date)", "expired over issued, to date"),
-                   [where("report_month = (select max(report_month) from marts.rpt_points_expiry)")]),
+                   [where("report_month = (select max(report_month) from marts.rpt_points_expiry)")], y_format=".1%"),
         big_number("Lottery prizes flagged unfair", "rpt_lottery_fairness", count("prizes"),
                    [where("is_flagged_unfair")]),
         big_number("Lottery prizes checked", "rpt_lottery_fairness", count("prizes")),
@@ -338,14 +338,12 @@ def dashboard_yaml(dashboard: Dashboard) -> dict[str, Any]:
         "GRID_ID": {"id": "GRID_ID", "type": "GRID", "children": [], "parents": ["ROOT_ID"]},
         "HEADER_ID": {"id": "HEADER_ID", "type": "HEADER", "meta": {"text": dashboard.title}},
     }
-    rows: list[list[tuple[int, Chart]]] = []
-    used = 12
+    rows: list[list[tuple[int, Chart]]] = []  # a row holds charts of one height, 12 columns at most
     for index, chart in enumerate(dashboard.charts, start=1):
-        if used + chart.width > 12:
+        row = rows[-1] if rows else []
+        if not row or sum(c.width for _, c in row) + chart.width > 12 or row[0][1].height != chart.height:
             rows.append([])
-            used = 0
         rows[-1].append((index, chart))
-        used += chart.width
     for row_number, row in enumerate(rows, start=1):
         row_id = f"ROW-{dashboard.slug}-{row_number}"
         position["GRID_ID"]["children"].append(row_id)
