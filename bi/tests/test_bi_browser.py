@@ -182,31 +182,45 @@ def test_a_publish_shows_on_the_next_query_without_manual_steps(browser: WebDriv
     import duckdb
 
     link = SERVING
-    original = link.resolve()
     browser.get(f"{superset_url}/api/v1/dataset/?q=(page_size:100)")
     datasets = json.loads(browser.find_element(By.TAG_NAME, "body").text)["result"]
     dataset_id = next(d["id"] for d in datasets if d["table_name"] == "rpt_customer_segments")
     before = chart_data(browser, dataset_id, "count(*)")[0]["value"]
     replacement = link.parent / f"bi-test-{os.getpid()}.duckdb"
-    shutil.copyfile(original, replacement)
+    shutil.copyfile(link.resolve(), replacement)
     with duckdb.connect(str(replacement)) as con:
         con.execute("delete from marts.rpt_customer_segments where golden_customer_id in "
                     "(select golden_customer_id from marts.rpt_customer_segments order by 1 limit 7)")
+    restore = swap_in(link, replacement)
     try:
-        repoint(link, replacement)
         assert chart_data(browser, dataset_id, "count(*)")[0]["value"] == before - 7
     finally:
-        repoint(link, original)
-        replacement.unlink()
+        restore()
     assert chart_data(browser, dataset_id, "count(*)")[0]["value"] == before
 
 
-def repoint(link: Path, target: Path) -> None:
-    """Swap the symlink atomically, as orchestration.publish does."""
-    temporary = link.parent / f".{link.name}.bi-test"
-    temporary.unlink(missing_ok=True)
-    os.symlink(target.name, temporary)
-    os.replace(temporary, link)
+def swap_in(link: Path, replacement: Path):  # noqa: ANN201 - returns the function that puts the original back
+    """Put `replacement` in place of the serving file atomically, as a publish does: a symlink is repointed, a
+    plain file is replaced by a rename. Returns the function that restores the original."""
+    if link.is_symlink():
+        original = Path(os.readlink(link))
+
+        def relink(target: Path) -> None:
+            temporary = link.parent / f".{link.name}.bi-test"
+            temporary.unlink(missing_ok=True)
+            os.symlink(target, temporary)
+            os.replace(temporary, link)
+
+        relink(Path(replacement.name))
+
+        def restore() -> None:
+            relink(original)
+            replacement.unlink()
+        return restore
+    backup = link.parent / f"bi-test-{os.getpid()}-original.duckdb"
+    os.link(link, backup)
+    os.replace(replacement, link)
+    return lambda: os.replace(backup, link)
 
 
 def dealer_pages() -> list[Path]:
