@@ -21,7 +21,7 @@ DBT := $(BIN)/dbt
 WAIT        ?= 0
 LOCKED      := $(BIN)/python -m orchestration.lock --wait $(WAIT) --
 
-.PHONY: help run test test-fast env simulate check-landing build lint dbt-test pytest bench dev docs clean metrics
+.PHONY: help run test test-fast env simulate check-landing build lint dbt-test pytest bench dev docs clean metrics bi bi-env test-bi chromium
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -83,7 +83,7 @@ test-fast: env  ## inner loop (a few minutes): dbt unit tests on an empty-schema
 	$(MAKE) lint
 
 lint: env  ## sqlfluff (dbt templater) and ruff
-	$(BIN)/ruff check simulator orchestration tests/python
+	$(BIN)/ruff check simulator orchestration tests/python bi
 	$(BIN)/sqlfluff lint models tests/singular macros --disable-progress-bar --processes 2
 
 bench: env  ## simulate and build the large profile and report timings (slow: tens of minutes)
@@ -94,3 +94,34 @@ docs: env  ## generate dbt docs into target/
 
 clean:  ## remove generated data and build artefacts (keeps the environment)
 	rm -rf data target logs
+
+# --- BI: Apache Superset in its own virtualenv (.venv-bi, from bi/requirements.lock), over the serving file ---
+BI_VENV := .venv-bi
+BI_BIN  := $(BI_VENV)/bin
+BI_PORT ?= 8088
+SERVING := data/serving/current.duckdb
+SUDO    := $(if $(filter 0,$(shell id -u)),,sudo)
+
+$(BI_BIN)/.installed: bi/requirements.lock
+	$(PYTHON_BOOT) -m venv $(BI_VENV)
+	$(BI_BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BI_BIN)/uv pip install --quiet --python $(BI_BIN)/python -r bi/requirements.lock
+	touch $@
+
+bi-env: $(BI_BIN)/.installed  ## create Superset's virtualenv (.venv-bi) from bi/requirements.lock
+
+bi: env bi-env  ## Superset on http://127.0.0.1:8088 (BI_PORT): dashboards per domain over the serving file (runs `make run` first if nothing is published)
+	@if [ ! -e $(SERVING) ]; then echo "Nothing published yet: running the whole job first (make run)."; $(MAKE) run; fi
+	$(BI_BIN)/python bi/provision.py --serving $(SERVING)
+	$(BI_BIN)/python bi/server.py --port $(BI_PORT)
+
+chromium:  # Debian's chromium and chromedriver for the browser test, installed when missing
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+			chromium chromium-driver >/dev/null; fi
+
+test-bi: env bi-env chromium  ## browser test: Superset's dashboards and a dealer page in headless Chromium (screenshots in data/bi/screenshots)
+	@if [ ! -e $(WAREHOUSE_PATH) ]; then $(MAKE) simulate PROFILE=ci FAULTS=1 && $(MAKE) build; fi
+	$(BIN)/python bi/publish_built.py --warehouse $(WAREHOUSE_PATH)
+	$(BI_BIN)/python bi/provision.py --serving $(SERVING)
+	$(BI_BIN)/pytest -q -p no:cacheprovider bi/tests

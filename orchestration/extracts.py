@@ -8,8 +8,9 @@ which the next build rewrites. Without a successful publication nothing is writt
 For every dealer with an agreement valid on the as-of date, writes
 ``<out>/<dealer_id>/<as_of_date>/`` holding, as Parquet and CSV, only the datasets the agreement covers
 (its scorecard, its lead funnel and leads, its own sell-through, all campaign results), a ``manifest.json``
-(files, row counts, SHA-256, as-of date, agreement id and version) and a ``data_dictionary.md`` built from
-the marts' column descriptions.
+(files, row counts, SHA-256, as-of date, agreement id and version), a ``data_dictionary.md`` built from
+the marts' column descriptions, and ``report.html``, a self-contained page charting those same datasets
+(orchestration.dealer_report).
 
 Safety rules, each covered by tests/python/test_extracts.py:
 - the warehouse is opened read-only and the dealer id is always a bound query parameter;
@@ -55,7 +56,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import yaml
 
-from orchestration import publish, settings
+from orchestration import dealer_report, publish, settings
 
 REPO = Path(__file__).resolve().parents[1]
 DEALER_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -528,8 +529,9 @@ class _Writer:
             dictionary: list[str] = [f"# Data dictionary — extract for dealer {agreement.dealer_id}, "
                                      f"as of {as_of.isoformat()}", ""]
             covered = [d for d in DATASETS if agreement.flags[d.agreement_flag]]
+            tables: dict[str, pa.Table] = {}
             for dataset in covered:
-                table = self.dataset_table(con, dataset, agreement, as_of, shared)
+                table = tables[dataset.name] = self.dataset_table(con, dataset, agreement, as_of, shared)
                 for fmt in ("parquet", "csv"):
                     path = tmp / f"{dataset.name}.{fmt}"
                     if fmt == "parquet":
@@ -541,6 +543,10 @@ class _Writer:
                     if after_file is not None:
                         after_file(path)
                 dictionary += self._dictionary_section(dataset, table)
+            report = dealer_report.write_report(tmp / "report.html", agreement.dealer_id, as_of,
+                                                agreement.agreement_id, agreement.agreement_version, tables)
+            files.append({"file": report.name, "dataset": "report", "format": "html",
+                          "bytes": report.stat().st_size, "sha256": _sha256(report)})
             manifest = {
                 "dealer_id": agreement.dealer_id,
                 "as_of_date": as_of.isoformat(),
