@@ -116,7 +116,7 @@ class Progress:
             stage.rows += metadata["row_count"]
             stage.note = f"{stage.rows:,} rows"
         elif stage.name == "publish" and metadata.get("serving_file"):
-            name = str(metadata["serving_file"]).rsplit("/", 1)[-1]
+            name = "/".join(str(metadata["serving_file"]).rsplit("/", 2)[-2:])  # <run id>/current.duckdb
             stage.note = f"current.duckdb -> {name}, {metadata.get('dealers', 0)} dealers"
         elif stage.name == "extracts" and "dealers_written" in metadata:
             skipped = metadata.get("dealers_without_valid_agreement", 0)
