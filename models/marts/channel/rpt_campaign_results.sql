@@ -408,8 +408,7 @@ season_factors as (
                 then season_orders.untouched_baseline_order_count
             else season_orders.established_baseline_order_count
         end as season_baseline_order_count,
-        {{ dbt.datediff('windows.window_start_date', 'windows.window_end_date', 'day') }}
-        + 1 as season_window_days,
+        windows.window_days as season_window_days,
         {{ dbt.datediff('conversion_groups.baseline_start_date', 'windows.window_start_date', 'day') }}
             as season_baseline_days
     from season_orders
