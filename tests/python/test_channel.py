@@ -166,12 +166,8 @@ def test_complaint_rates_recomputed_from_raw_tickets(ci_build: Build, con: duckd
     assert (joined["tickets_staged"] == joined["tickets"]).all(), joined[joined["tickets_staged"] != joined["tickets"]]
 
 
-def test_campaign_lift_intervals_cover_the_planted_lift(ci_build: Build, con: duckdb.DuckDBPyConnection) -> None:
-    """The simulator plants extra orders by loyalty members during double-points weeks (none during recharge
-    bonuses) and by customers who accept outreach during lotteries, gifts and contests: most intervals cover the
-    planted orders and revenue, the members' planted lift is found, and a campaign planted with no effect is never
-    reported as profitable. (The outreach comparison group, customers who opted out, is about 5% of the base: on
-    the ci profile its intervals are wide, so only coverage is asserted for it.)"""
+def _planted_and_estimated_lift(ci_build: Build, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The answer key's planted campaign lift beside rpt_campaign_results' estimates and intervals, by campaign."""
     truth = pq.read_table(ci_build.truth / "campaign_lift.parquet").to_pandas()
     ours = con.execute("""
         select campaign_id, measurement_method, measurement_status, result_category, incremental_orders,
@@ -179,7 +175,16 @@ def test_campaign_lift_intervals_cover_the_planted_lift(ci_build: Build, con: du
                incremental_revenue_lower_bound_reporting, incremental_revenue_upper_bound_reporting,
                return_on_investment_lower_bound
         from marts.rpt_campaign_results""").df()
-    merged = truth.merge(ours, on="campaign_id", validate="one_to_one")
+    return truth.merge(ours, on="campaign_id", validate="one_to_one")
+
+
+def test_campaign_lift_intervals_cover_the_planted_lift(ci_build: Build, con: duckdb.DuckDBPyConnection) -> None:
+    """The simulator plants extra orders by loyalty members during double-points weeks (none during recharge
+    bonuses) and by customers who accept outreach during lotteries, gifts and contests: most intervals cover the
+    planted orders and revenue, the members' planted lift is found, and a campaign planted with no effect is never
+    reported as profitable. (The outreach comparison group, customers who opted out, is about 5% of the base: on
+    the ci profile its intervals are wide, so only coverage is asserted for it.)"""
+    merged = _planted_and_estimated_lift(ci_build, con)
     planted = merged[merged["planted_extra_orders_per_customer"].notna()]
     expected_method = planted["planted_reached_group"].map({"loyalty_members": "matched_members_vs_non_members",
                                                             "outreach_customers": "matched_outreach_vs_opted_out"})
@@ -212,14 +217,7 @@ def test_first_order_offer_intervals_cover_the_planted_new_customers(ci_build: B
     """The simulator converts a share of each welcome offer's sign-ups into extra new customers (none for the 10%
     codes): most offers are measured, most intervals cover the planted extra new customers (= extra first orders)
     and their first orders' revenue, and an offer planted with no effect is never reported as profitable."""
-    truth = pq.read_table(ci_build.truth / "campaign_lift.parquet").to_pandas()
-    ours = con.execute("""
-        select campaign_id, measurement_method, measurement_status, result_category, incremental_orders,
-               incremental_orders_lower_bound, incremental_orders_upper_bound,
-               incremental_revenue_lower_bound_reporting, incremental_revenue_upper_bound_reporting,
-               return_on_investment_lower_bound
-        from marts.rpt_campaign_results""").df()
-    merged = truth.merge(ours, on="campaign_id", validate="one_to_one")
+    merged = _planted_and_estimated_lift(ci_build, con)
     offers = merged[merged["planted_first_order_conversion_share"].notna()]
     assert len(offers) >= 2 and (offers["measurement_method"] == "new_customer_conversion_pre_post").all()
     measured = offers[offers["measurement_status"] == "measured"]
