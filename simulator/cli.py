@@ -1,4 +1,4 @@
-"""Command line: ``python -m simulator --profile ci|demo|large --seed N --out DIR [--faults]``."""
+"""Command line: ``python -m simulator --profile ci|demo|large --seed N --out DIR [--faults] [--new-day [N]]``."""
 
 from __future__ import annotations
 
@@ -23,7 +23,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--systems", default="", help="comma-separated source systems to write (default: all), e.g. "
                    "shop,mdm,reference for a shop-only company; the written tables equal a full run's")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.add_argument("--new-day", type=int, nargs="?", const=1, metavar="N",
+                   help="add only day N after the window (default 1) to the landing already in --out, simulated "
+                   "with the same profile and seed: orders, lines, refunds, wallet movements and rates, in new "
+                   "<table>_<YYYY-MM-DD>.parquet files landed after every existing row")
     a = p.parse_args(argv)
+    if a.new_day is not None:
+        import time
+
+        from simulator.new_day import land_new_day
+
+        started = time.perf_counter()
+        counts = land_new_day(a.profile, a.seed, a.out, a.new_day)
+        for table, n in counts.items():
+            print(f"  {table:<42} {n:>12,}")
+        print(f"added day {a.new_day} after the window to {a.out / 'raw'} in {time.perf_counter() - started:.2f} s")
+        return 0
     systems = frozenset(s.strip() for s in a.systems.split(",") if s.strip()) or None
     known = {t.system for t in TABLES.values()}
     if systems and not systems <= known:

@@ -1,0 +1,226 @@
+"""A new day of shop activity after the simulated window, landed beside an existing landing (``--new-day N``).
+
+Day N is the N-th day after the window (N = 1 is the window's end date, 2026-11-01). For the same profile and
+seed as the landing it is added to, it writes one file per table named ``<table>_<YYYY-MM-DD>.parquet`` under
+the same table folders, and nothing else changes, so the warehouse's next build is an append (incremental):
+
+- shop.orders and shop.order_lines: about 1.1 times the window's average daily orders (November is above the
+  year's average; ~30,000 on large), placed during the day (UTC) by existing customers, in their currency, of
+  existing products at list price (no discount codes); ids continue after the landing's highest ids;
+- shop.refunds: 4.5% of the day's orders are refunded later the same day (40% whole, else part of a line);
+- loyalty.wallet_transactions: points earned on members' orders (taken back in proportion on a refund), and for
+  40% of members' orders a top-up earlier that day and the spend; refunds of those orders are credited back;
+- loyalty.daily_totals: the loyalty system's totals of the day;
+- reference.fx_rates: the rates of the day (the window's random walk, continued day by day after it).
+
+The day lands after the export: every row's loaded_at is later than any row of the landing (the export's time
+plus N days and the event's time of day). No customer signs up on the new day.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from simulator.activity import CUR, REFUND_REASONS, TX_TYPES, _format_placed_at, _fx_rate
+from simulator.catalog import build_catalog
+from simulator.common import (
+    COUNTRY_OFFSET_MIN,
+    END_DATE,
+    N_DAYS,
+    US_PER_DAY,
+    US_PER_HOUR,
+    US_PER_MIN,
+    US_PER_SEC,
+    dates,
+    fx_table,
+    ids,
+    local_time_of_day_us,
+    round_money,
+    strs,
+    ts,
+)
+from simulator.generate import _rng
+from simulator.population import DUPLICATE, NORMAL, build_population
+from simulator.profiles import PROFILES
+from simulator.row_faults import EXPORT_US
+from simulator.schema import TABLES
+
+# The new day's orders relative to the window's average day.
+NEW_DAY_VOLUME = 1.1
+REFUND_SHARE = 0.045
+WALLET_PAID_SHARE = 0.4
+# Highest numeric id of a table's key in the landing (ids the simulator writes: prefix and zero-padded digits).
+ID_FORMATS = {"orders": ("O", 10), "order_lines": ("OL", 11), "refunds": ("R", 9), "wallet_transactions": ("W", 11)}
+
+
+def _highest_id(raw_dir: Path, system: str, table: str, column: str) -> int:
+    """The highest number of a simulator-written id (prefix and zero-padded digits) in a table's files."""
+    prefix, width = ID_FORMATS[table]
+    files = [p for p in (raw_dir / system / table).rglob("*") if p.is_file()]
+    readers = [f"select {column} as id from read_parquet({sorted(str(p) for p in group)!r}, union_by_name = true)"
+               if kind == ".parquet" else
+               f"select {column} as id from read_csv({sorted(str(p) for p in group)!r}, all_varchar = true)"
+               for kind in (".parquet", ".csv")
+               if (group := [p for p in files if p.suffix.lower() == kind])]
+    if not readers:
+        return 0
+    value = duckdb.connect().execute(
+        f"select max(cast(substr(id, {len(prefix) + 1}) as bigint)) from ({' union all '.join(readers)}) "
+        "where regexp_full_match(id, $pattern)",
+        {"pattern": f"{prefix}[0-9]{{{width}}}"},
+    ).fetchone()[0]
+    return int(value or 0)
+
+
+def _continued_rates(seed: int, day: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rate days and rates (days 1..day after the window), continuing the window's random walk."""
+    rate_days, rates = fx_table(_rng(seed, 1))
+    steps = _rng(seed, 2001).normal(0, 0.004, (day, rates.shape[1]))
+    steps[:, 0] = 0.0
+    more = np.round(rates[-1][None, :] * np.exp(np.cumsum(steps, axis=0)), 6)
+    more[:, 0] = 1.0
+    return np.arange(rate_days[-1] + 1, rate_days[-1] + 1 + day), more
+
+
+def land_new_day(profile_name: str, seed: int, out: Path, day: int = 1) -> dict[str, int]:
+    """Write the files of day `day` after the window into ``out/raw`` and return the rows written per table."""
+    if day < 1:
+        raise ValueError("day must be 1 or later")
+    profile = PROFILES[profile_name]
+    raw_dir = out / "raw"
+    rng = _rng(seed, 2000 + day)
+    pop, _ = build_population(_rng(seed, 6), profile)
+    cat, _ = build_catalog(_rng(seed, 3), profile)
+    rate_days, new_rates = _continued_rates(seed, day)
+    _, window_rates = fx_table(_rng(seed, 1))
+    fx = np.vstack([window_rates, new_rates])  # indexed like activity._fx_rate: days since FX_START_DATE
+
+    day_date = END_DATE + np.timedelta64(day - 1, "D")
+    day_start = int(day_date.astype("datetime64[us]").astype(np.int64))
+    day_end = day_start + US_PER_DAY - US_PER_SEC
+    # landed in one delivery after the export: the export's time plus (day - 1) days plus the event's time of day
+    landed_base = EXPORT_US + US_PER_MIN + (day - 1) * US_PER_DAY
+
+    def landed(at: np.ndarray) -> np.ndarray:
+        return landed_base + (at - day_start) + rng.integers(2, 120, len(at)) * US_PER_MIN
+
+    # ---- orders ------------------------------------------------------------------------------------------
+    no = int(round(profile.orders / N_DAYS * NEW_DAY_VOLUME))
+    ordinary = np.flatnonzero(np.isin(pop.segment, (NORMAL, DUPLICATE)) & (pop.created_us < day_start))
+    o_c = ordinary[rng.integers(0, len(ordinary), no)]
+    o_t = np.sort(day_start + local_time_of_day_us(rng, no))
+    cur = pop.currency[o_c]
+    order_id = ids("O", _highest_id(raw_dir, "shop", "orders", "order_id") + 1 + np.arange(no), 10)
+    order_np = np.array(order_id.to_pylist(), dtype=object)
+    sales = np.array(["web", "app", "marketplace", "phone", "store"], dtype=object)[rng.integers(0, 5, no)]
+    acquisition = np.array(["organic_search", "direct", "email", "paid_search"], dtype=object)[rng.integers(0, 4, no)]
+    o_loaded = landed(o_t)
+    orders = pa.table([order_id, strs(pop.shop_id[o_c]), _format_placed_at(o_t, COUNTRY_OFFSET_MIN[pop.country[o_c]]),
+                       strs(CUR[cur]), strs(sales), strs(acquisition), pa.nulls(no, pa.string()),
+                       pa.nulls(no, pa.string()), ts(o_loaded)], schema=TABLES["shop.orders"].schema)
+
+    # ---- order lines -------------------------------------------------------------------------------------
+    k = 1 + rng.poisson(profile.lines_per_order - 1, no)
+    l_o = np.repeat(np.arange(no), k)
+    nl = len(l_o)
+    prod = np.searchsorted(cat.popularity, rng.random(nl), side="right").clip(0, cat.n - 1)
+    qty = np.where(pop.business[o_c][l_o], rng.lognormal(4.6, 1.1, nl), 1 + rng.lognormal(1.0, 0.9, nl))
+    qty = qty.astype(np.int64).clip(1, 2_000_000)
+    l_cur = cur[l_o]
+    unit = round_money(cat.list_usd[prod] * rng.uniform(0.98, 1.02, nl) / _fx_rate(fx, o_t[l_o], l_cur), l_cur)
+    unit = np.maximum(unit, np.where(l_cur == 4, 1.0, 0.01))
+    line_net = round_money(qty * unit, l_cur)
+    order_net = np.bincount(l_o, weights=line_net, minlength=no)
+    order_usd = order_net * _fx_rate(fx, o_t, cur)
+    l_num = _highest_id(raw_dir, "shop", "order_lines", "order_line_id") + 1 + np.arange(nl)
+    lines = pa.table([ids("OL", l_num, 11), order_id.take(pa.array(l_o)), cat.product_id.take(pa.array(prod)),
+                      pa.array(qty.astype(np.int32)), pa.array(unit), pa.array(np.zeros(nl)),
+                      pa.array(line_net, mask=l_num % 10 == 7),
+                      ts(o_loaded[l_o] + rng.integers(0, 120, nl) * US_PER_SEC)],
+                     schema=TABLES["shop.order_lines"].schema)
+
+    # ---- refunds: the same day, whole orders or part of one line ------------------------------------------
+    ref_o = np.flatnonzero(rng.random(no) < REFUND_SHARE)
+    nr = len(ref_o)
+    line_start = np.concatenate([[0], np.cumsum(k)[:-1]])
+    whole = rng.random(nr) < 0.4
+    pick_line = line_start[ref_o] + (rng.random(nr) * k[ref_o]).astype(np.int64)
+    r_amount = np.where(whole, order_net[ref_o], round_money(line_net[pick_line] * rng.uniform(0.2, 1.0, nr),
+                                                             cur[ref_o]))
+    r_amount = np.maximum(r_amount, np.where(cur[ref_o] == 4, 1.0, 0.01))
+    r_at = np.minimum(o_t[ref_o] + rng.integers(10 * US_PER_MIN, 3 * US_PER_HOUR, nr), day_end)
+    r_line = pa.array(np.where(whole, None, np.array(lines.column("order_line_id").to_pylist(), dtype=object)
+                               [pick_line]), pa.string())
+    refunds = pa.table([ids("R", _highest_id(raw_dir, "shop", "refunds", "refund_id") + 1 + np.arange(nr), 9),
+                        order_id.take(pa.array(ref_o)), r_line, pa.array(r_amount), strs(CUR[cur[ref_o]]),
+                        strs(REFUND_REASONS[rng.integers(0, len(REFUND_REASONS), nr)]), ts(r_at), ts(landed(r_at))],
+                       schema=TABLES["shop.refunds"].schema)
+
+    # ---- wallet: points on members' orders, top-up and spend for wallet-paid orders, refund credits ----------
+    refund_share = np.zeros(no)
+    refund_share[ref_o] = np.minimum(r_amount / np.maximum(order_net[ref_o], 1e-9), 1.0)
+    refund_at = np.zeros(no, np.int64)
+    refund_at[ref_o] = r_at
+    member = pop.member_id[o_c] != None  # noqa: E711
+    pts = np.floor(order_usd).astype(np.int64)
+    earn = np.flatnonzero(member & (pts > 0))
+    back = earn[(refund_share[earn] > 0) & (np.floor(pts[earn] * refund_share[earn] + 1e-9) > 0)]
+    paid = np.flatnonzero(member & (rng.random(no) < WALLET_PAID_SHARE))
+    paid_refunded = paid[refund_share[paid] > 0]
+    top_up_at = np.maximum(o_t[paid] - rng.integers(US_PER_MIN, 6 * US_PER_HOUR, len(paid)), day_start)
+    top_up = np.maximum(round_money(np.ceil(order_usd[paid] / 10) * 10 / _fx_rate(fx, top_up_at, cur[paid]),
+                                    cur[paid]), order_net[paid])
+    refunded_amount = np.zeros(no)
+    refunded_amount[ref_o] = r_amount
+    parts = [  # (type, orders, amount, points, transacted_at, order id shown)
+        (4, earn, np.zeros(len(earn)), pts[earn], np.minimum(o_t[earn] + 5 * US_PER_MIN, day_end), True),
+        (4, back, np.zeros(len(back)), -np.floor(pts[back] * refund_share[back] + 1e-9).astype(np.int64),
+         np.minimum(refund_at[back] + 2 * US_PER_MIN, day_end), True),
+        (0, paid, top_up, np.zeros(len(paid), np.int64), top_up_at, False),
+        (2, paid, -order_net[paid], np.zeros(len(paid), np.int64), o_t[paid] + 5 * US_PER_SEC, True),
+        (3, paid_refunded, refunded_amount[paid_refunded], np.zeros(len(paid_refunded), np.int64),
+         np.minimum(refund_at[paid_refunded] + US_PER_MIN, day_end), True),
+    ]
+    tp = np.concatenate([np.full(len(p[1]), p[0], np.int64) for p in parts])
+    w_o = np.concatenate([p[1] for p in parts])
+    amt = np.concatenate([p[2] for p in parts])
+    wpts = np.concatenate([p[3] for p in parts])
+    at = np.minimum(np.concatenate([p[4] for p in parts]), day_end)
+    w_order = np.concatenate([np.where(p[5], order_np[p[1]], None) for p in parts])
+    srt = np.lexsort((tp, at))
+    tp, w_o, amt, wpts, at, w_order = tp[srt], w_o[srt], amt[srt], wpts[srt], at[srt], w_order[srt]
+    nw = len(tp)
+    w_cur = cur[w_o]
+    w_num = _highest_id(raw_dir, "loyalty", "wallet_transactions", "transaction_id") + 1 + np.arange(nw)
+    wallet = pa.table([ids("W", w_num, 11), strs(pop.member_id[o_c[w_o]]), strs(np.array(TX_TYPES, dtype=object)[tp]),
+                       pa.array(amt), pa.array(wpts.astype(np.int32)), strs(CUR[w_cur]), strs(w_order),
+                       pa.nulls(nw, pa.string()), ts(at), ts(landed(at))],
+                      schema=TABLES["loyalty.wallet_transactions"].schema)
+    types = np.unique(tp)
+    amount_usd = amt * _fx_rate(fx, at, w_cur)
+    totals = pa.table([dates(np.full(len(types), int(day_date.astype(int)))),
+                       strs(np.array(TX_TYPES, dtype=object)[types]),
+                       pa.array([int((tp == t).sum()) for t in types], pa.int32()),
+                       pa.array([round(float(amount_usd[tp == t].sum()), 2) for t in types]),
+                       pa.array([int(wpts[tp == t].sum()) for t in types], pa.int32()),
+                       ts(np.full(len(types), landed_base + US_PER_DAY + 2 * US_PER_HOUR))],
+                      schema=TABLES["loyalty.daily_totals"].schema)
+
+    # ---- the day's rates --------------------------------------------------------------------------------
+    n_cur = new_rates.shape[1]
+    rates = pa.table([dates(np.full(n_cur, rate_days[-1])), strs(CUR), pa.array(new_rates[-1]),
+                      ts(np.full(n_cur, landed_base))], schema=TABLES["reference.fx_rates"].schema)
+
+    written = {"shop.orders": orders, "shop.order_lines": lines, "shop.refunds": refunds,
+               "loyalty.wallet_transactions": wallet, "loyalty.daily_totals": totals, "reference.fx_rates": rates}
+    for qualified, table in written.items():
+        tdef = TABLES[qualified]
+        folder = raw_dir / tdef.system / tdef.name
+        folder.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, folder / f"{tdef.name}_{day_date}.parquet", compression="zstd")
+    return {qualified: table.num_rows for qualified, table in written.items()}
