@@ -1,0 +1,76 @@
+"""The new-day slice (python -m simulator --new-day): one day after the window, added beside a ci landing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.landing import check_landing, landing_record, refresh_reason
+from simulator.generate import run
+from simulator.new_day import land_new_day
+
+DAY = "2026-11-01"
+TABLES = ("shop/orders", "shop/order_lines", "shop/refunds", "loyalty/wallet_transactions", "loyalty/daily_totals",
+          "reference/fx_rates")
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict[str, int]]:
+    out = tmp_path_factory.mktemp("new_day")
+    run("ci", 42, out, progress=False)
+    before = landing_record(check_landing(out / "raw"), "built")
+    counts = land_new_day("ci", 42, out, 1)
+    return out, before, counts
+
+
+def _read(out: Path, table: str, day_only: bool) -> str:
+    pattern = f"*_{DAY}.parquet" if day_only else "**/*.parquet"
+    return f"read_parquet('{out / 'raw' / table / pattern}', union_by_name = true)"
+
+
+def test_slice_writes_one_new_file_per_table_and_counts_as_an_append(landing: tuple) -> None:
+    out, before, counts = landing
+    for table in TABLES:
+        assert (out / "raw" / table / f"{table.split('/')[1]}_{DAY}.parquet").is_file()
+    assert 30 <= counts["shop.orders"] <= 50  # ci: 25,000 orders over 730 days, times 1.1
+    assert counts["shop.order_lines"] > counts["shop.orders"]
+    assert counts["reference.fx_rates"] == 10
+    after = landing_record(check_landing(out / "raw"), "building")
+    assert refresh_reason(before, after, warehouse_exists=True) == ""
+
+
+def test_slice_rows_reference_existing_parents_and_land_after_every_row(landing: tuple) -> None:
+    out, _, _ = landing
+    con = duckdb.connect()
+
+    def scalar(sql: str) -> object:
+        return con.execute(sql).fetchone()[0]
+
+    new_orders, all_orders = _read(out, "shop/orders", True), _read(out, "shop/orders", False)
+    new_lines = _read(out, "shop/order_lines", True)
+    # every customer, product and member of the slice exists in the landing; every line and refund has its order
+    assert scalar(f"select count(*) from {new_orders} where customer_id not in "
+                  f"(select customer_id from {_read(out, 'shop/customers', False)})") == 0
+    assert scalar(f"select count(*) from {new_lines} where product_id not in "
+                  f"(select product_id from {_read(out, 'shop/products', False)})") == 0
+    assert scalar(f"select count(*) from {new_lines} where order_id not in (select order_id from {new_orders})") == 0
+    assert scalar(f"select count(*) from {new_orders} where order_id not in (select order_id from {new_lines})") == 0
+    assert scalar(f"select count(*) from {_read(out, 'shop/refunds', True)} where order_id not in "
+                  f"(select order_id from {new_orders})") == 0
+    assert scalar(f"select count(*) from {_read(out, 'loyalty/wallet_transactions', True)} where member_id not in "
+                  f"(select source_customer_id from {_read(out, 'mdm/customer_master', False)} "
+                  "where source_system = 'loyalty')") == 0
+    # ids are new, the orders are placed on the day, and every row lands after every row of the window
+    assert scalar(f"select count(*) - count(distinct order_id) from {all_orders}") == 0
+    assert scalar(f"select count(*) from {new_orders} "
+                  f"where cast(cast(placed_at as timestamptz) at time zone 'UTC' as date) != date '{DAY}'") == 0
+    for table in TABLES:
+        window_latest = scalar(f"select max(loaded_at) from {_read(out, table, False)} "
+                               f"where filename not like '%_{DAY}.parquet'".replace(
+                                   "union_by_name = true)", "union_by_name = true, filename = true)"))
+        assert scalar(f"select min(loaded_at) from {_read(out, table, True)}") > window_latest, table
+    # the day's rates cover every currency of the slice
+    assert scalar(f"select count(*) from {new_orders} where currency_code not in "
+                  f"(select currency_code from {_read(out, 'reference/fx_rates', True)})") == 0
