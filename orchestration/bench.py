@@ -1,9 +1,20 @@
-"""Benchmark: simulate each profile and build the warehouse from it, timing both.
+"""Benchmark: full build, new-day incremental build and the hand-written floor, on one profile.
 
-    python -m orchestration.bench [--profiles demo large] [--seed 42] [--out data/bench]
+    python -m orchestration.bench [--profile large|demo|ci] [--seed 42] [--faults] [--out data/bench]
+    python -m orchestration.bench floor --raw DIR --database FILE     # the floor script alone
 
-Each profile lands in <out>/<profile>/ and is built into <out>/<profile>/warehouse.duckdb, so the main
-warehouse is left alone. Prints a table and writes <out>/results.json.
+1. The landing of the profile is simulated once into `<out>/<profile>-<simulator version>-<seed>[-faults]/`
+   (a later run with the same simulator version and seed finds it there and says so).
+2. A run folder `<out>/run-<profile>-<seed>[-faults]/` gets a landing of links to the cached files and an empty
+   warehouse; `dbt build` (every data test, no unit tests) builds it in full.
+3. The simulator adds the day after the window (`--new-day 1`) to the run's landing, and dbt builds again: the
+   landing is an append, so the build is incremental.
+4. bench/floor.sql computes the headline results from the raw files in its own DuckDB process; each of its
+   tables is compared with the marts (EXCEPT ALL both ways).
+
+Prints one table (wall-clock seconds, peak memory of the step's process, the load average when the step ended,
+the target and whether it is met), writes `<out>/results-<profile>.json`, and exits 1 when a build failed or
+the floor's results differ from the marts.
 """
 
 from __future__ import annotations
@@ -13,78 +24,312 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+FLOOR_SQL = REPO / "bench" / "floor.sql"
+TIME = Path("/usr/bin/time")
+GIB = 2**30
+
+# Tables bench/floor.sql reads that may hold CSV files, with their folders.
+FLOOR_CSV_TABLES = {
+    "fx_rates": "reference/fx_rates",
+    "orders": "shop/orders",
+    "order_lines": "shop/order_lines",
+    "refunds": "shop/refunds",
+    "customer_master": "mdm/customer_master",
+    "wallet_transactions": "loyalty/wallet_transactions",
+    "dealer_sales": "dealer_portal/dealer_sales",
+}
+
+# Each floor table beside the same figures read from the marts.
+COMPARISONS = {
+    "order economics (fct_orders)": (
+        "select * from floor_orders",
+        """select order_id, golden_customer_id, order_date, currency_code, net_amount, refunded_amount,
+                  net_amount_reporting, refunded_amount_reporting, net_amount_after_refunds_reporting
+           from warehouse.marts.fct_orders""",
+    ),
+    "customer lifetime (dim_customers)": (
+        "select * from floor_customers",
+        """select golden_customer_id, lifetime_orders, first_order_date, last_order_date,
+                  lifetime_net_revenue_reporting
+           from warehouse.marts.dim_customers where lifetime_orders > 0""",
+    ),
+    "wallet balances (fct_wallet_ledger)": (
+        "select * from floor_wallets",
+        """select member_id, currency_code, cast(paid_balance + bonus_balance as decimal(18, 4)) as wallet_balance,
+                  cast(points_balance as bigint) as points_balance
+           from warehouse.marts.fct_wallet_ledger
+           qualify row_number() over (partition by member_id order by entry_sequence desc) = 1""",
+    ),
+    "dealer sell-through (fct_dealer_sales)": (
+        "select * from floor_dealer_months",
+        """select dealer_id, period_month, count(*) as report_lines, sum(quantity) as units,
+                  cast(sum(revenue_amount_reporting) as decimal(18, 4)) as revenue_amount_reporting
+           from warehouse.marts.fct_dealer_sales group by dealer_id, period_month""",
+    ),
+}
 
 
-def timed(args: list[str], env: dict[str, str]) -> float:
-    """Run a command to completion (output passes through) and return its wall-clock seconds."""
+@dataclass
+class Step:
+    name: str
+    seconds: float | None = None
+    peak_rss_bytes: int | None = None
+    load_average: str = ""
+    ok: bool = True
+    note: str = ""
+
+
+def simulator_version() -> str:
+    from simulator import __version__
+
+    return __version__
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, as `uptime` shows them."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def run_step(name: str, args: list[str], env: dict[str, str], log: Path, check: bool = True) -> Step:
+    """Run one command (output to `log`), timing it and measuring its peak resident memory."""
+    rss_file = log.with_suffix(".rss")
+    wrapped = [str(TIME), "-f", "%M", "-o", str(rss_file), *args] if TIME.exists() else args
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
-    subprocess.run(args, cwd=REPO, env=env, check=True)
-    return time.perf_counter() - started
+    with open(log, "w") as handle:
+        result = subprocess.run(wrapped, cwd=REPO, env=env, stdout=handle, stderr=subprocess.STDOUT)
+    seconds = time.perf_counter() - started
+    if TIME.exists() and rss_file.exists() and rss_file.read_text().strip().splitlines():
+        peak = int(rss_file.read_text().strip().splitlines()[-1]) * 1024
+    else:  # the largest child so far: exact only when this step's process is the largest yet
+        peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) * 1024
+    step = Step(name, seconds, peak, load_average(), result.returncode == 0)
+    if not step.ok:
+        step.note = f"exit {result.returncode}, see {log}"
+        if check:
+            print(log.read_text()[-3000:], file=sys.stderr)
+            raise SystemExit(f"{name} failed: {step.note}")
+    return step
+
+
+def link_landing(source: Path, target: Path) -> None:
+    """A landing of symbolic links to the cached files, so files added to it never touch the cache."""
+    if target.exists():
+        shutil.rmtree(target)
+    for path in sorted(source.rglob("*")):
+        if path.is_file():
+            link = target / path.relative_to(source)
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(path.resolve())
+
+
+def dbt_build(name: str, env: dict[str, str], logs: Path) -> tuple[Step, str]:
+    """Check the landing and record it, `dbt build` (data tests included), record the landing as built."""
+    python = sys.executable
+    prepare = subprocess.run([python, "-m", "orchestration.landing", "prepare"], cwd=REPO, env=env,
+                             capture_output=True, text=True)
+    if prepare.returncode != 0:
+        raise SystemExit(f"the landing check failed:\n{prepare.stdout}{prepare.stderr}")
+    account = prepare.stdout.strip().splitlines()[-1]
+    dbt = str(Path(python).parent / "dbt")
+    step = run_step(name, [dbt, "build", "--exclude", "test_type:unit"], env, logs / f"{name.replace(' ', '_')}.log",
+                    check=False)
+    if step.ok:
+        subprocess.run([python, "-m", "orchestration.landing", "record"], cwd=REPO, env=env, check=True,
+                       capture_output=True)
+    return step, account
+
+
+def csv_variables(raw: Path, headers: Path) -> dict[str, list[str]]:
+    """For each table the floor reads: its CSV files, and a header-only file of its columns (never empty)."""
+    from simulator.schema import TABLES
+
+    headers.mkdir(parents=True, exist_ok=True)
+    variables = {}
+    for name, folder in FLOOR_CSV_TABLES.items():
+        header = headers / f"{name}.csv"
+        header.write_text(",".join(TABLES[folder.replace("/", ".")].column_names) + "\n")
+        files = sorted(str(p) for p in (raw / folder).rglob("*") if p.is_file() and p.suffix.lower() == ".csv")
+        variables[f"csv_{name}"] = [*files, str(header)]
+    return variables
+
+
+def run_floor(raw: Path, database: Path) -> None:
+    """Execute bench/floor.sql against the landing `raw`, its tables written to `database`."""
+    import duckdb
+
+    database.unlink(missing_ok=True)
+    con = duckdb.connect(str(database))
+    variables: dict[str, object] = {"raw_dir": str(raw.resolve()), "seeds_dir": str(REPO / "seeds")}
+    variables.update(csv_variables(raw, database.parent / "floor_headers"))
+    for name, value in variables.items():
+        con.execute(f"set variable {name} = $value", {"value": value})
+    con.execute("set variable build_started_at = cast(now() at time zone 'UTC' as timestamp)")
+    con.execute(FLOOR_SQL.read_text())
+    con.close()
+
+
+def compare(floor_db: Path, warehouse: Path) -> dict[str, dict[str, int]]:
+    """Rows of each floor table missing from the marts and the other way round, and the rows compared."""
+    import duckdb
+
+    con = duckdb.connect(str(floor_db), read_only=True)
+    con.execute(f"attach '{warehouse}' as warehouse (read_only)")
+    results = {}
+    for figure, (floor_sql, mart_sql) in COMPARISONS.items():
+        only_floor = con.execute(f"select count(*) from ({floor_sql} except all {mart_sql})").fetchone()[0]
+        only_marts = con.execute(f"select count(*) from ({mart_sql} except all {floor_sql})").fetchone()[0]
+        rows = con.execute(f"select count(*) from ({floor_sql})").fetchone()[0]
+        results[figure] = {"rows": rows, "only_in_floor": only_floor, "only_in_marts": only_marts}
+    con.close()
+    return results
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.1f} s" if value < 120 else f"{value / 60:,.1f} min"
+
+
+def _met(measured: float | None, limit: float | None) -> str:
+    if measured is None or limit is None:
+        return ""
+    return "met" if measured <= limit else "NOT met"
+
+
+def report(profile: str, steps: dict[str, Step], warehouse_bytes: int, simulated: bool) -> list[str]:
+    """The bench table: each step with its target (for the profile) and whether it is met."""
+    large = profile == "large"
+    full, floor = steps["full build"], steps["floor"]
+    targets: dict[str, tuple[float | None, str]] = {
+        "simulate": (300.0 if large and simulated else None, "≤ 5 min" if large else ""),
+        "full build": (900.0 if large else None, "≤ 15 min" if large else ""),
+        "new day (simulate)": (None, ""),
+        "incremental build": (
+            (90.0, "≤ 90 s") if large
+            else (0.1 * full.seconds, "≤ 10% of full") if profile == "demo" and full.seconds else (None, "")
+        ),
+        "floor": (None, ""),
+    }
+    lines = [f"{'step':<20} {'measured':>11} {'peak RSS':>9}  {'load average':<16} {'target':<15} met"]
+    for name, step in steps.items():
+        limit, label = targets.get(name, (None, ""))
+        rss = f"{step.peak_rss_bytes / GIB:.2f} GiB" if step.peak_rss_bytes else "—"
+        measured = _seconds(step.seconds) + ("" if step.ok else " FAILED")
+        note = f"  ({step.note})" if step.note else ""
+        lines.append(f"{name:<20} {measured:>11} {rss:>9}  {step.load_average:<16} {label:<15} "
+                     f"{_met(step.seconds, limit)}{note}")
+    ratio = full.seconds / floor.seconds if full.seconds and floor.seconds else None
+    lines.append(f"{'full / floor':<20} {f'{ratio:.1f}×' if ratio else '—':>11} {'':>9}  {'':<16} "
+                 f"{'≤ 2×' if large else '':<15} {_met(ratio, 2.0 if large else None)}")
+    peak = max((s.peak_rss_bytes or 0) for s in steps.values())
+    lines.append(f"{'peak RSS':<20} {f'{peak / GIB:.2f} GiB':>11} {'':>9}  {'':<16} {'≤ 12 GB':<15} "
+                 f"{_met(peak / 1e9, 12.0)}")
+    lines.append(f"{'warehouse size':<20} {f'{warehouse_bytes / GIB:.2f} GiB':>11}")
+    return lines
 
 
 def machine() -> str:
-    """One line describing the machine the figures come from."""
-    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {memory_gib:.0f} GiB, "
-        f"Python {platform.python_version()}"
-    )
+    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GIB
+    return f"{platform.machine()}, {os.cpu_count()} cores, {memory_gib:.0f} GiB, Python {platform.python_version()}"
 
 
-def bench_profile(profile: str, seed: int, out: Path) -> dict[str, object]:
-    data_dir = out / profile
-    warehouse = data_dir / "warehouse.duckdb"
-    warehouse.unlink(missing_ok=True)
+def bench(profile: str, seed: int, faults: bool, out: Path) -> int:
+    python = sys.executable
+    suffix = f"{seed}-faults" if faults else str(seed)
+    cache = out / f"{profile}-{simulator_version()}-{suffix}"
+    run_dir = out / f"run-{profile}-{suffix}"
+    logs = run_dir / "logs"
+    steps: dict[str, Step] = {}
+    simulated = not (cache / "truth" / "manifest.json").exists()
+    if simulated:
+        print(f"Simulating {profile} (seed {seed}) into {cache} …", flush=True)
+        shutil.rmtree(cache, ignore_errors=True)
+        cache.mkdir(parents=True)
+        args = [python, "-m", "simulator", "--profile", profile, "--seed", str(seed), "--out", str(cache),
+                "--no-progress", *(["--faults"] if faults else [])]
+        steps["simulate"] = run_step("simulate", args, dict(os.environ), cache / "simulate.log")
+    else:
+        print(f"Cache hit: the {profile} landing (simulator {simulator_version()}, seed {seed}) is in {cache}; "
+              "not simulating.", flush=True)
+        steps["simulate"] = Step("simulate", note="cached")
+
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
+    logs.mkdir(parents=True)
+    link_landing(cache / "raw", run_dir / "raw")
+    warehouse = run_dir / "warehouse.duckdb"
     env = {
         **os.environ,
         "DBT_PROFILES_DIR": str(REPO / "profiles"),
-        "RAW_DATA_DIR": str(data_dir / "raw"),
+        "DBT_PROJECT_DIR": str(REPO),
+        "RAW_DATA_DIR": str(run_dir / "raw"),
         "WAREHOUSE_PATH": str(warehouse),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-    bin_dir = Path(sys.executable).parent
-    simulate_seconds = timed(
-        [sys.executable, "-m", "simulator", "--profile", profile, "--seed", str(seed), "--out", str(data_dir)], env
-    )
-    build_seconds = timed([str(bin_dir / "dbt"), "build", "--exclude", "test_type:unit"], env)
-    manifest = json.loads((data_dir / "truth" / "manifest.json").read_text())
-    return {
-        "profile": profile,
-        "simulate_seconds": round(simulate_seconds, 1),
-        "dbt_build_seconds": round(build_seconds, 1),
-        "row_counts": manifest.get("row_counts", {}),
-        "warehouse_mib": round(warehouse.stat().st_size / 2**20, 1),
-    }
+    print("Full build …", flush=True)
+    steps["full build"], _ = dbt_build("full build", env, logs)
+    warehouse_bytes = warehouse.stat().st_size if warehouse.exists() else 0
+    print("New day …", flush=True)
+    steps["new day (simulate)"] = run_step(
+        "new day (simulate)",
+        [python, "-m", "simulator", "--profile", profile, "--seed", str(seed), "--out", str(run_dir), "--new-day"],
+        env, logs / "new_day.log")
+    print("Incremental build …", flush=True)
+    steps["incremental build"], account = dbt_build("incremental build", env, logs)
+    if not account.startswith("Incremental"):
+        steps["incremental build"].note = account
+    warehouse_bytes = warehouse.stat().st_size if warehouse.exists() else warehouse_bytes
+    print("Floor …", flush=True)
+    floor_db = run_dir / "floor.duckdb"
+    steps["floor"] = run_step(
+        "floor", [python, "-m", "orchestration.bench", "floor", "--raw", str(run_dir / "raw"),
+                  "--database", str(floor_db)], env, logs / "floor.log")
+    comparison = compare(floor_db, warehouse)
+
+    lines = [f"make bench — profile {profile}, seed {seed}{', faults' if faults else ''}, simulator "
+             f"{simulator_version()}, {machine()}", "", *report(profile, steps, warehouse_bytes, simulated), "",
+             "floor vs marts (rows: floor's; differing: rows only in the floor / only in the marts, EXCEPT ALL):"]
+    for figure, counts in comparison.items():
+        verdict = "equal" if counts["only_in_floor"] == counts["only_in_marts"] == 0 else "DIFFER"
+        lines.append(f"  {figure:<40} {counts['rows']:>11,} rows   {counts['only_in_floor']:>7,} / "
+                     f"{counts['only_in_marts']:<7,} {verdict}")
+    print("\n" + "\n".join(lines))
+    (out / f"results-{profile}.json").write_text(json.dumps({
+        "profile": profile, "seed": seed, "faults": faults, "simulator_version": simulator_version(),
+        "machine": machine(), "warehouse_bytes": warehouse_bytes,
+        "steps": {name: asdict(step) for name, step in steps.items()}, "floor_vs_marts": comparison,
+    }, indent=2))
+    builds_ok = steps["full build"].ok and steps["incremental build"].ok
+    equal = all(c["only_in_floor"] == c["only_in_marts"] == 0 for c in comparison.values())
+    return 0 if builds_ok and equal else 1
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["floor"]:
+        parser = argparse.ArgumentParser(prog="python -m orchestration.bench floor")
+        parser.add_argument("--raw", type=Path, required=True)
+        parser.add_argument("--database", type=Path, required=True)
+        args = parser.parse_args(argv[1:])
+        run_floor(args.raw, args.database)
+        return 0
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profiles", nargs="+", default=["demo", "large"])
+    parser.add_argument("--profile", choices=["ci", "demo", "large"], default="large")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--faults", action="store_true", help="simulate with faults (a separate cache)")
     parser.add_argument("--out", type=Path, default=REPO / "data" / "bench")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    results = [bench_profile(profile, args.seed, args.out) for profile in args.profiles]
-    peak_child_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    report = {"machine": machine(), "peak_child_rss_mib": round(peak_child_mib), "results": results}
-    (args.out / "results.json").write_text(json.dumps(report, indent=2))
-    print(f"\nMachine: {report['machine']}")
-    print(f"{'profile':<8} {'order lines':>12} {'simulate s':>11} {'dbt build s':>12} {'warehouse MiB':>14}")
-    for result in results:
-        lines = result["row_counts"].get("shop.order_lines", "?")
-        print(
-            f"{result['profile']:<8} {lines:>12} {result['simulate_seconds']:>11} "
-            f"{result['dbt_build_seconds']:>12} {result['warehouse_mib']:>14}"
-        )
-    print(
-        f"peak memory of one child process: {report['peak_child_rss_mib']} MiB; results in {args.out / 'results.json'}"
-    )
-    return 0
+    return bench(args.profile, args.seed, args.faults, args.out.resolve())
 
 
 if __name__ == "__main__":
