@@ -77,10 +77,10 @@ where spine.day - rates.rate_date <= 7;
 
 -- An amount of `currency` on `day` converts when it is in US dollars or the day has a rate.
 create or replace macro has_rate(amount_currency, amount_day) as
-    amount_currency = 'USD' or exists (
-        select 1 from filled_rates as f
-        where f.currency_code = amount_currency and f.day = cast(amount_day as date)
-    );
+    amount_currency = 'USD'
+    or coalesce(amount_currency || '|' || cast(amount_day as date) in (
+        select f.currency_code || '|' || f.day from filled_rates as f
+    ), false);
 
 create or replace macro rate_on(amount_currency, amount_day) as
     case when amount_currency = 'USD' then 1.0 else (
