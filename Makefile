@@ -86,8 +86,8 @@ lint: env  ## sqlfluff (dbt templater) and ruff
 	$(BIN)/ruff check simulator orchestration tests/python bi
 	$(BIN)/sqlfluff lint models tests/singular macros --disable-progress-bar --processes 2
 
-bench: env  ## simulate and build the large profile and report timings (slow: tens of minutes)
-	$(BIN)/python -m orchestration.bench
+bench: env  ## full and new-day incremental builds of large against the floor script (slow; BENCH='--profile demo')
+	$(BIN)/python -m orchestration.bench $(BENCH)
 
 docs: env  ## generate dbt docs into target/
 	$(DBT) docs generate
