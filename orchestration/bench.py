@@ -168,8 +168,8 @@ def run_floor(raw: Path, database: Path) -> None:
 
     database.unlink(missing_ok=True)
     con = duckdb.connect(str(database))
-    if os.environ.get("DUCKDB_MEMORY_LIMIT"):  # the same cap the warehouse build honours
-        con.execute(f"set memory_limit = '{os.environ['DUCKDB_MEMORY_LIMIT']}'")
+    # the same memory cap as the warehouse build (profiles/profiles.yml)
+    con.execute(f"set memory_limit = '{os.environ.get('DUCKDB_MEMORY_LIMIT', '12GB')}'")
     variables: dict[str, object] = {"raw_dir": str(raw.resolve()), "seeds_dir": str(REPO / "seeds")}
     variables.update(csv_variables(raw, database.parent / "floor_headers"))
     for name, value in variables.items():
