@@ -121,14 +121,18 @@ def run_step(name: str, args: list[str], env: dict[str, str], log: Path, check: 
 
 
 def link_landing(source: Path, target: Path) -> None:
-    """A landing of symbolic links to the cached files, so files added to it never touch the cache."""
+    """A landing of hard links to the cached files (copies across file systems), so files added to it never touch
+    the cache. Not symbolic links: the build's file listing does not follow them."""
     if target.exists():
         shutil.rmtree(target)
     for path in sorted(source.rglob("*")):
         if path.is_file():
             link = target / path.relative_to(source)
             link.parent.mkdir(parents=True, exist_ok=True)
-            link.symlink_to(path.resolve())
+            try:
+                os.link(path, link)
+            except OSError:
+                shutil.copy2(path, link)
 
 
 def dbt_build(name: str, env: dict[str, str], logs: Path) -> tuple[Step, str]:
@@ -295,11 +299,14 @@ def bench(profile: str, seed: int, faults: bool, out: Path) -> int:
     steps["floor"] = run_step(
         "floor", [python, "-m", "orchestration.bench", "floor", "--raw", str(run_dir / "raw"),
                   "--database", str(floor_db)], env, logs / "floor.log")
-    comparison = compare(floor_db, warehouse)
+    builds_ok = steps["full build"].ok and steps["incremental build"].ok
+    comparison = compare(floor_db, warehouse) if builds_ok else {}
 
     lines = [f"make bench — profile {profile}, seed {seed}{', faults' if faults else ''}, simulator "
              f"{simulator_version()}, {machine()}", "", *report(profile, steps, warehouse_bytes, simulated), "",
              "floor vs marts (rows: floor's; differing: rows only in the floor / only in the marts, EXCEPT ALL):"]
+    if not builds_ok:
+        lines.append("  not compared: a build failed (see its log)")
     for figure, counts in comparison.items():
         verdict = "equal" if counts["only_in_floor"] == counts["only_in_marts"] == 0 else "DIFFER"
         lines.append(f"  {figure:<40} {counts['rows']:>11,} rows   {counts['only_in_floor']:>7,} / "
@@ -310,7 +317,6 @@ def bench(profile: str, seed: int, faults: bool, out: Path) -> int:
         "machine": machine(), "warehouse_bytes": warehouse_bytes,
         "steps": {name: asdict(step) for name, step in steps.items()}, "floor_vs_marts": comparison,
     }, indent=2))
-    builds_ok = steps["full build"].ok and steps["incremental build"].ok
     equal = all(c["only_in_floor"] == c["only_in_marts"] == 0 for c in comparison.values())
     return 0 if builds_ok and equal else 1
 
