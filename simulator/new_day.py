@@ -10,6 +10,8 @@ the same table folders, and nothing else changes, so the warehouse's next build 
 - shop.refunds: 4.5% of the day's orders are refunded later the same day (40% whole, else part of a line);
 - loyalty.wallet_transactions: points earned on members' orders (taken back in proportion on a refund), and for
   40% of members' orders a top-up earlier that day and the spend; refunds of those orders are credited back;
+  the points of every lot in the landing that reaches its expiry (365 days after earning) during the day expire
+  at that moment, by the loyalty system's oldest-expiring-lot-first rule (as in the window);
 - loyalty.daily_totals: the loyalty system's totals of the day;
 - reference.fx_rates: the rates of the day (the window's random walk, continued day by day after it).
 
@@ -26,7 +28,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from simulator.activity import CUR, REFUND_REASONS, TX_TYPES, _format_placed_at, _fx_rate
+from simulator.activity import (
+    CUR,
+    POINTS_EXPIRY_US,
+    REFUND_REASONS,
+    TX_TYPES,
+    _fifo_expiry,
+    _format_placed_at,
+    _fx_rate,
+)
 from simulator.catalog import build_catalog
 from simulator.common import (
     COUNTRY_OFFSET_MIN,
@@ -58,23 +68,87 @@ WALLET_PAID_SHARE = 0.4
 ID_FORMATS = {"orders": ("O", 10), "order_lines": ("OL", 11), "refunds": ("R", 9), "wallet_transactions": ("W", 11)}
 
 
+def _landed_rows(raw_dir: Path, system: str, table: str, columns: str) -> str | None:
+    """SQL reading `columns` (as text, Parquet and CSV alike) from every file of a landed table; None if none."""
+    files = [p for p in (raw_dir / system / table).rglob("*") if p.is_file()]
+    readers = [f"select {columns} from read_parquet({sorted(str(p) for p in group)!r}, union_by_name = true)"
+               if kind == ".parquet" else
+               f"select {columns} from read_csv({sorted(str(p) for p in group)!r}, all_varchar = true)"
+               for kind in (".parquet", ".csv")
+               if (group := [p for p in files if p.suffix.lower() == kind])]
+    return " union all ".join(readers) if readers else None
+
+
 def _highest_id(raw_dir: Path, system: str, table: str, column: str) -> int:
     """The highest number of a simulator-written id (prefix and zero-padded digits) in a table's files."""
     prefix, width = ID_FORMATS[table]
-    files = [p for p in (raw_dir / system / table).rglob("*") if p.is_file()]
-    readers = [f"select {column} as id from read_parquet({sorted(str(p) for p in group)!r}, union_by_name = true)"
-               if kind == ".parquet" else
-               f"select {column} as id from read_csv({sorted(str(p) for p in group)!r}, all_varchar = true)"
-               for kind in (".parquet", ".csv")
-               if (group := [p for p in files if p.suffix.lower() == kind])]
-    if not readers:
+    rows = _landed_rows(raw_dir, system, table, f"cast({column} as varchar) as id")
+    if rows is None:
         return 0
     value = duckdb.connect().execute(
-        f"select max(cast(substr(id, {len(prefix) + 1}) as bigint)) from ({' union all '.join(readers)}) "
+        f"select max(cast(substr(id, {len(prefix) + 1}) as bigint)) from ({rows}) "
         "where regexp_full_match(id, $pattern)",
         {"pattern": f"{prefix}[0-9]{{{width}}}"},
     ).fetchone()[0]
     return int(value or 0)
+
+
+def _landed_points(raw_dir: Path) -> tuple[np.ndarray, ...]:
+    """The landing's points movements, one row per transaction id (the latest loaded copy), rows that don't
+    parse left out: member id, currency, points, transacted_at (microseconds) and whether the row is a lot
+    (points earned or granted) rather than a use (points redeemed or taken back)."""
+    rows = _landed_rows(raw_dir, "loyalty", "wallet_transactions",
+                        "cast(transaction_id as varchar) as transaction_id, cast(member_id as varchar) as member_id, "
+                        "cast(transaction_type as varchar) as transaction_type, cast(points as varchar) as points, "
+                        "cast(currency_code as varchar) as currency_code, "
+                        "cast(transacted_at as varchar) as transacted_at, cast(loaded_at as varchar) as loaded_at")
+    empty = (np.zeros(0, object), np.zeros(0, object), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool))
+    if rows is None:
+        return empty
+    table = duckdb.connect().sql(f"""
+        with typed as (
+            select
+                member_id,
+                upper(trim(currency_code)) as currency_code,
+                trim(transaction_type) as transaction_type,
+                try_cast(points as bigint) as points,
+                epoch_us(try_cast(transacted_at as timestamp)) as transacted_us
+            from ({rows})
+            where transaction_id is not null and member_id is not null
+            qualify row_number() over (partition by transaction_id order by try_cast(loaded_at as timestamp) desc) = 1
+        )
+        select member_id, currency_code, points, transacted_us, points > 0 as is_lot
+        from typed
+        where
+            points is not null and points != 0 and transacted_us is not null
+            and (transaction_type in ('points_earned', 'points_redeemed')
+                 or (transaction_type = 'manual_adjustment' and points > 0))
+    """).to_arrow_table()
+    if table.num_rows == 0:
+        return empty
+    return tuple(table.column(name).to_numpy(zero_copy_only=False)
+                 for name in ("member_id", "currency_code", "points", "transacted_us", "is_lot"))
+
+
+def _points_expiring(raw_dir: Path, new_member: np.ndarray, new_points: np.ndarray, new_at: np.ndarray,
+                     day_start: int, day_end: int) -> tuple[np.ndarray, ...]:
+    """Member id, currency, points and moment of every expiry due during the day: each lot of the landing or of
+    the day that reaches its expiry between day_start and day_end, less what the oldest-expiring-first rule
+    took from it before (see activity._fifo_expiry). The day's own movements (new_*) are lots when positive."""
+    member, currency, points, at, is_lot = _landed_points(raw_dir)
+    member = np.concatenate([member, new_member])
+    currency = np.concatenate([currency, np.full(len(new_member), None, object)])
+    points = np.concatenate([points, new_points])
+    at = np.concatenate([at, new_at])
+    is_lot = np.concatenate([is_lot, new_points > 0])
+    names, member_key = np.unique(member.astype(str), return_inverse=True)
+    lots = np.flatnonzero(is_lot)
+    lots = lots[np.lexsort((at[lots], member_key[lots]))]
+    uses = np.flatnonzero(~is_lot)
+    expired = _fifo_expiry(member_key[lots], at[lots], points[lots], member_key[uses], at[uses], -points[uses])
+    expire_at = at[lots] + POINTS_EXPIRY_US
+    due = (expired > 0) & (expire_at >= day_start) & (expire_at <= day_end)
+    return names[member_key[lots][due]], currency[lots][due], expired[due], expire_at[due]
 
 
 def _continued_rates(seed: int, day: int) -> tuple[np.ndarray, np.ndarray]:
@@ -192,12 +266,30 @@ def land_new_day(profile_name: str, seed: int, out: Path, day: int = 1) -> dict[
     wpts = np.concatenate([p[3] for p in parts])
     at = np.minimum(np.concatenate([p[4] for p in parts]), day_end)
     w_order = np.concatenate([np.where(p[5], order_np[p[1]], None) for p in parts])
-    srt = np.lexsort((tp, at))
-    tp, w_o, amt, wpts, at, w_order = tp[srt], w_o[srt], amt[srt], wpts[srt], at[srt], w_order[srt]
-    nw = len(tp)
+    w_member = pop.member_id[o_c[w_o]]
     w_cur = cur[w_o]
+    # the day's expiries, by the lot rule over the landing's points and the day's own
+    moved = wpts != 0
+    x_member, x_currency, x_points, x_at = _points_expiring(raw_dir, w_member[moved], wpts[moved], at[moved],
+                                                            day_start, day_end)
+    member_cur = dict(zip(pop.member_id[o_c], cur, strict=True))  # a member's currency when the landing gives none
+    cur_index = {code: i for i, code in enumerate(CUR)}
+    x_cur = np.array([cur_index.get(code, member_cur.get(member, 0)) for member, code in
+                      zip(x_member, x_currency, strict=True)], np.int64)
+    nx = len(x_member)
+    tp = np.concatenate([tp, np.full(nx, TX_TYPES.index("points_expired"), np.int64)])
+    amt = np.concatenate([amt, np.zeros(nx)])
+    wpts = np.concatenate([wpts, -x_points.astype(np.int64)])
+    at = np.concatenate([at, x_at])
+    w_order = np.concatenate([w_order, np.full(nx, None, object)])
+    w_member = np.concatenate([w_member, x_member.astype(object)])
+    w_cur = np.concatenate([w_cur, x_cur])
+    srt = np.lexsort((tp, at))
+    tp, amt, wpts, at, w_order, w_member, w_cur = tp[srt], amt[srt], wpts[srt], at[srt], w_order[srt], w_member[srt], \
+        w_cur[srt]
+    nw = len(tp)
     w_num = _highest_id(raw_dir, "loyalty", "wallet_transactions", "transaction_id") + 1 + np.arange(nw)
-    wallet = pa.table([ids("W", w_num, 11), strs(pop.member_id[o_c[w_o]]), strs(np.array(TX_TYPES, dtype=object)[tp]),
+    wallet = pa.table([ids("W", w_num, 11), strs(w_member), strs(np.array(TX_TYPES, dtype=object)[tp]),
                        pa.array(amt), pa.array(wpts.astype(np.int32)), strs(CUR[w_cur]), strs(w_order),
                        pa.nulls(nw, pa.string()), ts(at), ts(landed(at))],
                       schema=TABLES["loyalty.wallet_transactions"].schema)

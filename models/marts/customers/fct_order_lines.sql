@@ -12,7 +12,8 @@
 -- changed_order_ids macro names (new or corrected rows, newly matched customers, new rates or products).
 -- Order-level refunds are spread over the order's lines in proportion to their net amount. The gross amount is
 -- the source's line total when it sent one, else quantity × unit price at full precision rounded once to the
--- currency's minor unit (macro line_gross_amount); the unit price column shows the price to 4 decimals.
+-- currency's minor unit (macro line_gross_amount); the unit price column shows the price to 4 decimals. A full
+-- build reads every line and refund without filtering by the changed orders (all of them).
 
 with orders as (
 
@@ -89,7 +90,9 @@ lines_of_changed_orders as (
         on order_lines.order_id = orders.order_id
     inner join currencies
         on orders.currency_code = currencies.currency_code
-    where order_lines.order_id in (select changed_orders.order_id from changed_orders)
+    {% if is_incremental() %}
+        where order_lines.order_id in (select changed_orders.order_id from changed_orders)
+    {% endif %}
 
 ),
 
@@ -119,7 +122,9 @@ refunds_converted as (
         on
             cast(refunds.refunded_at as date) = refund_fx.rate_date
             and refunds.currency_code = refund_fx.currency_code
-    where refunds.order_id in (select changed_orders.order_id from changed_orders)
+    {% if is_incremental() %}
+        where refunds.order_id in (select changed_orders.order_id from changed_orders)
+    {% endif %}
 
 ),
 
