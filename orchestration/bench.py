@@ -88,9 +88,16 @@ class Step:
 
 
 def simulator_version() -> str:
+    """The simulator's version and a digest of its source, so a change to the simulator never reuses a landing
+    simulated by an earlier one."""
+    import hashlib
+
     from simulator import __version__
 
-    return __version__
+    digest = hashlib.sha256()
+    for source in sorted((REPO / "simulator").glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return f"{__version__}-{digest.hexdigest()[:10]}"
 
 
 def load_average() -> str:

@@ -12,9 +12,11 @@ known_currencies as (
 
 known_dealers as (
 
-    select distinct {{ clean_text('dealer_id') }} as dealer_id
-    from {{ source('dealer_portal', 'dealers') }}
-    where {{ clean_text('dealer_id') }} is not null
+    -- every landed dealers row is in its base model, cleaned as here, so a reference is known when any landed
+    -- row has the id (quarantined or not)
+    select distinct dealer_id
+    from {{ ref('base_dealer_portal__dealers') }}
+    where dealer_id is not null
 
 ),
 

@@ -18,9 +18,11 @@ accepted_codes as (
 
 known_leads as (
 
-    select distinct {{ clean_text('lead_id') }} as lead_id
-    from {{ source('marketing', 'leads') }}
-    where {{ clean_text('lead_id') }} is not null
+    -- every landed leads row is in its base model, cleaned as here, so a reference is known when any landed
+    -- row has the id (quarantined or not)
+    select distinct lead_id
+    from {{ ref('base_marketing__leads') }}
+    where lead_id is not null
 
 ),
 

@@ -6,9 +6,11 @@ with source as (
 
 known_lottery_prizes as (
 
-    select distinct {{ clean_text('prize_id') }} as prize_id
-    from {{ source('promotions', 'lottery_prizes') }}
-    where {{ clean_text('prize_id') }} is not null
+    -- every landed lottery_prizes row is in its base model, cleaned as here, so a reference is known when any landed
+    -- row has the id (quarantined or not)
+    select distinct prize_id
+    from {{ ref('base_promotions__lottery_prizes') }}
+    where prize_id is not null
 
 ),
 

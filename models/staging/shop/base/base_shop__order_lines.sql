@@ -16,9 +16,11 @@ orders as (
 
 known_products as (
 
-    select distinct {{ clean_text('product_id') }} as product_id
-    from {{ source('shop', 'products') }}
-    where {{ clean_text('product_id') }} is not null
+    -- every landed products row is in its base model, cleaned as here, so a reference is known when any landed
+    -- row has the id (quarantined or not)
+    select distinct product_id
+    from {{ ref('base_shop__products') }}
+    where product_id is not null
 
 ),
 
