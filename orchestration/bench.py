@@ -180,7 +180,7 @@ def run_floor(raw: Path, database: Path) -> None:
     database.unlink(missing_ok=True)
     con = duckdb.connect(str(database))
     # the same memory cap as the warehouse build (profiles/profiles.yml)
-    con.execute(f"set memory_limit = '{os.environ.get('DUCKDB_MEMORY_LIMIT', '12GB')}'")
+    con.execute(f"set memory_limit = '{os.environ.get('DUCKDB_MEMORY_LIMIT', '10GB')}'")
     variables: dict[str, object] = {"raw_dir": str(raw.resolve()), "seeds_dir": str(REPO / "seeds")}
     variables.update(csv_variables(raw, database.parent / "floor_headers"))
     for name, value in variables.items():
