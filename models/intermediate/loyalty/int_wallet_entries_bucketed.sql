@@ -13,6 +13,13 @@
 -- than the member holds (a reversal after the points were redeemed takes back what is left; the rest is
 -- `points_refused`). The loyalty system's own redemptions and expiries are expected never to be refused
 -- (tested).
+--
+-- A member's history is in time order (transacted_at, then transaction_id; `entry_sequence` numbers it). Each
+-- reflected balance is computed twice on the same rows: through the entry (running frame) and before it (frame
+-- ending one row earlier), so the amount an entry moved is their difference. The running sums and minimums are
+-- computed on the few columns they need only (`balance_flows` to `balances`); the other columns join back once,
+-- in `entries`. The paid balance is the running sum of amounts less the bonus balance, because the bonus amounts
+-- of a member's entries add up to its bonus balance.
 
 with converted as (
 
@@ -49,163 +56,15 @@ expiry_rule as (
 classified as (
 
     select
-        converted.transaction_id,
-        converted.member_id,
-        converted.golden_customer_id,
-        converted.transaction_type,
+        *,
         case
-            when converted.transaction_type = 'points_earned' and converted.points < 0 then 'points_reversal'
-            when converted.transaction_type = 'manual_adjustment' and (converted.amount > 0 or converted.points > 0)
+            when transaction_type = 'points_earned' and points < 0 then 'points_reversal'
+            when transaction_type = 'manual_adjustment' and (amount > 0 or points > 0)
                 then 'goodwill_credit'
-            when converted.transaction_type = 'manual_adjustment' then 'adjustment_debit'
-            else converted.transaction_type
-        end as entry_type,
-        converted.transacted_at,
-        converted.transaction_date,
-        converted.currency_code,
-        converted.amount,
-        converted.amount_reporting,
-        coalesce(fx_rates.rate_to_reporting, 0) as rate_to_reporting,
-        converted.points,
-        converted.order_id,
-        converted.campaign_id,
-        converted.loaded_at,
-        row_number() over (
-            partition by converted.member_id
-            order by converted.transacted_at, converted.transaction_id
-        ) as entry_sequence
+            when transaction_type = 'manual_adjustment' then 'adjustment_debit'
+            else transaction_type
+        end as entry_type
     from converted
-    left join fx_rates
-        on
-            converted.transaction_date = fx_rates.rate_date
-            and converted.currency_code = fx_rates.currency_code
-
-),
-
-money_flows as (
-
-    select
-        *,
-        case
-            when amount > 0 and entry_type in ('top_up_bonus', 'goodwill_credit') then amount
-            else 0
-        end as bonus_credit,
-        case when amount < 0 then -amount else 0 end as debit
-    from classified
-
-),
-
-first_pass as (
-
-    select
-        *,
-        sum(bonus_credit - debit) over member_history as bonus_flow_running
-    from money_flows
-    window member_history as (
-        partition by member_id order by entry_sequence rows between unbounded preceding and current row
-    )
-
-),
-
-first_pass_balances as (
-
-    select
-        *,
-        bonus_flow_running - least(0, min(bonus_flow_running) over member_history) as bonus_balance
-    from first_pass
-    window member_history as (
-        partition by member_id order by entry_sequence rows between unbounded preceding and current row
-    )
-
-),
-
-spend_bonus_per_order as (
-
-    select
-        member_id,
-        order_id,
-        sum(bonus_used) as bonus_used
-    from (
-        select
-            member_id,
-            order_id,
-            lag(bonus_balance, 1, 0) over (partition by member_id order by entry_sequence)
-            - bonus_balance as bonus_used,
-            entry_type
-        from first_pass_balances
-    ) as debits
-    where entry_type = 'spend' and order_id is not null
-    group by member_id, order_id
-
-),
-
-refund_splits as (
-
-    select
-        money_flows.transaction_id,
-        least(
-            sum(money_flows.amount) over refund_history,
-            coalesce(spend_bonus_per_order.bonus_used, 0)
-        ) - least(
-            coalesce(sum(money_flows.amount) over refund_history, 0) - money_flows.amount,
-            coalesce(spend_bonus_per_order.bonus_used, 0)
-        ) as refund_bonus
-    from money_flows
-    left join spend_bonus_per_order
-        on
-            money_flows.member_id = spend_bonus_per_order.member_id
-            and money_flows.order_id = spend_bonus_per_order.order_id
-    where money_flows.entry_type = 'refund_credit' and money_flows.amount > 0
-    window refund_history as (
-        partition by money_flows.member_id, money_flows.order_id
-        order by money_flows.entry_sequence
-        rows between unbounded preceding and current row
-    )
-
-),
-
-second_pass as (
-
-    select
-        money_flows.*,
-        money_flows.bonus_credit + coalesce(refund_splits.refund_bonus, 0) as bonus_credit_final
-    from money_flows
-    left join refund_splits
-        on money_flows.transaction_id = refund_splits.transaction_id
-
-),
-
-second_pass_running as (
-
-    select
-        *,
-        sum(bonus_credit_final - debit) over member_history as bonus_flow_running
-    from second_pass
-    window member_history as (
-        partition by member_id order by entry_sequence rows between unbounded preceding and current row
-    )
-
-),
-
-second_pass_balances as (
-
-    select
-        *,
-        bonus_flow_running - least(0, min(bonus_flow_running) over member_history) as bonus_balance
-    from second_pass_running
-    window member_history as (
-        partition by member_id order by entry_sequence rows between unbounded preceding and current row
-    )
-
-),
-
-money_split as (
-
-    select
-        *,
-        bonus_balance - lag(bonus_balance, 1, 0) over (partition by member_id order by entry_sequence)
-            as bonus_amount
-    from second_pass_balances
 
 ),
 
@@ -240,72 +99,239 @@ reversal_caps as (
     where classified.entry_type = 'points_reversal'
     window reversal_history as (
         partition by classified.member_id, classified.order_id
-        order by classified.entry_sequence
+        order by classified.transacted_at, classified.transaction_id
         rows between unbounded preceding and current row
     )
 
 ),
 
-points_order_capped as (
+balance_flows as (
 
+    -- The narrow rows the balances are computed on: first-pass bonus flow (refunds count as paid money) and
+    -- points capped per order.
     select
-        money_split.*,
+        classified.transaction_id,
+        classified.member_id,
+        classified.transacted_at,
+        classified.entry_type,
+        classified.order_id,
+        classified.amount,
         case
-            when money_split.entry_type = 'points_reversal' then -reversal_caps.points_taken_back
-            else money_split.points
+            when classified.amount > 0 and classified.entry_type in ('top_up_bonus', 'goodwill_credit')
+                then classified.amount
+            else 0
+        end as bonus_credit,
+        case when classified.amount < 0 then -classified.amount else 0 end as debit,
+        case
+            when classified.entry_type = 'points_reversal' then -reversal_caps.points_taken_back
+            else classified.points
         end as points_capped
-    from money_split
+    from classified
     left join reversal_caps
-        on money_split.transaction_id = reversal_caps.transaction_id
+        on classified.transaction_id = reversal_caps.transaction_id
 
 ),
 
-points_running as (
+running_sums as (
 
     select
-        *,
-        sum(points_capped) over member_history as points_flow_running
-    from points_order_capped
-    window member_history as (
-        partition by member_id order by entry_sequence rows between unbounded preceding and current row
+        transaction_id,
+        member_id,
+        entry_type,
+        order_id,
+        amount,
+        bonus_credit,
+        debit,
+        row_number() over (
+            partition by member_id
+            order by transacted_at, transaction_id
+        ) as entry_sequence,
+        sum(bonus_credit - debit) over member_history as first_pass_flow_running,
+        sum(bonus_credit - debit) over member_history_before as first_pass_flow_running_before,
+        sum(points_capped) over member_history as points_flow_running,
+        sum(points_capped) over member_history_before as points_flow_running_before,
+        sum(amount) over member_history as amount_running
+    from balance_flows
+    window
+        member_history as (
+            partition by member_id
+            order by transacted_at, transaction_id
+            rows between unbounded preceding and current row
+        ),
+        member_history_before as (
+            partition by member_id
+            order by transacted_at, transaction_id
+            rows between unbounded preceding and 1 preceding
+        )
+
+),
+
+first_pass_balances as (
+
+    -- Bonus balance of the first pass and guarded points balance, through each entry and before it (0 before a
+    -- member's first entry). A deduction never takes more points than the member holds: the points balance is
+    -- the running sum reflected at zero (the part of a deduction beyond the balance is refused, see
+    -- `points_refused`).
+    select
+        transaction_id,
+        member_id,
+        entry_sequence,
+        entry_type,
+        order_id,
+        amount,
+        bonus_credit,
+        debit,
+        amount_running,
+        first_pass_flow_running
+        - least(0, min(first_pass_flow_running) over member_history) as first_pass_bonus_balance,
+        case
+            when entry_sequence = 1 then 0
+            else
+                first_pass_flow_running_before
+                - least(0, min(first_pass_flow_running) over member_history_before)
+        end as first_pass_bonus_balance_before,
+        points_flow_running - least(0, min(points_flow_running) over member_history) as points_balance,
+        case
+            when entry_sequence = 1 then 0
+            else points_flow_running_before - least(0, min(points_flow_running) over member_history_before)
+        end as points_balance_before
+    from running_sums
+    window
+        member_history as (
+            partition by member_id order by entry_sequence rows between unbounded preceding and current row
+        ),
+        member_history_before as (
+            partition by member_id order by entry_sequence rows between unbounded preceding and 1 preceding
+        )
+
+),
+
+spend_bonus_per_order as (
+
+    select
+        member_id,
+        order_id,
+        sum(first_pass_bonus_balance_before - first_pass_bonus_balance) as bonus_used
+    from first_pass_balances
+    where entry_type = 'spend' and order_id is not null
+    group by member_id, order_id
+
+),
+
+refund_splits as (
+
+    select
+        first_pass_balances.transaction_id,
+        least(
+            sum(first_pass_balances.amount) over refund_history,
+            coalesce(spend_bonus_per_order.bonus_used, 0)
+        ) - least(
+            coalesce(sum(first_pass_balances.amount) over refund_history, 0) - first_pass_balances.amount,
+            coalesce(spend_bonus_per_order.bonus_used, 0)
+        ) as refund_bonus
+    from first_pass_balances
+    left join spend_bonus_per_order
+        on
+            first_pass_balances.member_id = spend_bonus_per_order.member_id
+            and first_pass_balances.order_id = spend_bonus_per_order.order_id
+    where first_pass_balances.entry_type = 'refund_credit' and first_pass_balances.amount > 0
+    window refund_history as (
+        partition by first_pass_balances.member_id, first_pass_balances.order_id
+        order by first_pass_balances.entry_sequence
+        rows between unbounded preceding and current row
     )
 
 ),
 
-points_reflected as (
+second_pass_flows as (
 
-    -- A deduction never takes more points than the member holds: the balance is the running sum reflected at
-    -- zero (the part of a deduction beyond the balance is refused, see `points_refused`).
     select
-        *,
-        points_flow_running - least(0, min(points_flow_running) over member_history) as points_balance
-    from points_running
-    window member_history as (
-        partition by member_id order by entry_sequence rows between unbounded preceding and current row
-    )
+        first_pass_balances.transaction_id,
+        first_pass_balances.member_id,
+        first_pass_balances.entry_sequence,
+        first_pass_balances.amount_running,
+        first_pass_balances.points_balance,
+        first_pass_balances.points_balance_before,
+        first_pass_balances.bonus_credit + coalesce(refund_splits.refund_bonus, 0) - first_pass_balances.debit
+            as bonus_flow
+    from first_pass_balances
+    left join refund_splits
+        on first_pass_balances.transaction_id = refund_splits.transaction_id
 
 ),
 
-points_guarded as (
+second_pass_running as (
 
     select
         *,
-        points_balance - lag(points_balance, 1, 0) over (partition by member_id order by entry_sequence)
-            as points_applied
-    from points_reflected
+        sum(bonus_flow) over member_history as bonus_flow_running,
+        sum(bonus_flow) over member_history_before as bonus_flow_running_before
+    from second_pass_flows
+    window
+        member_history as (
+            partition by member_id order by entry_sequence rows between unbounded preceding and current row
+        ),
+        member_history_before as (
+            partition by member_id order by entry_sequence rows between unbounded preceding and 1 preceding
+        )
+
+),
+
+balances as (
+
+    select
+        transaction_id,
+        entry_sequence,
+        amount_running,
+        points_balance,
+        points_balance_before,
+        bonus_flow_running - least(0, min(bonus_flow_running) over member_history) as bonus_balance,
+        case
+            when entry_sequence = 1 then 0
+            else bonus_flow_running_before - least(0, min(bonus_flow_running) over member_history_before)
+        end as bonus_balance_before
+    from second_pass_running
+    window
+        member_history as (
+            partition by member_id order by entry_sequence rows between unbounded preceding and current row
+        ),
+        member_history_before as (
+            partition by member_id order by entry_sequence rows between unbounded preceding and 1 preceding
+        )
+
+),
+
+entries as (
+
+    select
+        classified.*,
+        balances.entry_sequence,
+        balances.bonus_balance - balances.bonus_balance_before as bonus_amount,
+        balances.bonus_balance,
+        balances.amount_running - balances.bonus_balance as paid_balance,
+        balances.points_balance - balances.points_balance_before as points_applied,
+        balances.points_balance,
+        coalesce(fx_rates.rate_to_reporting, 0) as rate_to_reporting
+    from classified
+    inner join balances
+        on classified.transaction_id = balances.transaction_id
+    left join fx_rates
+        on
+            classified.transaction_date = fx_rates.rate_date
+            and classified.currency_code = fx_rates.currency_code
 
 ),
 
 top_up_tiers as (
 
     select
-        points_guarded.transaction_id,
+        entries.transaction_id,
         max(recharge_tiers.min_top_up_amount_reporting) as tier_min_amount_reporting
-    from points_guarded
+    from entries
     inner join recharge_tiers
-        on points_guarded.amount_reporting >= recharge_tiers.min_top_up_amount_reporting
-    where points_guarded.entry_type = 'top_up'
-    group by points_guarded.transaction_id
+        on entries.amount_reporting >= recharge_tiers.min_top_up_amount_reporting
+    where entries.entry_type = 'top_up'
+    group by entries.transaction_id
 
 ),
 
@@ -324,49 +350,42 @@ top_up_bonus_earned as (
 final as (
 
     select
-        points_guarded.transaction_id,
-        points_guarded.member_id,
-        points_guarded.golden_customer_id,
-        points_guarded.entry_sequence,
-        points_guarded.transaction_type,
-        points_guarded.entry_type,
-        points_guarded.transacted_at,
-        points_guarded.transaction_date,
-        points_guarded.currency_code,
-        points_guarded.order_id,
-        points_guarded.campaign_id,
-        points_guarded.amount,
-        cast(points_guarded.amount - points_guarded.bonus_amount as decimal(18, 4)) as paid_amount,
-        cast(points_guarded.bonus_amount as decimal(18, 4)) as bonus_amount,
-        points_guarded.rate_to_reporting,
-        points_guarded.amount_reporting,
-        cast(
-            sum(points_guarded.amount - points_guarded.bonus_amount) over member_history as decimal(18, 4)
-        ) as paid_balance,
-        cast(points_guarded.bonus_balance as decimal(18, 4)) as bonus_balance,
-        points_guarded.points,
-        cast(points_guarded.points_applied as integer) as points_applied,
-        cast(points_guarded.points_applied - points_guarded.points as integer) as points_refused,
-        cast(points_guarded.points_balance as bigint) as points_balance,
+        entries.transaction_id,
+        entries.member_id,
+        entries.golden_customer_id,
+        entries.entry_sequence,
+        entries.transaction_type,
+        entries.entry_type,
+        entries.transacted_at,
+        entries.transaction_date,
+        entries.currency_code,
+        entries.order_id,
+        entries.campaign_id,
+        entries.amount,
+        cast(entries.amount - entries.bonus_amount as decimal(18, 4)) as paid_amount,
+        cast(entries.bonus_amount as decimal(18, 4)) as bonus_amount,
+        entries.rate_to_reporting,
+        entries.amount_reporting,
+        cast(entries.paid_balance as decimal(18, 4)) as paid_balance,
+        cast(entries.bonus_balance as decimal(18, 4)) as bonus_balance,
+        entries.points,
+        cast(entries.points_applied as integer) as points_applied,
+        cast(entries.points_applied - entries.points as integer) as points_refused,
+        cast(entries.points_balance as bigint) as points_balance,
         case
-            when points_guarded.points_applied > 0
-                then points_guarded.transacted_at + to_days(expiry_rule.points_expiry_days)
+            when entries.points_applied > 0
+                then entries.transacted_at + to_days(expiry_rule.points_expiry_days)
         end as points_expire_at,
         top_up_bonus_earned.tier_name as recharge_tier_name,
         case
-            when points_guarded.entry_type = 'top_up'
+            when entries.entry_type = 'top_up'
                 then cast(coalesce(top_up_bonus_earned.bonus_amount_reporting, 0) as decimal(18, 4))
         end as tier_bonus_amount_reporting,
-        points_guarded.loaded_at
-    from points_guarded
+        entries.loaded_at
+    from entries
     cross join expiry_rule
     left join top_up_bonus_earned
-        on points_guarded.transaction_id = top_up_bonus_earned.transaction_id
-    window member_history as (
-        partition by points_guarded.member_id
-        order by points_guarded.entry_sequence
-        rows between unbounded preceding and current row
-    )
+        on entries.transaction_id = top_up_bonus_earned.transaction_id
 
 )
 
