@@ -243,18 +243,29 @@ refund_splits as (
 
 ),
 
+members_with_refund_bonus as (
+
+    -- Only a refund that gives bonus back makes the second pass differ from the first; every other member's
+    -- bonus balances are the first pass's.
+    select distinct first_pass_balances.member_id
+    from first_pass_balances
+    inner join refund_splits
+        on first_pass_balances.transaction_id = refund_splits.transaction_id
+    where refund_splits.refund_bonus != 0
+
+),
+
 second_pass_flows as (
 
     select
         first_pass_balances.transaction_id,
         first_pass_balances.member_id,
         first_pass_balances.entry_sequence,
-        first_pass_balances.amount_running,
-        first_pass_balances.points_balance,
-        first_pass_balances.points_balance_before,
         first_pass_balances.bonus_credit + coalesce(refund_splits.refund_bonus, 0) - first_pass_balances.debit
             as bonus_flow
     from first_pass_balances
+    inner join members_with_refund_bonus
+        on first_pass_balances.member_id = members_with_refund_bonus.member_id
     left join refund_splits
         on first_pass_balances.transaction_id = refund_splits.transaction_id
 
@@ -277,14 +288,10 @@ second_pass_running as (
 
 ),
 
-balances as (
+second_pass_balances as (
 
     select
         transaction_id,
-        entry_sequence,
-        amount_running,
-        points_balance,
-        points_balance_before,
         bonus_flow_running - least(0, min(bonus_flow_running) over member_history) as bonus_balance,
         case
             when entry_sequence = 1 then 0
@@ -298,6 +305,28 @@ balances as (
         member_history_before as (
             partition by member_id order by entry_sequence rows between unbounded preceding and 1 preceding
         )
+
+),
+
+balances as (
+
+    select
+        first_pass_balances.transaction_id,
+        first_pass_balances.entry_sequence,
+        first_pass_balances.amount_running,
+        first_pass_balances.points_balance,
+        first_pass_balances.points_balance_before,
+        case
+            when second_pass_balances.transaction_id is null then first_pass_balances.first_pass_bonus_balance
+            else second_pass_balances.bonus_balance
+        end as bonus_balance,
+        case
+            when second_pass_balances.transaction_id is null then first_pass_balances.first_pass_bonus_balance_before
+            else second_pass_balances.bonus_balance_before
+        end as bonus_balance_before
+    from first_pass_balances
+    left join second_pass_balances
+        on first_pass_balances.transaction_id = second_pass_balances.transaction_id
 
 ),
 
