@@ -1,29 +1,17 @@
 -- Every wallet movement of a member (one wallet per loyalty member) split into the two money buckets and
--- guarded points, with running balances. Set-based: no loops, only running sums and running minimums.
---
--- Money buckets, in the wallet's currency:
---   * top-ups and other credits are paid money; top-up bonuses and staff goodwill credits are bonus credit;
---   * every debit (spend, staff debit) uses bonus credit first, then paid money. The bonus balance is the
---     running sum X of (bonus credits - debits) reflected at zero: X - least(0, running minimum of X);
---   * a refund credit first gives back the bonus its order's spend used (less what earlier refunds of the
---     order already gave back), then paid money. The bonus a spend used is computed in a first pass where
---     refunds count as paid money; the second pass puts the refunds' bonus share into the bonus bucket.
--- Points: a reversal (negative `points_earned`) takes back at most what its order earned, less what earlier
--- reversals of the order already took back — points are never deducted twice; and no deduction takes more
--- than the member holds (a reversal after the points were redeemed takes back what is left; the rest is
--- `points_refused`). The loyalty system's own redemptions and expiries are expected never to be refused
--- (tested).
---
--- A member's history is in time order (transacted_at, then transaction_id; `entry_sequence` numbers it). Each
--- reflected balance is computed twice on the same rows: through the entry (running frame) and before it (frame
--- ending one row earlier), so the amount an entry moved is their difference. The running sums and minimums are
--- computed on the few columns they need only (`balance_flows` to `balances`); the other columns join back once,
--- in `entries`. The paid balance is the running sum of amounts less the bonus balance, because the bonus amounts
--- of a member's entries add up to its bonus balance.
+-- guarded points, with running balances: the movement's own columns (int_wallet_transactions_converted) beside
+-- the figures computed for it (int_wallet_entries_balanced, where the bucket and points rules are described) and
+-- the day's rate to the reporting currency.
 
 with converted as (
 
     select * from {{ ref('int_wallet_transactions_converted') }}
+
+),
+
+balanced as (
+
+    select * from {{ ref('int_wallet_entries_balanced') }}
 
 ),
 
@@ -33,388 +21,42 @@ fx_rates as (
 
 ),
 
-recharge_tiers as (
-
-    select * from {{ ref('recharge_tiers') }}
-
-),
-
-programme_rules as (
-
-    select * from {{ ref('loyalty_programme_rules') }}
-
-),
-
-expiry_rule as (
-
-    select cast(rule_value as integer) as points_expiry_days
-    from programme_rules
-    where rule_name = 'points_expiry_days'
-
-),
-
-classified as (
-
-    select
-        *,
-        case
-            when transaction_type = 'points_earned' and points < 0 then 'points_reversal'
-            when transaction_type = 'manual_adjustment' and (amount > 0 or points > 0)
-                then 'goodwill_credit'
-            when transaction_type = 'manual_adjustment' then 'adjustment_debit'
-            else transaction_type
-        end as entry_type
-    from converted
-
-),
-
-points_earned_per_order as (
-
-    select
-        member_id,
-        order_id,
-        sum(points) as points_earned
-    from classified
-    where entry_type = 'points_earned' and points > 0 and order_id is not null
-    group by member_id, order_id
-
-),
-
-reversal_caps as (
-
-    select
-        classified.transaction_id,
-        least(
-            sum(-classified.points) over reversal_history,
-            coalesce(points_earned_per_order.points_earned, 0)
-        ) - least(
-            sum(-classified.points) over reversal_history + classified.points,
-            coalesce(points_earned_per_order.points_earned, 0)
-        ) as points_taken_back
-    from classified
-    left join points_earned_per_order
-        on
-            classified.member_id = points_earned_per_order.member_id
-            and classified.order_id = points_earned_per_order.order_id
-    where classified.entry_type = 'points_reversal'
-    window reversal_history as (
-        partition by classified.member_id, classified.order_id
-        order by classified.transacted_at, classified.transaction_id
-        rows between unbounded preceding and current row
-    )
-
-),
-
-balance_flows as (
-
-    -- The narrow rows the balances are computed on: first-pass bonus flow (refunds count as paid money) and
-    -- points capped per order.
-    select
-        classified.transaction_id,
-        classified.member_id,
-        classified.transacted_at,
-        classified.entry_type,
-        classified.order_id,
-        classified.amount,
-        case
-            when classified.amount > 0 and classified.entry_type in ('top_up_bonus', 'goodwill_credit')
-                then classified.amount
-            else 0
-        end as bonus_credit,
-        case when classified.amount < 0 then -classified.amount else 0 end as debit,
-        case
-            when classified.entry_type = 'points_reversal' then -reversal_caps.points_taken_back
-            else classified.points
-        end as points_capped
-    from classified
-    left join reversal_caps
-        on classified.transaction_id = reversal_caps.transaction_id
-
-),
-
-running_sums as (
-
-    select
-        transaction_id,
-        member_id,
-        entry_type,
-        order_id,
-        amount,
-        bonus_credit,
-        debit,
-        row_number() over (
-            partition by member_id
-            order by transacted_at, transaction_id
-        ) as entry_sequence,
-        sum(bonus_credit - debit) over member_history as first_pass_flow_running,
-        sum(bonus_credit - debit) over member_history_before as first_pass_flow_running_before,
-        sum(points_capped) over member_history as points_flow_running,
-        sum(points_capped) over member_history_before as points_flow_running_before,
-        sum(amount) over member_history as amount_running
-    from balance_flows
-    window
-        member_history as (
-            partition by member_id
-            order by transacted_at, transaction_id
-            rows between unbounded preceding and current row
-        ),
-        member_history_before as (
-            partition by member_id
-            order by transacted_at, transaction_id
-            rows between unbounded preceding and 1 preceding
-        )
-
-),
-
-first_pass_balances as (
-
-    -- Bonus balance of the first pass and guarded points balance, through each entry and before it (0 before a
-    -- member's first entry). A deduction never takes more points than the member holds: the points balance is
-    -- the running sum reflected at zero (the part of a deduction beyond the balance is refused, see
-    -- `points_refused`).
-    select
-        transaction_id,
-        member_id,
-        entry_sequence,
-        entry_type,
-        order_id,
-        amount,
-        bonus_credit,
-        debit,
-        amount_running,
-        first_pass_flow_running
-        - least(0, min(first_pass_flow_running) over member_history) as first_pass_bonus_balance,
-        case
-            when entry_sequence = 1 then 0
-            else
-                first_pass_flow_running_before
-                - least(0, min(first_pass_flow_running) over member_history_before)
-        end as first_pass_bonus_balance_before,
-        points_flow_running - least(0, min(points_flow_running) over member_history) as points_balance,
-        case
-            when entry_sequence = 1 then 0
-            else points_flow_running_before - least(0, min(points_flow_running) over member_history_before)
-        end as points_balance_before
-    from running_sums
-    window
-        member_history as (
-            partition by member_id order by entry_sequence rows between unbounded preceding and current row
-        ),
-        member_history_before as (
-            partition by member_id order by entry_sequence rows between unbounded preceding and 1 preceding
-        )
-
-),
-
-spend_bonus_per_order as (
-
-    select
-        member_id,
-        order_id,
-        sum(first_pass_bonus_balance_before - first_pass_bonus_balance) as bonus_used
-    from first_pass_balances
-    where entry_type = 'spend' and order_id is not null
-    group by member_id, order_id
-
-),
-
-refund_splits as (
-
-    select
-        first_pass_balances.transaction_id,
-        least(
-            sum(first_pass_balances.amount) over refund_history,
-            coalesce(spend_bonus_per_order.bonus_used, 0)
-        ) - least(
-            coalesce(sum(first_pass_balances.amount) over refund_history, 0) - first_pass_balances.amount,
-            coalesce(spend_bonus_per_order.bonus_used, 0)
-        ) as refund_bonus
-    from first_pass_balances
-    left join spend_bonus_per_order
-        on
-            first_pass_balances.member_id = spend_bonus_per_order.member_id
-            and first_pass_balances.order_id = spend_bonus_per_order.order_id
-    where first_pass_balances.entry_type = 'refund_credit' and first_pass_balances.amount > 0
-    window refund_history as (
-        partition by first_pass_balances.member_id, first_pass_balances.order_id
-        order by first_pass_balances.entry_sequence
-        rows between unbounded preceding and current row
-    )
-
-),
-
-members_with_refund_bonus as (
-
-    -- Only a refund that gives bonus back makes the second pass differ from the first; every other member's
-    -- bonus balances are the first pass's.
-    select distinct first_pass_balances.member_id
-    from first_pass_balances
-    inner join refund_splits
-        on first_pass_balances.transaction_id = refund_splits.transaction_id
-    where refund_splits.refund_bonus != 0
-
-),
-
-second_pass_flows as (
-
-    select
-        first_pass_balances.transaction_id,
-        first_pass_balances.member_id,
-        first_pass_balances.entry_sequence,
-        first_pass_balances.bonus_credit + coalesce(refund_splits.refund_bonus, 0) - first_pass_balances.debit
-            as bonus_flow
-    from first_pass_balances
-    inner join members_with_refund_bonus
-        on first_pass_balances.member_id = members_with_refund_bonus.member_id
-    left join refund_splits
-        on first_pass_balances.transaction_id = refund_splits.transaction_id
-
-),
-
-second_pass_running as (
-
-    select
-        *,
-        sum(bonus_flow) over member_history as bonus_flow_running,
-        sum(bonus_flow) over member_history_before as bonus_flow_running_before
-    from second_pass_flows
-    window
-        member_history as (
-            partition by member_id order by entry_sequence rows between unbounded preceding and current row
-        ),
-        member_history_before as (
-            partition by member_id order by entry_sequence rows between unbounded preceding and 1 preceding
-        )
-
-),
-
-second_pass_balances as (
-
-    select
-        transaction_id,
-        bonus_flow_running - least(0, min(bonus_flow_running) over member_history) as bonus_balance,
-        case
-            when entry_sequence = 1 then 0
-            else bonus_flow_running_before - least(0, min(bonus_flow_running) over member_history_before)
-        end as bonus_balance_before
-    from second_pass_running
-    window
-        member_history as (
-            partition by member_id order by entry_sequence rows between unbounded preceding and current row
-        ),
-        member_history_before as (
-            partition by member_id order by entry_sequence rows between unbounded preceding and 1 preceding
-        )
-
-),
-
-balances as (
-
-    select
-        first_pass_balances.transaction_id,
-        first_pass_balances.entry_sequence,
-        first_pass_balances.amount_running,
-        first_pass_balances.points_balance,
-        first_pass_balances.points_balance_before,
-        case
-            when second_pass_balances.transaction_id is null then first_pass_balances.first_pass_bonus_balance
-            else second_pass_balances.bonus_balance
-        end as bonus_balance,
-        case
-            when second_pass_balances.transaction_id is null then first_pass_balances.first_pass_bonus_balance_before
-            else second_pass_balances.bonus_balance_before
-        end as bonus_balance_before
-    from first_pass_balances
-    left join second_pass_balances
-        on first_pass_balances.transaction_id = second_pass_balances.transaction_id
-
-),
-
-entries as (
-
-    select
-        classified.*,
-        balances.entry_sequence,
-        balances.bonus_balance - balances.bonus_balance_before as bonus_amount,
-        balances.bonus_balance,
-        balances.amount_running - balances.bonus_balance as paid_balance,
-        balances.points_balance - balances.points_balance_before as points_applied,
-        balances.points_balance,
-        coalesce(fx_rates.rate_to_reporting, 0) as rate_to_reporting
-    from classified
-    inner join balances
-        on classified.transaction_id = balances.transaction_id
-    left join fx_rates
-        on
-            classified.transaction_date = fx_rates.rate_date
-            and classified.currency_code = fx_rates.currency_code
-
-),
-
-top_up_tiers as (
-
-    select
-        entries.transaction_id,
-        max(recharge_tiers.min_top_up_amount_reporting) as tier_min_amount_reporting
-    from entries
-    inner join recharge_tiers
-        on entries.amount_reporting >= recharge_tiers.min_top_up_amount_reporting
-    where entries.entry_type = 'top_up'
-    group by entries.transaction_id
-
-),
-
-top_up_bonus_earned as (
-
-    select
-        top_up_tiers.transaction_id,
-        recharge_tiers.tier_name,
-        recharge_tiers.bonus_amount_reporting
-    from top_up_tiers
-    inner join recharge_tiers
-        on top_up_tiers.tier_min_amount_reporting = recharge_tiers.min_top_up_amount_reporting
-
-),
-
 final as (
 
     select
-        entries.transaction_id,
-        entries.member_id,
-        entries.golden_customer_id,
-        entries.entry_sequence,
-        entries.transaction_type,
-        entries.entry_type,
-        entries.transacted_at,
-        entries.transaction_date,
-        entries.currency_code,
-        entries.order_id,
-        entries.campaign_id,
-        entries.amount,
-        cast(entries.amount - entries.bonus_amount as decimal(18, 4)) as paid_amount,
-        cast(entries.bonus_amount as decimal(18, 4)) as bonus_amount,
-        entries.rate_to_reporting,
-        entries.amount_reporting,
-        cast(entries.paid_balance as decimal(18, 4)) as paid_balance,
-        cast(entries.bonus_balance as decimal(18, 4)) as bonus_balance,
-        entries.points,
-        cast(entries.points_applied as integer) as points_applied,
-        cast(entries.points_applied - entries.points as integer) as points_refused,
-        cast(entries.points_balance as bigint) as points_balance,
-        case
-            when entries.points_applied > 0
-                then entries.transacted_at + to_days(expiry_rule.points_expiry_days)
-        end as points_expire_at,
-        top_up_bonus_earned.tier_name as recharge_tier_name,
-        case
-            when entries.entry_type = 'top_up'
-                then cast(coalesce(top_up_bonus_earned.bonus_amount_reporting, 0) as decimal(18, 4))
-        end as tier_bonus_amount_reporting,
-        entries.loaded_at
-    from entries
-    cross join expiry_rule
-    left join top_up_bonus_earned
-        on entries.transaction_id = top_up_bonus_earned.transaction_id
+        converted.transaction_id,
+        converted.member_id,
+        converted.golden_customer_id,
+        balanced.entry_sequence,
+        converted.transaction_type,
+        balanced.entry_type,
+        converted.transacted_at,
+        converted.transaction_date,
+        converted.currency_code,
+        converted.order_id,
+        converted.campaign_id,
+        converted.amount,
+        balanced.paid_amount,
+        balanced.bonus_amount,
+        coalesce(fx_rates.rate_to_reporting, 0) as rate_to_reporting,
+        converted.amount_reporting,
+        balanced.paid_balance,
+        balanced.bonus_balance,
+        converted.points,
+        balanced.points_applied,
+        balanced.points_refused,
+        balanced.points_balance,
+        balanced.points_expire_at,
+        balanced.recharge_tier_name,
+        balanced.tier_bonus_amount_reporting,
+        converted.loaded_at
+    from converted
+    inner join balanced
+        on converted.transaction_id = balanced.transaction_id
+    left join fx_rates
+        on
+            converted.transaction_date = fx_rates.rate_date
+            and converted.currency_code = fx_rates.currency_code
 
 )
 
