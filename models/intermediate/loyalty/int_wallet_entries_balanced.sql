@@ -17,9 +17,9 @@
 -- (tested).
 --
 -- A member's history is in time order (transacted_at, then transaction_id; `entry_sequence` numbers it). Each
--- reflected balance is computed twice on the same rows: through the entry (running frame) and before it (frame
--- ending one row earlier), so the amount an entry moved is their difference. The paid balance is the running sum
--- of amounts less the bonus balance, because the bonus amounts of a member's entries add up to its bonus balance.
+-- reflected balance is computed both through the entry and before it, so the amount an entry moved is their
+-- difference. The paid balance is the running sum of amounts less the bonus balance, because the bonus amounts
+-- of a member's entries add up to its bonus balance.
 
 with converted as (
 
@@ -142,36 +142,43 @@ running_sums as (
         amount,
         bonus_credit,
         debit,
-        row_number() over (
-            partition by member_id
-            order by transacted_at, transaction_id
-        ) as entry_sequence,
+        points_capped,
+        row_number() over member_history as entry_sequence,
         sum(bonus_credit - debit) over member_history as first_pass_flow_running,
-        sum(bonus_credit - debit) over member_history_before as first_pass_flow_running_before,
         sum(points_capped) over member_history as points_flow_running,
-        sum(points_capped) over member_history_before as points_flow_running_before,
+        count(points_capped) over member_history as points_entries_counted,
         sum(amount) over member_history as amount_running
     from balance_flows
-    window
-        member_history as (
-            partition by member_id
-            order by transacted_at, transaction_id
-            rows between unbounded preceding and current row
-        ),
-        member_history_before as (
-            partition by member_id
-            order by transacted_at, transaction_id
-            rows between unbounded preceding and 1 preceding
-        )
+    window member_history as (
+        partition by member_id
+        order by transacted_at, transaction_id
+        rows between unbounded preceding and current row
+    )
+
+),
+
+running_sums_before as (
+
+    -- The running sums as they stood before each entry: 0 before a member's first entry; null while no entry
+    -- before it had points (as the sum of no points is).
+    select
+        *,
+        first_pass_flow_running - (bonus_credit - debit) as first_pass_flow_running_before,
+        case
+            when entry_sequence = 1 then 0
+            when points_entries_counted - case when points_capped is null then 0 else 1 end = 0 then null
+            else points_flow_running - coalesce(points_capped, 0)
+        end as points_flow_running_before
+    from running_sums
 
 ),
 
 first_pass_balances as (
 
-    -- Bonus balance of the first pass and guarded points balance, through each entry and before it (0 before a
-    -- member's first entry). A deduction never takes more points than the member holds: the points balance is
-    -- the running sum reflected at zero (the part of a deduction beyond the balance is refused, see
-    -- `points_refused`).
+    -- Bonus balance of the first pass and guarded points balance, through each entry and before it. A deduction
+    -- never takes more points than the member holds: the points balance is the running sum reflected at zero
+    -- (the part of a deduction beyond the balance is refused, see `points_refused`). The lowest running sum
+    -- before an entry, counting the 0 before the first, is the running minimum of the sums before each entry.
     select
         transaction_id,
         member_id,
@@ -184,25 +191,14 @@ first_pass_balances as (
         amount_running,
         first_pass_flow_running
         - least(0, min(first_pass_flow_running) over member_history) as first_pass_bonus_balance,
-        case
-            when entry_sequence = 1 then 0
-            else
-                first_pass_flow_running_before
-                - least(0, min(first_pass_flow_running) over member_history_before)
-        end as first_pass_bonus_balance_before,
+        first_pass_flow_running_before
+        - min(first_pass_flow_running_before) over member_history as first_pass_bonus_balance_before,
         points_flow_running - least(0, min(points_flow_running) over member_history) as points_balance,
-        case
-            when entry_sequence = 1 then 0
-            else points_flow_running_before - least(0, min(points_flow_running) over member_history_before)
-        end as points_balance_before
-    from running_sums
-    window
-        member_history as (
-            partition by member_id order by entry_sequence rows between unbounded preceding and current row
-        ),
-        member_history_before as (
-            partition by member_id order by entry_sequence rows between unbounded preceding and 1 preceding
-        )
+        points_flow_running_before - min(points_flow_running_before) over member_history as points_balance_before
+    from running_sums_before
+    window member_history as (
+        partition by member_id order by entry_sequence rows between unbounded preceding and current row
+    )
 
 ),
 
@@ -275,16 +271,11 @@ second_pass_running as (
 
     select
         *,
-        sum(bonus_flow) over member_history as bonus_flow_running,
-        sum(bonus_flow) over member_history_before as bonus_flow_running_before
+        sum(bonus_flow) over member_history as bonus_flow_running
     from second_pass_flows
-    window
-        member_history as (
-            partition by member_id order by entry_sequence rows between unbounded preceding and current row
-        ),
-        member_history_before as (
-            partition by member_id order by entry_sequence rows between unbounded preceding and 1 preceding
-        )
+    window member_history as (
+        partition by member_id order by entry_sequence rows between unbounded preceding and current row
+    )
 
 ),
 
@@ -293,18 +284,12 @@ second_pass_balances as (
     select
         transaction_id,
         bonus_flow_running - least(0, min(bonus_flow_running) over member_history) as bonus_balance,
-        case
-            when entry_sequence = 1 then 0
-            else bonus_flow_running_before - least(0, min(bonus_flow_running) over member_history_before)
-        end as bonus_balance_before
+        bonus_flow_running - bonus_flow - min(bonus_flow_running - bonus_flow) over member_history
+            as bonus_balance_before
     from second_pass_running
-    window
-        member_history as (
-            partition by member_id order by entry_sequence rows between unbounded preceding and current row
-        ),
-        member_history_before as (
-            partition by member_id order by entry_sequence rows between unbounded preceding and 1 preceding
-        )
+    window member_history as (
+        partition by member_id order by entry_sequence rows between unbounded preceding and current row
+    )
 
 ),
 
