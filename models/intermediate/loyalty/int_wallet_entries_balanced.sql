@@ -116,6 +116,7 @@ balance_flows as (
         classified.entry_type,
         classified.order_id,
         classified.amount,
+        classified.points,
         case
             when classified.amount > 0 and classified.entry_type in ('top_up_bonus', 'goodwill_credit')
                 then classified.amount
@@ -137,9 +138,11 @@ running_sums as (
     select
         transaction_id,
         member_id,
+        transacted_at,
         entry_type,
         order_id,
         amount,
+        points,
         bonus_credit,
         debit,
         points_capped,
@@ -182,10 +185,12 @@ first_pass_balances as (
     select
         transaction_id,
         member_id,
+        transacted_at,
         entry_sequence,
         entry_type,
         order_id,
         amount,
+        points,
         bonus_credit,
         debit,
         amount_running,
@@ -297,7 +302,12 @@ balances as (
 
     select
         first_pass_balances.transaction_id,
+        first_pass_balances.member_id,
+        first_pass_balances.transacted_at,
         first_pass_balances.entry_sequence,
+        first_pass_balances.entry_type,
+        first_pass_balances.amount,
+        first_pass_balances.points,
         first_pass_balances.amount_running,
         first_pass_balances.points_balance,
         first_pass_balances.points_balance_before,
@@ -318,29 +328,32 @@ balances as (
 entries as (
 
     select
-        classified.*,
-        balances.entry_sequence,
-        balances.bonus_balance - balances.bonus_balance_before as bonus_amount,
-        balances.bonus_balance,
-        balances.amount_running - balances.bonus_balance as paid_balance,
-        balances.points_balance - balances.points_balance_before as points_applied,
-        balances.points_balance
-    from classified
-    inner join balances
-        on classified.transaction_id = balances.transaction_id
+        transaction_id,
+        member_id,
+        transacted_at,
+        entry_sequence,
+        entry_type,
+        amount,
+        points,
+        bonus_balance - bonus_balance_before as bonus_amount,
+        bonus_balance,
+        amount_running - bonus_balance as paid_balance,
+        points_balance - points_balance_before as points_applied,
+        points_balance
+    from balances
 
 ),
 
 top_up_tiers as (
 
     select
-        entries.transaction_id,
+        classified.transaction_id,
         max(recharge_tiers.min_top_up_amount_reporting) as tier_min_amount_reporting
-    from entries
+    from classified
     inner join recharge_tiers
-        on entries.amount_reporting >= recharge_tiers.min_top_up_amount_reporting
-    where entries.entry_type = 'top_up'
-    group by entries.transaction_id
+        on classified.amount_reporting >= recharge_tiers.min_top_up_amount_reporting
+    where classified.entry_type = 'top_up'
+    group by classified.transaction_id
 
 ),
 
