@@ -122,9 +122,58 @@ prize_stats as (
 
 ),
 
+outcome_windows as (
+
+    -- The outcomes the p-value sums over are those no more likely than the observed one; outside mean ± margin, with
+    -- margin = 9 sigma + 60 (sigma = sqrt(draws * odds * (1 - odds))), there is too little probability to count.
+    -- Bernstein's inequality bounds each tail: P(|wins - mean| >= t) <= exp(-t^2 / (2 sigma^2 + 2t/3)) per side, and
+    -- for t = 9 sigma + 60 the exponent is 40.5 + (837 sigma + 1980) / (2 sigma^2 + 6 sigma + 40) > 40.5 whatever
+    -- sigma is, so both tails together hold less than 2 exp(-40.5) < 5.3e-18: the outcomes left out change the
+    -- p-value by less than that, below the rounding of the double-precision sum itself (about 1e-16 per term).
+    select
+        prize_id,
+        draw_count,
+        win_count,
+        advertised_odds,
+        cast(greatest(0, floor(draw_count * advertised_odds - outcome_margin)) as bigint) as lowest_outcome,
+        cast(least(draw_count, ceil(draw_count * advertised_odds + outcome_margin)) as bigint) as highest_outcome
+    from (
+        select
+            *,
+            9 * sqrt(draw_count * advertised_odds * (1 - advertised_odds)) + 60 as outcome_margin
+        from prize_stats
+        where advertised_odds > 0 and advertised_odds < 1
+    ) as margins
+
+),
+
+outcome_wins as (
+
+    -- Every number of wins within the window, and the observed number when it falls outside the window.
+    select
+        prize_id,
+        draw_count,
+        win_count,
+        advertised_odds,
+        {{ explode_integer_range('lowest_outcome', 'highest_outcome') }} as outcome_wins
+    from outcome_windows
+
+    union all
+
+    select
+        prize_id,
+        draw_count,
+        win_count,
+        advertised_odds,
+        win_count as outcome_wins
+    from outcome_windows
+    where (win_count < lowest_outcome or win_count > highest_outcome) and win_count <= draw_count
+
+),
+
 outcomes as (
 
-    -- Every possible number of wins of each prize, with its probability under the advertised odds.
+    -- Each counted number of wins of each prize, with its probability under the advertised odds.
     select
         prize_id,
         draw_count,
@@ -134,13 +183,7 @@ outcomes as (
             lgamma(draw_count + 1) - lgamma(outcome_wins + 1) - lgamma(draw_count - outcome_wins + 1)
             + outcome_wins * ln(advertised_odds) + (draw_count - outcome_wins) * ln(1 - advertised_odds)
         ) as outcome_probability
-    from (
-        select
-            *,
-            unnest(generate_series(0, draw_count)) as outcome_wins
-        from prize_stats
-        where advertised_odds > 0 and advertised_odds < 1
-    ) as expanded
+    from outcome_wins
 
 ),
 
