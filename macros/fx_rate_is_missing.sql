@@ -6,7 +6,9 @@
         reporting currency needs no rate, nor do US dollars (rates are per USD). Qualify the columns with their relation (`renamed.currency_code`): the
         subquery has columns of the same names. `rates_relation` is the staged rates (stg_reference__fx_rates), passed in by
         the model so its lineage stays visible. int_fx_rates_filled applies the same window, so every row this
-        lets through gets a rate downstream.
+        lets through gets a rate downstream. Each published rate covers its own day and the
+        `fx_rate_max_age_days` days after it; the check looks the amount's day up among the covered days of its
+        currency (an equality lookup, not a range comparison with every rate).
     -#}
     {%- set currencies = [currency_column] -%}
     {%- if var('reporting_currency') != 'USD' -%}
@@ -15,11 +17,21 @@
     (
         {%- for currency in currencies %}
         ({{ currency_column }} != '{{ var("reporting_currency") }}' and {{ currency }} != 'USD' and not exists (
-            select 1 from {{ rates_relation }} as published_rates
+            select 1
+            from (
+                select
+                    published_rates.currency_code,
+                    cast({{ dbt.dateadd('day', 'rate_age.days', 'published_rates.rate_date') }} as date) as covered_date
+                from {{ rates_relation }} as published_rates
+                cross join (
+                    {%- for days in range(var('fx_rate_max_age_days') + 1) %}
+                    select {{ days }} as days{% if not loop.last %} union all{% endif %}
+                    {%- endfor %}
+                ) as rate_age
+            ) as covered_days
             where
-                published_rates.currency_code = {{ currency }}
-                and published_rates.rate_date <= cast({{ date_expression }} as date)
-                and published_rates.rate_date >= {{ dbt.dateadd('day', -1 * var('fx_rate_max_age_days'), 'cast(' ~ date_expression ~ ' as date)') }}
+                covered_days.currency_code = {{ currency }}
+                and covered_days.covered_date = cast({{ date_expression }} as date)
         ))
         {%- if not loop.last %} or{% endif %}
         {%- endfor %}
