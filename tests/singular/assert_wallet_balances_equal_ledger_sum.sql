@@ -1,5 +1,7 @@
 -- Every daily balance equals the sum of the customer's ledger entries up to and including that day: money per
--- wallet currency valued at the day's rate (to within a cent), points exactly.
+-- wallet currency valued at the day's rate (to within a cent), points exactly. The sums are running sums of the
+-- ledger's daily totals per customer and currency, read at each balance day (one sort, not a join of every
+-- balance day with every earlier entry).
 
 with balances as (
 
@@ -19,21 +21,88 @@ fx_rates as (
 
 ),
 
-ledger_sums as (
+ledger_days as (
+
+    select
+        golden_customer_id,
+        currency_code,
+        transaction_date,
+        count(*) as entry_count,
+        sum(paid_amount) as paid_sum,
+        sum(bonus_amount) as bonus_sum,
+        sum(points_applied) as points_sum
+    from ledger
+    group by golden_customer_id, currency_code, transaction_date
+
+),
+
+customer_currencies as (
+
+    select distinct
+        golden_customer_id,
+        currency_code
+    from ledger_days
+
+),
+
+days_in_order as (
+
+    -- the ledger's days and, per currency the customer holds, the balance days; a balance day sorts after the
+    -- ledger day of the same date, so its running sums include that day's entries
+    select
+        golden_customer_id,
+        currency_code,
+        transaction_date as day_date,
+        false as is_balance_day,
+        entry_count,
+        paid_sum,
+        bonus_sum,
+        points_sum
+    from ledger_days
+
+    union all
 
     select
         balances.golden_customer_id,
-        balances.balance_date,
-        ledger.currency_code,
-        sum(ledger.paid_amount) as paid_sum,
-        sum(ledger.bonus_amount) as bonus_sum,
-        sum(ledger.points_applied) as points_sum
+        customer_currencies.currency_code,
+        balances.balance_date as day_date,
+        true as is_balance_day,
+        0 as entry_count,
+        0 as paid_sum,
+        0 as bonus_sum,
+        0 as points_sum
     from balances
-    inner join ledger
-        on
-            balances.golden_customer_id = ledger.golden_customer_id
-            and balances.balance_date >= ledger.transaction_date
-    group by balances.golden_customer_id, balances.balance_date, ledger.currency_code
+    inner join customer_currencies
+        on balances.golden_customer_id = customer_currencies.golden_customer_id
+
+),
+
+running_sums as (
+
+    select
+        golden_customer_id,
+        currency_code,
+        day_date as balance_date,
+        is_balance_day,
+        sum(entry_count) over running as entries_so_far,
+        sum(paid_sum) over running as paid_sum,
+        sum(bonus_sum) over running as bonus_sum,
+        sum(points_sum) over running as points_sum
+    from days_in_order
+    window running as (
+        partition by golden_customer_id, currency_code
+        order by day_date, is_balance_day
+        rows between unbounded preceding and current row
+    )
+
+),
+
+ledger_sums as (
+
+    -- the currencies with an entry on or before the balance day
+    select *
+    from running_sums
+    where is_balance_day and entries_so_far > 0
 
 ),
 

@@ -167,14 +167,38 @@ excluded_days as (
 
 ),
 
-orders_in_group_campaigns as (
+campaign_days as (
 
+    {{ date_series(
+        "(select min(window_start_date) from measured_campaigns)",
+        "(select max(window_end_date) from measured_campaigns)",
+        "window_day"
+    ) }}
+
+),
+
+group_window_days as (
+
+    -- every day inside the window of a campaign reaching the group: an order on such a day is left out of the
+    -- prior activity of the group's campaigns
     select distinct
-        orders.order_id,
-        measured_campaigns.treated_group
+        measured_campaigns.treated_group,
+        campaign_days.window_day
+    from measured_campaigns
+    inner join campaign_days
+        on campaign_days.window_day between measured_campaigns.window_start_date and measured_campaigns.window_end_date
+
+),
+
+customer_order_days as (
+
+    select
+        golden_customer_id,
+        order_date,
+        count(*) as order_count,
+        cast(sum(net_amount_after_refunds_reporting) as decimal(18, 4)) as net_revenue_reporting
     from orders
-    inner join measured_campaigns
-        on orders.order_date between measured_campaigns.window_start_date and measured_campaigns.window_end_date
+    group by golden_customer_id, order_date
 
 ),
 
@@ -187,8 +211,8 @@ customer_campaign_orders as (
             case
                 when
                     orders.order_date < measured_campaigns.window_start_date
-                    and orders_in_group_campaigns.order_id is null
-                    then 1
+                    and group_window_days.window_day is null
+                    then orders.order_count
                 else 0
             end
         ) as prior_order_count,
@@ -196,8 +220,8 @@ customer_campaign_orders as (
             case
                 when
                     orders.order_date < measured_campaigns.window_start_date
-                    and orders_in_group_campaigns.order_id is null
-                    then orders.net_amount_after_refunds_reporting
+                    and group_window_days.window_day is null
+                    then orders.net_revenue_reporting
                 else 0
             end
         ) as prior_net_revenue_reporting,
@@ -205,29 +229,29 @@ customer_campaign_orders as (
             case
                 when
                     orders.order_date < measured_campaigns.window_start_date
-                    and orders_in_group_campaigns.order_id is null
+                    and group_window_days.window_day is null
                     then orders.order_date
             end
         ) as last_prior_order_date,
         sum(
-            case when orders.order_date >= measured_campaigns.window_start_date then 1 else 0 end
+            case when orders.order_date >= measured_campaigns.window_start_date then orders.order_count else 0 end
         ) as window_order_count,
         sum(
             case
                 when orders.order_date >= measured_campaigns.window_start_date
-                    then orders.net_amount_after_refunds_reporting
+                    then orders.net_revenue_reporting
                 else 0
             end
         ) as window_net_revenue_reporting
     from measured_campaigns
-    inner join orders
+    inner join customer_order_days as orders
         on
             measured_campaigns.prior_activity_start_date <= orders.order_date
             and measured_campaigns.window_end_date >= orders.order_date
-    left join orders_in_group_campaigns
+    left join group_window_days
         on
-            orders.order_id = orders_in_group_campaigns.order_id
-            and measured_campaigns.treated_group = orders_in_group_campaigns.treated_group
+            measured_campaigns.treated_group = group_window_days.treated_group
+            and orders.order_date = group_window_days.window_day
     group by
         measured_campaigns.campaign_id,
         orders.golden_customer_id

@@ -65,31 +65,60 @@ crm_contacts as (
 
 ),
 
-order_follow_ups as (
+order_and_touch_times as (
+
+    -- each customer's orders and touchpoints on one time line; a touchpoint at the very time of an order sorts
+    -- before it (a follow-up comes strictly after the purchase)
+    select
+        golden_customer_id,
+        placed_at as event_at,
+        1 as event_order,
+        order_id,
+        placed_at,
+        order_date,
+        cast(null as timestamp) as touched_at
+    from orders
+
+    union all
 
     select
-        orders.order_id,
-        orders.golden_customer_id,
-        orders.placed_at,
-        orders.order_date,
+        golden_customer_id,
+        touched_at as event_at,
+        0 as event_order,
+        null as order_id,
+        null as placed_at,
+        null as order_date,
+        touched_at
+    from touchpoints
+    where golden_customer_id is not null
+
+),
+
+order_follow_ups as (
+
+    -- the first touchpoint after each order, and whether it came within the window
+    select
+        order_id,
+        golden_customer_id,
+        placed_at,
+        order_date,
         cast(
-            {{ dbt.dateadd('day', var('relationship_touch_window_days'), 'orders.placed_at') }} as date
-        ) <= as_of.as_of_date as is_window_closed,
-        count(touchpoints.touchpoint_id) as follow_up_touchpoints
-    from orders
-    cross join as_of
-    left join touchpoints
-        on
-            orders.golden_customer_id = touchpoints.golden_customer_id
-            and orders.placed_at < touchpoints.touched_at
-            and touchpoints.touched_at
-            <= {{ dbt.dateadd('day', var('relationship_touch_window_days'), 'orders.placed_at') }}
-    group by
-        orders.order_id,
-        orders.golden_customer_id,
-        orders.placed_at,
-        orders.order_date,
-        is_window_closed
+            {{ dbt.dateadd('day', var('relationship_touch_window_days'), 'placed_at') }} as date
+        ) <= (select as_of.as_of_date from as_of) as is_window_closed,
+        coalesce(
+            next_touched_at <= {{ dbt.dateadd('day', var('relationship_touch_window_days'), 'placed_at') }}, false
+        ) as has_follow_up
+    from (
+        select
+            *,
+            min(touched_at) over (
+                partition by golden_customer_id
+                order by event_at, event_order
+                rows between 1 following and unbounded following
+            ) as next_touched_at
+        from order_and_touch_times
+    ) as timeline
+    where event_order = 1
 
 ),
 
@@ -98,7 +127,7 @@ orders_judged as (
     select
         *,
         case
-            when follow_up_touchpoints > 0 then 'tended'
+            when has_follow_up then 'tended'
             when is_window_closed then 'untended'
             else 'follow_up_pending'
         end as follow_up_status,
