@@ -29,6 +29,29 @@ create or replace macro clean_text(value) as nullif(trim(value), '');
 
 create or replace macro utc(value) as cast(timezone('UTC', try_cast(value as timestamp with time zone)) as timestamp);
 
+-- The landed rows of a table (`folder` is `<system>/<table>`): its Parquet files at any depth, as stored, and its
+-- CSV files (the `csv_<table>` variable) as text. A table's reading unions the two by name, casting the text.
+create or replace macro landed_parquet(folder) as table
+select *
+from read_parquet(getvariable('raw_dir') || '/' || folder || '/**/*.[pP][aA][rR][qQ][uU][eE][tT]',
+                  union_by_name = true, hive_partitioning = false);
+
+create or replace macro landed_csv(folder) as table
+select *
+from read_csv(getvariable('csv_' || split_part(folder, '/', 2)), header = true, all_varchar = true,
+              union_by_name = true);
+
+-- Every distinct non-empty value of `key_column` landed in a table, Parquet and CSV, valid rows or not: a
+-- reference to a value never landed is an orphan (quarantined), as in staging.
+create or replace macro landed_keys(folder, key_column) as table
+select distinct landed_key
+from (
+    select clean_text(columns(lambda c: c = key_column)) as landed_key from landed_parquet(folder)
+    union all
+    select clean_text(columns(lambda c: c = key_column)) as landed_key from landed_csv(folder)
+)
+where landed_key is not null;
+
 create or replace table currencies as
 select * from read_csv(getvariable('seeds_dir') || '/currencies.csv', header = true, types = {'minor_units': 'INTEGER'});
 
@@ -40,12 +63,11 @@ select * from read_csv(getvariable('seeds_dir') || '/accepted_codes.csv', header
 create or replace table staged_rates as
 with source as (
     select rate_date, currency_code, rate_to_usd, loaded_at
-    from read_parquet(getvariable('raw_dir') || '/reference/fx_rates/**/*.[pP][aA][rR][qQ][uU][eE][tT]',
-                      union_by_name = true, hive_partitioning = false)
+    from landed_parquet('reference/fx_rates')
     union all by name
     select cast(rate_date as date) as rate_date, currency_code, cast(trim(rate_to_usd) as double) as rate_to_usd,
            cast(loaded_at as timestamp with time zone) as loaded_at
-    from read_csv(getvariable('csv_fx_rates'), header = true, all_varchar = true, union_by_name = true)
+    from landed_csv('reference/fx_rates')
 ),
 renamed as (
     select cast(rate_date as date) as rate_date, upper(trim(currency_code)) as currency_code,
@@ -94,11 +116,10 @@ create or replace table staged_orders as
 with source as (
     select order_id, customer_id, placed_at, currency_code, sales_channel, acquisition_channel, discount_code,
            dealer_id, loaded_at
-    from read_parquet(getvariable('raw_dir') || '/shop/orders/**/*.[pP][aA][rR][qQ][uU][eE][tT]',
-                      union_by_name = true, hive_partitioning = false)
+    from landed_parquet('shop/orders')
     union all by name
     select * replace (cast(loaded_at as timestamp with time zone) as loaded_at)
-    from read_csv(getvariable('csv_orders'), header = true, all_varchar = true, union_by_name = true)
+    from landed_csv('shop/orders')
 ),
 renamed as (
     select
@@ -133,34 +154,21 @@ from checked
 where is_valid
 qualify row_number() over (partition by order_id order by loaded_at desc, row_hash desc) = 1;
 
+-- Every order id landed (staged or not): a line or refund of an id never landed is an orphan.
 create or replace table all_order_ids as
-select distinct clean_text(order_id) as order_id
-from (
-    select order_id from read_parquet(getvariable('raw_dir') || '/shop/orders/**/*.[pP][aA][rR][qQ][uU][eE][tT]',
-                                      union_by_name = true, hive_partitioning = false)
-    union all
-    select order_id from read_csv(getvariable('csv_orders'), header = true, all_varchar = true, union_by_name = true)
-)
-where clean_text(order_id) is not null;
+select landed_key as order_id from landed_keys('shop/orders', 'order_id');
 
 -- ---- order lines --------------------------------------------------------------------------------------------
 
 create or replace table staged_lines as
 with source as (
     select order_line_id, order_id, product_id, quantity, unit_price, discount_amount, line_amount, loaded_at
-    from read_parquet(getvariable('raw_dir') || '/shop/order_lines/**/*.[pP][aA][rR][qQ][uU][eE][tT]',
-                      union_by_name = true, hive_partitioning = false)
+    from landed_parquet('shop/order_lines')
     union all by name
     select order_line_id, order_id, product_id, cast(trim(quantity) as integer) as quantity,
            cast(trim(unit_price) as double) as unit_price, cast(trim(discount_amount) as double) as discount_amount,
            cast(trim(line_amount) as double) as line_amount, cast(loaded_at as timestamp with time zone) as loaded_at
-    from read_csv(getvariable('csv_order_lines'), header = true, all_varchar = true, union_by_name = true)
-),
-known_products as (
-    select distinct clean_text(product_id) as product_id
-    from read_parquet(getvariable('raw_dir') || '/shop/products/**/*.[pP][aA][rR][qQ][uU][eE][tT]',
-                      union_by_name = true, hive_partitioning = false)
-    where clean_text(product_id) is not null
+    from landed_csv('shop/order_lines')
 ),
 renamed as (
     select
@@ -187,7 +195,8 @@ where order_line_id is not null
     and not (has_raw_line_amount and line_amount is null)
     and not coalesce(line_amount < 0, false)
     and (order_id is null or order_id in (select order_id from all_order_ids))
-    and (product_id is null or product_id in (select product_id from known_products))
+    and (product_id is null or product_id in (
+        select landed_key from landed_keys('shop/products', 'product_id')))
     and (order_id is null or order_id in (select order_id from staged_orders))
 qualify row_number() over (partition by order_line_id order by loaded_at desc, row_hash desc) = 1;
 
@@ -210,19 +219,12 @@ inner join currencies on orders.currency_code = currencies.currency_code;
 create or replace table staged_refunds as
 with source as (
     select refund_id, order_id, order_line_id, refund_amount, currency_code, reason, refunded_at, loaded_at
-    from read_parquet(getvariable('raw_dir') || '/shop/refunds/**/*.[pP][aA][rR][qQ][uU][eE][tT]',
-                      union_by_name = true, hive_partitioning = false)
+    from landed_parquet('shop/refunds')
     union all by name
     select refund_id, order_id, order_line_id, cast(trim(refund_amount) as double) as refund_amount, currency_code,
            reason, cast(trim(refunded_at) as timestamp with time zone) as refunded_at,
            cast(trim(loaded_at) as timestamp with time zone) as loaded_at
-    from read_csv(getvariable('csv_refunds'), header = true, all_varchar = true, union_by_name = true)
-),
-all_line_ids as (
-    select distinct clean_text(order_line_id) as order_line_id
-    from read_parquet(getvariable('raw_dir') || '/shop/order_lines/**/*.[pP][aA][rR][qQ][uU][eE][tT]',
-                      union_by_name = true, hive_partitioning = false)
-    where clean_text(order_line_id) is not null
+    from landed_csv('shop/refunds')
 ),
 renamed as (
     select
@@ -246,7 +248,8 @@ prior_checked as (
         and refund_amount > 0
         and not coalesce(length(reason) > 1000, false)
         and order_id in (select order_id from all_order_ids)
-        and (order_line_id is null or order_line_id in (select order_line_id from all_line_ids))
+        and (order_line_id is null or order_line_id in (
+            select landed_key from landed_keys('shop/order_lines', 'order_line_id')))
         and order_id in (select order_id from staged_orders)
         and (order_line_id is null or order_line_id in (select order_line_id from staged_lines))
         and has_rate(currency_code, refunded_at) as passes,
@@ -295,13 +298,12 @@ qualify row_number() over (partition by refund_id order by loaded_at desc, row_h
 create or replace table shop_crosswalk as
 with source as (
     select golden_customer_id, source_system, source_customer_id, matched_at, loaded_at
-    from read_parquet(getvariable('raw_dir') || '/mdm/customer_master/**/*.[pP][aA][rR][qQ][uU][eE][tT]',
-                      union_by_name = true, hive_partitioning = false)
+    from landed_parquet('mdm/customer_master')
     union all by name
     select golden_customer_id, source_system, source_customer_id,
            cast(matched_at as timestamp with time zone) as matched_at,
            cast(loaded_at as timestamp with time zone) as loaded_at
-    from read_csv(getvariable('csv_customer_master'), header = true, all_varchar = true, union_by_name = true)
+    from landed_csv('mdm/customer_master')
 ),
 renamed as (
     select clean_text(golden_customer_id) as golden_customer_id, lower(trim(source_system)) as source_system,
@@ -395,13 +397,12 @@ create or replace table floor_wallets as
 with source as (
     select transaction_id, member_id, transaction_type, amount, points, currency_code, order_id, campaign_id,
            transacted_at, loaded_at
-    from read_parquet(getvariable('raw_dir') || '/loyalty/wallet_transactions/**/*.[pP][aA][rR][qQ][uU][eE][tT]',
-                      union_by_name = true, hive_partitioning = false)
+    from landed_parquet('loyalty/wallet_transactions')
     union all by name
     select * replace (cast(trim(amount) as double) as amount, cast(trim(points) as integer) as points,
                       cast(transacted_at as timestamp with time zone) as transacted_at,
                       cast(loaded_at as timestamp with time zone) as loaded_at)
-    from read_csv(getvariable('csv_wallet_transactions'), header = true, all_varchar = true, union_by_name = true)
+    from landed_csv('loyalty/wallet_transactions')
 ),
 renamed as (
     select
@@ -445,19 +446,12 @@ create or replace table floor_dealer_months as
 with source as (
     select report_line_id, dealer_id, period_month, product_id, competitor_brand, category, quantity, revenue_amount,
            currency_code, loaded_at
-    from read_parquet(getvariable('raw_dir') || '/dealer_portal/dealer_sales/**/*.[pP][aA][rR][qQ][uU][eE][tT]',
-                      union_by_name = true, hive_partitioning = false)
+    from landed_parquet('dealer_portal/dealer_sales')
     union all by name
     select * replace (cast(period_month as date) as period_month, cast(trim(quantity) as integer) as quantity,
                       cast(trim(revenue_amount) as double) as revenue_amount,
                       cast(loaded_at as timestamp with time zone) as loaded_at)
-    from read_csv(getvariable('csv_dealer_sales'), header = true, all_varchar = true, union_by_name = true)
-),
-known_dealers as (
-    select distinct clean_text(dealer_id) as dealer_id
-    from read_parquet(getvariable('raw_dir') || '/dealer_portal/dealers/**/*.[pP][aA][rR][qQ][uU][eE][tT]',
-                      union_by_name = true, hive_partitioning = false)
-    where clean_text(dealer_id) is not null
+    from landed_csv('dealer_portal/dealer_sales')
 ),
 renamed as (
     select
@@ -479,7 +473,8 @@ staged as (
         and currency_code in (select currency_code from currencies)
         and quantity > 0
         and revenue_amount >= 0
-        and (dealer_id is null or dealer_id in (select dealer_id from known_dealers))
+        and (dealer_id is null or dealer_id in (
+            select landed_key from landed_keys('dealer_portal/dealers', 'dealer_id')))
         and (revenue_amount = 0 or has_rate(currency_code, period_month))
     qualify row_number() over (partition by report_line_id order by loaded_at desc, row_hash desc) = 1
 )

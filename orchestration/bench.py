@@ -36,14 +36,16 @@ FLOOR_SQL = REPO / "bench" / "floor.sql"
 TIME = Path("/usr/bin/time")
 GIB = 2**30
 
-# Tables bench/floor.sql reads that may hold CSV files, with their folders.
+# Tables bench/floor.sql reads, with their folders: each gets a `csv_<table>` variable (its CSV files).
 FLOOR_CSV_TABLES = {
     "fx_rates": "reference/fx_rates",
     "orders": "shop/orders",
     "order_lines": "shop/order_lines",
     "refunds": "shop/refunds",
+    "products": "shop/products",
     "customer_master": "mdm/customer_master",
     "wallet_transactions": "loyalty/wallet_transactions",
+    "dealers": "dealer_portal/dealers",
     "dealer_sales": "dealer_portal/dealer_sales",
 }
 

@@ -28,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from orchestration.landing import discover_files, file_format
 from simulator.activity import (
     CUR,
     POINTS_EXPIRY_US,
@@ -69,13 +70,14 @@ ID_FORMATS = {"orders": ("O", 10), "order_lines": ("OL", 11), "refunds": ("R", 9
 
 
 def _landed_rows(raw_dir: Path, system: str, table: str, columns: str) -> str | None:
-    """SQL reading `columns` (as text, Parquet and CSV alike) from every file of a landed table; None if none."""
-    files = [p for p in (raw_dir / system / table).rglob("*") if p.is_file()]
-    readers = [f"select {columns} from read_parquet({sorted(str(p) for p in group)!r}, union_by_name = true)"
-               if kind == ".parquet" else
-               f"select {columns} from read_csv({sorted(str(p) for p in group)!r}, all_varchar = true)"
-               for kind in (".parquet", ".csv")
-               if (group := [p for p in files if p.suffix.lower() == kind])]
+    """SQL reading `columns` (as text, Parquet and CSV alike) from every file of a landed table; None if none.
+    The files are the landing's own (orchestration.landing.discover_files, of a format it reads)."""
+    files = discover_files(raw_dir / system / table)
+    readers = [f"select {columns} from read_parquet({group!r}, union_by_name = true)"
+               if kind == "parquet" else
+               f"select {columns} from read_csv({group!r}, all_varchar = true)"
+               for kind in ("parquet", "csv")
+               if (group := [str(p) for p in files if file_format(p) == kind])]
     return " union all ".join(readers) if readers else None
 
 

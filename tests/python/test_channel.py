@@ -8,8 +8,11 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from conftest import Build
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +84,9 @@ def test_scorecard_suppression_matches_an_independent_recomputation(con: duckdb.
 def test_scorecard_percentiles_follow_each_metrics_direction_and_ties_share_the_better_band(
         con: duckdb.DuckDBPyConnection) -> None:
     """Recomputed the slow way: the percentile is the share of the other dealers of the group that did not do
-    strictly better, in the direction the seed gives; bands cut it at 0.25, 0.5 and 0.75."""
+    strictly better, in the direction the seed gives, values compared at the `scorecard_comparison_decimal_places`
+    var's decimals; bands cut it at 0.25, 0.5 and 0.75."""
+    decimals = yaml.safe_load((REPO / "dbt_project.yml").read_text())["vars"]["scorecard_comparison_decimal_places"]
     direction = dict(con.execute("select metric_name, is_higher_better from reference.scorecard_metrics").fetchall())
     assert direction["complaint_rate_per_million_units"] is False and direction["share_of_wallet"] is True
     card = con.execute("""select dealer_id, period_month, metric_name, is_higher_better, peer_group_type,
@@ -90,12 +95,10 @@ def test_scorecard_percentiles_follow_each_metrics_direction_and_ties_share_the_
     assert (card["is_higher_better"] == card["metric_name"].map(direction)).all()
     checked = 0
     for _, cell in card.groupby(["period_month", "metric_name", "peer_group_type", "peer_group_value"]):
-        values = cell["metric_value"].to_numpy()
+        values = cell["metric_value"].round(decimals).to_numpy()
         for _, me in cell[cell["percentile_band"].notna()].iterrows():
-            if me["is_higher_better"]:
-                better = int((values > me["metric_value"]).sum())
-            else:
-                better = int((values < me["metric_value"]).sum())
+            mine = round(me["metric_value"], decimals)
+            better = int((values > mine).sum() if me["is_higher_better"] else (values < mine).sum())
             expected = (len(cell) - 1 - better) / (len(cell) - 1)
             band = ("top_quartile" if expected >= 0.75 else "second_quartile" if expected >= 0.5
                     else "third_quartile" if expected >= 0.25 else "bottom_quartile")

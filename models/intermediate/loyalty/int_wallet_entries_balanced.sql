@@ -84,13 +84,8 @@ reversal_caps as (
 
     select
         classified.transaction_id,
-        least(
-            sum(-classified.points) over reversal_history,
-            coalesce(points_earned_per_order.points_earned, 0)
-        ) - least(
-            sum(-classified.points) over reversal_history + classified.points,
-            coalesce(points_earned_per_order.points_earned, 0)
-        ) as points_taken_back
+        {{ capped_cumulative_take('-classified.points', 'points_earned_per_order.points_earned', 'reversal_history') }}
+            as points_taken_back
     from classified
     left join points_earned_per_order
         on
@@ -223,13 +218,8 @@ refund_splits as (
 
     select
         first_pass_balances.transaction_id,
-        least(
-            sum(first_pass_balances.amount) over refund_history,
-            coalesce(spend_bonus_per_order.bonus_used, 0)
-        ) - least(
-            coalesce(sum(first_pass_balances.amount) over refund_history, 0) - first_pass_balances.amount,
-            coalesce(spend_bonus_per_order.bonus_used, 0)
-        ) as refund_bonus
+        {{ capped_cumulative_take('first_pass_balances.amount', 'spend_bonus_per_order.bonus_used', 'refund_history') }}
+            as refund_bonus
     from first_pass_balances
     left join spend_bonus_per_order
         on

@@ -4,7 +4,9 @@
 -- A suppressed cell keeps the dealer's own value and says why the benchmark is withheld.
 -- Direction comes from the seed (is_higher_better): the percentile is the share of peers the dealer does at least
 -- as well as, so peers with an equal value never count against it and every dealer at the best value in its group
--- (for example zero complaints) reaches the top band.
+-- (for example zero complaints) reaches the top band. Values are compared rounded to
+-- `scorecard_comparison_decimal_places` (var) decimals of the metric's unit, so two values equal in exact arithmetic
+-- that differ in the last bits of a double (an average summed in another order) tie.
 
 with metrics as (
 
@@ -64,6 +66,7 @@ cells as (
         metrics.period_month,
         metrics.metric_name,
         metrics.metric_value,
+        round(metrics.metric_value, {{ var('scorecard_comparison_decimal_places') }}) as compared_value,
         metrics.metric_weight,
         peer_groups.peer_group_type,
         peer_groups.peer_group_value,
@@ -87,15 +90,15 @@ ranked as (
             partition by period_month, metric_name, peer_group_type, peer_group_value
             order by metric_weight desc, dealer_id asc
         ) as weight_rank,
-        -- rank() - 1 counts the dealers with a strictly lower (ascending) or strictly higher (descending) value:
-        -- ties are never counted, so they share the better rank.
+        -- rank() - 1 counts the dealers with a strictly lower (ascending) or strictly higher (descending) compared
+        -- value: ties are never counted, so they share the better rank.
         rank() over (
             partition by period_month, metric_name, peer_group_type, peer_group_value
-            order by metric_value asc
+            order by compared_value asc
         ) - 1 as lower_value_count,
         rank() over (
             partition by period_month, metric_name, peer_group_type, peer_group_value
-            order by metric_value desc
+            order by compared_value desc
         ) - 1 as higher_value_count
     from cells
     window cell_group as (partition by period_month, metric_name, peer_group_type, peer_group_value)
