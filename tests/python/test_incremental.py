@@ -11,7 +11,7 @@ import duckdb
 from conftest import Build, dbt
 
 INCREMENTAL_MODELS = {
-    "marts": ["fct_order_lines", "fct_orders", "fct_dealer_sales"],
+    "marts": ["fct_order_lines", "fct_orders", "fct_dealer_sales", "rpt_wallet_balances"],
     "intermediate": ["int_wallet_transactions_converted"],
 }
 SELECTION = " ".join(f"+{name}" for names in INCREMENTAL_MODELS.values() for name in names)

@@ -96,15 +96,6 @@ lines_of_changed_orders as (
 
 ),
 
-order_net_totals as (
-
-    select
-        order_id,
-        sum(net_amount) as order_net_amount
-    from lines_of_changed_orders
-    group by order_id
-
-),
 
 refunds_converted as (
 
@@ -156,6 +147,18 @@ order_refunds as (
 
 ),
 
+order_net_totals as (
+
+    -- the net amount over which an order's whole-order refunds are shared (only orders with such refunds)
+    select
+        order_id,
+        sum(net_amount) as order_net_amount
+    from lines_of_changed_orders
+    where order_id in (select order_refunds.order_id from order_refunds)
+    group by order_id
+
+),
+
 refunds_per_line as (
 
     select
@@ -173,7 +176,7 @@ refunds_per_line as (
             coalesce(order_refunds.refunds_loaded_at, line_refunds.refunds_loaded_at)
         ) as refunds_loaded_at
     from lines_of_changed_orders as changed_lines
-    inner join order_net_totals as totals
+    left join order_net_totals as totals
         on changed_lines.order_id = totals.order_id
     left join line_refunds
         on changed_lines.order_line_id = line_refunds.order_line_id

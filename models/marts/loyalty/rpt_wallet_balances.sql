@@ -12,8 +12,8 @@
 -- day on which one of the customer's wallets changed, plus every month-end from the customer's first entry
 -- to the last day with data (a balance is valid until the customer's next row). Money: each wallet's balance
 -- in its own currency (the running sum of the ledger) valued at the balance day's rate. Incremental: a run rebuilds
--- every customer with an entry loaded since the last build (minus the lookback), and every customer whenever
--- a new month-end has passed.
+-- every customer with an entry loaded since the last build (minus the lookback), every customer whenever
+-- a new month-end has passed, and every customer with a balance on or after the first day whose rate landed since.
 
 with ledger as (
 
@@ -24,6 +24,12 @@ with ledger as (
 fx_rates as (
 
     select * from {{ ref('int_fx_rates_filled') }}
+
+),
+
+published_rates as (
+
+    select * from {{ ref('stg_reference__fx_rates') }}
 
 ),
 
@@ -43,11 +49,27 @@ affected_customers as (
     {% if is_incremental() %}
         union
 
+        -- customers without a row on the last month-end on or before the last day with data (that day itself
+        -- when it ends a month)
         select golden_customer_id
         from {{ this }}
         group by golden_customer_id
-        having max(balance_date) < (
-            select cast({{ dbt.date_trunc('month', 'last_data_date') }} as date) - 1 from as_of
+        having
+            max(balance_date) < (
+                select cast({{ dbt.date_trunc('month', dbt.dateadd('day', 1, 'last_data_date')) }} as date) - 1
+                from as_of
+            )
+
+        union
+
+        -- customers with a balance on or after the first day whose exchange rate landed since then (a late or
+        -- corrected rate revalues those balances)
+        select golden_customer_id
+        from {{ this }}
+        where balance_date >= (
+            select min(published_rates.rate_date)
+            from published_rates
+            where published_rates.loaded_at >= {{ incremental_cutoff() }}
         )
     {% endif %}
 
