@@ -8,7 +8,11 @@
         stale), and when the model has no `file_column` (built before it recorded files): both need
         `--full-refresh` (`make build` starts from an empty warehouse by itself when a landed file is removed or
         rewritten).
+        Outside a run or build (compile, lint) it queries nothing and lists no file.
     -#}
+    {%- if not execute or flags.WHICH not in ['run', 'build', 'retry'] -%}
+        {{ return([]) }}
+    {%- endif -%}
     {%- set folder = env_var('RAW_DATA_DIR', 'data/raw') ~ '/' ~ source_system ~ '/' ~ source_table -%}
     {%- set landed = [] -%}
     {%- for file in list_landed_files(folder) -%}
