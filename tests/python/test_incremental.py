@@ -71,6 +71,7 @@ def land_corrections(warehouse: Path, landing: Path, batch: str) -> dict[str, st
             " from staging.base_shop__orders as orders"
             " inner join staging.base_shop__order_lines as lines on lines.order_id = orders.order_id"
             " where orders.quarantine_reason is null and lines.quarantine_reason is null"
+            " and orders.placed_at < orders.loaded_at - interval 1 minute"
             " and orders.landed_file ilike '%.parquet' and lines.landed_file ilike '%.parquet'"
             f" and orders.row_key in ({single.format('base_shop__orders')})"
             f" and lines.row_key in ({single.format('base_shop__order_lines')})"
@@ -80,7 +81,7 @@ def land_corrections(warehouse: Path, landing: Path, batch: str) -> dict[str, st
     keys = {"order": order_key, "line": line_key, "late_order": f"LATE-{batch}", "future_order": f"FUTURE-{batch}"}
     orders = [  # replacements in the staged order's raw row
         f"timestamptz '{recent}' as loaded_at, null as acquisition_channel",  # later correction: wins
-        "loaded_at - interval 1 day as loaded_at, null as dealer_id",  # older copy: loses
+        "loaded_at - interval 1 second as loaded_at, null as dealer_id",  # older copy: loses
         f"'{keys['future_order']}' as order_id, timestamptz '{future.isoformat()}' as loaded_at",
     ]
     lines = [  # replacements in the staged line's raw row
