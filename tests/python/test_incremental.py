@@ -104,16 +104,20 @@ def land_corrections(warehouse: Path, landing: Path, batch: str) -> dict[str, st
             target = landing / "shop" / table / f"{table}_corrections_{batch}.parquet"
             con.execute(f"copy ({selects}) to '{target}' (format parquet)")
     keys["future_at"] = future.isoformat()
-    keys["order_file"], keys["order_hash"], keys["recent"] = order_file, str(order_hash), str(recent)
+    keys["order_file"], keys["order_hash"] = order_file, str(order_hash)
     return keys
 
 
-def land_late_order(landing: Path, keys: dict[str, str], batch: str) -> None:
-    """Land the order the orphan line of `land_corrections` refers to."""
+def land_late_order(warehouse: Path, landing: Path, keys: dict[str, str], batch: str) -> None:
+    """Land the order the orphan line of `land_corrections` refers to, loaded after every row staged so far."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        recent = con.execute(
+            "select max(loaded_at) + interval 1 hour from staging.base_shop__orders where quarantine_reason is null"
+        ).fetchall()[0][0]
     with duckdb.connect() as con:
         target = landing / "shop" / "orders" / f"orders_late_{batch}.parquet"
         con.execute(
-            f"copy (select * replace ('{keys['late_order']}' as order_id, timestamptz '{keys['recent']}' as loaded_at)"
+            f"copy (select * replace ('{keys['late_order']}' as order_id, timestamptz '{recent}' as loaded_at)"
             f" from read_parquet('{keys['order_file']}') as raw where hash(raw) = {keys['order_hash']})"
             f" to '{target}' (format parquet)"
         )
@@ -136,7 +140,7 @@ def test_incremental_runs_equal_full_refresh(ci_build: Build, tmp_path: Path):
         if number == 1:
             keys = land_corrections(incremental, landing, month)
         if number == 2:
-            land_late_order(landing, keys, month)
+            land_late_order(incremental, landing, keys, month)
         if number == 3:  # the clock has passed the future order's loaded_at before this build starts
             time.sleep(max(0.0, (datetime.fromisoformat(keys["future_at"]) - datetime.now(UTC)).total_seconds() + 1))
         dbt(["run", "--select", SELECTION], landing, incremental)

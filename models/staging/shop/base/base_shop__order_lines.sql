@@ -156,7 +156,7 @@ checked as (
 
 deduplicated as (
 
-    {{ keep_latest_per_key('checked', ['order_line_id']) }}
+    {{ keep_latest_per_key('checked', ['order_line_id'], 'landed_file') }}
 
 )
 {%- if is_incremental() %}

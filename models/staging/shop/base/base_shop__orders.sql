@@ -147,7 +147,7 @@ checked as (
 
 deduplicated as (
 
-    {{ keep_latest_per_key('checked', ['order_id']) }}
+    {{ keep_latest_per_key('checked', ['order_id'], 'landed_file') }}
 
 )
 {%- if is_incremental() %}
