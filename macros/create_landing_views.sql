@@ -56,7 +56,7 @@
             {%- set relation = api.Relation.create(
                 database=source_node.database, schema=source_node.schema, identifier=source_node.identifier
             ) -%}
-            {%- do run_query(landing_view_sql(relation, contract, parquet_files, csv_files)) -%}
+            {%- do run_query(landing_view_sql(relation, contract, parquet_files, csv_files, source_node.meta.get('landed_file_column'))) -%}
             {%- if csv_files -%}
                 {%- for column_name, failures in landing_csv_cast_failures(contract, csv_files).items() -%}
                     {%- if failures > 0 -%}

@@ -1,4 +1,4 @@
-{% macro keep_latest_per_key(relation, key_columns) -%}
+{% macro keep_latest_per_key(relation, key_columns, file_column=none) -%}
     {#-
         Adds `quarantine_reason` to a checked relation: `missing_key` first; then `future_timestamp` when the
         row's `loaded_at` is later than the build's start (`build_started_at`: such a row cannot have landed yet,
@@ -6,7 +6,8 @@
         (`failed_check`); else
         `duplicate_key` for every valid row that shares its key with a later-loaded valid row (identical copies
         keep one). Ties on loaded_at are broken by a hash of the
-        raw row (`source_row_hash`) so the kept row does not depend on file order. The raw row
+        raw row (`source_row_hash`) so the kept row does not depend on file order, and between identical copies
+        by the file they came from (`file_column`, when the relation records it). The raw row
         (`source_struct`) is kept as JSON (`source_row`) for quarantined rows only, so staged rows cost
         nothing to store.
     -#}
@@ -20,7 +21,7 @@
                 when row_check is not null then row_check
                 when row_number() over (
                     partition by {{ key_columns | join(', ') }}, row_check is null
-                    order by loaded_at desc, source_row_hash desc
+                    order by loaded_at desc, source_row_hash desc{% if file_column %}, {{ file_column }} desc{% endif %}
                 ) > 1 then 'duplicate_key'
             end as quarantine_reason
         from (

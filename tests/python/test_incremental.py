@@ -1,9 +1,17 @@
-"""Incremental facts built over several landed batches equal a full refresh over the same data."""
+"""Incremental models built over several landed batches equal a full refresh over the same data.
+
+Besides the monthly files, the batches land files of corrections: a later copy of an order and of a line
+already staged (the staged copy loses and is quarantined as duplicate_key with its raw row), an older copy and
+an invalid newer copy (they lose), a line whose order lands a batch later (orphan_reference, then staged), and
+an order loaded a few seconds after the build starts (future_timestamp; staged by the next build, once the
+clock has passed it) with a line of it (parent_quarantined, then staged)."""
 
 from __future__ import annotations
 
 import re
 import shutil
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -13,6 +21,7 @@ from conftest import Build, dbt
 INCREMENTAL_MODELS = {
     "marts": ["fct_order_lines", "fct_orders", "fct_dealer_sales", "rpt_wallet_balances"],
     "intermediate": ["int_wallet_transactions_converted"],
+    "staging": ["base_shop__orders", "base_shop__order_lines", "stg_shop__quarantined_rows"],
 }
 SELECTION = " ".join(f"+{name}" for names in INCREMENTAL_MODELS.values() for name in names)
 # A month file in any form the landing reads: Parquet (any case), CSV, at any depth (Hive-style folders).
@@ -38,6 +47,82 @@ def land(raw: Path, landing: Path, up_to_month: str) -> int:
     return added
 
 
+def reason_of(warehouse: Path, table: str, key: str) -> list[tuple]:
+    """(quarantine_reason, has source_row) of every row of `key` in a base table, latest loaded first."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(
+            f"select quarantine_reason, source_row is not null from staging.{table}"
+            " where row_key = ? order by loaded_at desc",
+            [key],
+        ).fetchall()
+
+
+def land_corrections(warehouse: Path, landing: Path, batch: str) -> dict[str, str]:
+    """Land corrections of an order and a line the warehouse staged, each the only row of its key (see the
+    module docstring), in new files named after `batch`; returns the keys used. Rows are copied from their
+    landed Parquet file, so types match."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        single = "select row_key from staging.{} group by row_key having count(*) = 1"
+        order_key, line_key, order_file, line_file, order_hash, line_hash, recent = con.execute(
+            "select orders.row_key, lines.row_key, orders.landed_file, lines.landed_file,"
+            " orders.source_row_hash, lines.source_row_hash,"
+            " (select max(loaded_at) from staging.base_shop__orders where quarantine_reason is null)"
+            " + interval 1 hour"
+            " from staging.base_shop__orders as orders"
+            " inner join staging.base_shop__order_lines as lines on lines.order_id = orders.order_id"
+            " where orders.quarantine_reason is null and lines.quarantine_reason is null"
+            " and orders.placed_at < orders.loaded_at - interval 1 minute"
+            " and orders.landed_file ilike '%.parquet' and lines.landed_file ilike '%.parquet'"
+            f" and orders.row_key in ({single.format('base_shop__orders')})"
+            f" and lines.row_key in ({single.format('base_shop__order_lines')})"
+            " order by lines.row_key limit 1"
+        ).fetchall()[0]
+    future = datetime.now(UTC) + timedelta(seconds=45)
+    keys = {"order": order_key, "line": line_key, "late_order": f"LATE-{batch}", "future_order": f"FUTURE-{batch}"}
+    orders = [  # replacements in the staged order's raw row
+        f"timestamptz '{recent}' as loaded_at, null as acquisition_channel",  # later correction: wins
+        "loaded_at - interval 1 second as loaded_at, null as dealer_id",  # older copy: loses
+        f"'{keys['future_order']}' as order_id, timestamptz '{future.isoformat()}' as loaded_at",
+    ]
+    lines = [  # replacements in the staged line's raw row
+        f"quantity + 1 as quantity, timestamptz '{recent}' as loaded_at",  # later correction: wins
+        f"0 as quantity, timestamptz '{recent}' + interval 1 hour as loaded_at",  # newer but invalid: loses
+        f"'ORPHAN-{batch}' as order_line_id, '{keys['late_order']}' as order_id, timestamptz '{recent}' as loaded_at",
+        f"'FUTURE-LINE-{batch}' as order_line_id, '{keys['future_order']}' as order_id,"
+        f" timestamptz '{recent}' as loaded_at",
+    ]
+    with duckdb.connect() as con:
+        for table, source_file, row_hash, replacements in [
+            ("orders", order_file, order_hash, orders),
+            ("order_lines", line_file, line_hash, lines),
+        ]:
+            # the raw row is the one whose hash staging recorded
+            selects = " union all by name ".join(
+                f"select * replace ({replace}) from read_parquet('{source_file}') as raw where hash(raw) = {row_hash}"
+                for replace in replacements
+            )
+            target = landing / "shop" / table / f"{table}_corrections_{batch}.parquet"
+            con.execute(f"copy ({selects}) to '{target}' (format parquet)")
+    keys["future_at"] = future.isoformat()
+    keys["order_file"], keys["order_hash"] = order_file, str(order_hash)
+    return keys
+
+
+def land_late_order(warehouse: Path, landing: Path, keys: dict[str, str], batch: str) -> None:
+    """Land the order the orphan line of `land_corrections` refers to, loaded after every row staged so far."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        recent = con.execute(
+            "select max(loaded_at) + interval 1 hour from staging.base_shop__orders where quarantine_reason is null"
+        ).fetchall()[0][0]
+    with duckdb.connect() as con:
+        target = landing / "shop" / "orders" / f"orders_late_{batch}.parquet"
+        con.execute(
+            f"copy (select * replace ('{keys['late_order']}' as order_id, timestamptz '{recent}' as loaded_at)"
+            f" from read_parquet('{keys['order_file']}') as raw where hash(raw) = {keys['order_hash']})"
+            f" to '{target}' (format parquet)"
+        )
+
+
 def test_incremental_runs_equal_full_refresh(ci_build: Build, tmp_path: Path):
     months = sorted({m.group(1) for f in month_files(ci_build.raw) if (m := MONTH.search(f.name))})
     assert len(months) >= 6, months
@@ -47,11 +132,40 @@ def test_incremental_runs_equal_full_refresh(ci_build: Build, tmp_path: Path):
 
     # First the history up to three months before the end, then one monthly batch at a time.
     batches = [months[-4], months[-3], months[-2], months[-1]]
+    keys: dict[str, str] = {}
     for number, month in enumerate(batches):
         assert land(ci_build.raw, landing, month) > 0
         if number == 0:
             dbt(["seed"], landing, incremental)
+        if number == 1:
+            keys = land_corrections(incremental, landing, month)
+        if number == 2:
+            land_late_order(incremental, landing, keys, month)
+        if number == 3:  # the clock has passed the future order's loaded_at before this build starts
+            time.sleep(max(0.0, (datetime.fromisoformat(keys["future_at"]) - datetime.now(UTC)).total_seconds() + 1))
         dbt(["run", "--select", SELECTION], landing, incremental)
+        if number == 1:
+            # the later corrections win; the staged copies lose and keep their raw row; the other copies lose
+            assert reason_of(incremental, "base_shop__orders", keys["order"]) == [
+                (None, False),
+                ("duplicate_key", True),
+                ("duplicate_key", True),
+            ]
+            assert reason_of(incremental, "base_shop__order_lines", keys["line"]) == [
+                ("invalid_quantity", True),
+                (None, False),
+                ("duplicate_key", True),
+            ]
+            assert reason_of(incremental, "base_shop__order_lines", f"ORPHAN-{month}") == [("orphan_reference", True)]
+            assert reason_of(incremental, "base_shop__orders", keys["future_order"]) == [("future_timestamp", True)]
+            assert reason_of(incremental, "base_shop__order_lines", f"FUTURE-LINE-{month}") == [
+                ("parent_quarantined", True)
+            ]
+        if number == 2:
+            assert reason_of(incremental, "base_shop__order_lines", f"ORPHAN-{batches[1]}") == [(None, False)]
+        if number == 3:
+            assert reason_of(incremental, "base_shop__orders", keys["future_order"]) == [(None, False)]
+            assert reason_of(incremental, "base_shop__order_lines", f"FUTURE-LINE-{batches[1]}") == [(None, False)]
 
     full = tmp_path / "full" / "warehouse.duckdb"
     full.parent.mkdir()
