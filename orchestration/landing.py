@@ -44,6 +44,10 @@ REQUIRED = "required"
 OPTIONAL = "optional"
 REQUIRED_WHEN_FOREIGN_CURRENCY = "required_when_foreign_currency"
 RECORD_SUFFIX = ".landing.json"
+# The layout of the build warehouse that an incremental build reads back (e.g. the landed file of each staged shop
+# order and line). Raised with every change that a warehouse built by earlier code lacks: the next build then
+# starts from an empty warehouse instead of stopping. A record without it is of format 1.
+WAREHOUSE_FORMAT = 2
 # Rows of a CSV file whose cells fail to cast that the report quotes (the rest are counted).
 QUOTED_BAD_ROWS = 3
 
@@ -434,6 +438,7 @@ def landing_record(report: LandingReport, status: str) -> dict[str, Any]:
     """Files (path relative to the root, size, mtime), row counts per table, and the build's status."""
     return {
         "status": status,
+        "warehouse_format": WAREHOUSE_FORMAT,
         "root": str(report.root),
         "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "tables": {
@@ -452,14 +457,17 @@ def landing_record(report: LandingReport, status: str) -> dict[str, Any]:
 
 def refresh_reason(previous: Mapping[str, Any] | None, current: Mapping[str, Any], warehouse_exists: bool) -> str:
     """Why the next build must start from an empty warehouse ('' when the landing appends to the one built):
-    a file removed or rewritten, another landing root, a previous build that did not finish, or a warehouse
-    with no record of what it was built from."""
+    a file removed or rewritten, another landing root, a previous build that did not finish, a warehouse built
+    in an earlier layout (WAREHOUSE_FORMAT), or a warehouse with no record of what it was built from."""
     if not warehouse_exists:
         return ""
     if previous is None:
         return "no record of the landing the warehouse was built from"
     if previous.get("status") != "built":
         return "the previous build did not finish"
+    built_format, current_format = previous.get("warehouse_format", 1), current.get("warehouse_format", 1)
+    if built_format != current_format:
+        return f"the warehouse was built in an earlier layout (format {built_format}, now {current_format})"
     if previous.get("root") != current.get("root"):
         return f"the landing root changed ({previous.get('root')} -> {current.get('root')})"
     now = {

@@ -72,9 +72,11 @@ def test_csv_cells_that_do_not_cast_are_found() -> None:
     assert landing._cast_failures(pa.array(["anything"]), "VARCHAR") == []
 
 
-def _record(files: dict[str, tuple[int, int]], status: str = "built", root: str = "/raw") -> dict:
+def _record(files: dict[str, tuple[int, int]], status: str = "built", root: str = "/raw",
+            warehouse_format: int = landing.WAREHOUSE_FORMAT) -> dict:
     return {
         "status": status,
+        "warehouse_format": warehouse_format,
         "root": root,
         "tables": {"shop.orders": {"rows": 1, "files": [
             {"path": path, "size": size, "mtime_ns": mtime} for path, (size, mtime) in files.items()
@@ -93,6 +95,8 @@ def test_only_an_append_keeps_the_warehouse() -> None:
     assert "no record" in landing.refresh_reason(None, appended, warehouse_exists=True)
     assert "root" in landing.refresh_reason(before, _record({}, root="/elsewhere"), warehouse_exists=True)
     assert landing.refresh_reason(None, appended, warehouse_exists=False) == ""
+    older_layout = {key: value for key, value in before.items() if key != "warehouse_format"}
+    assert "earlier layout (format 1" in landing.refresh_reason(older_layout, appended, warehouse_exists=True)
 
 
 def test_active_domains() -> None:
