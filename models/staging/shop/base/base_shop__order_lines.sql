@@ -11,24 +11,10 @@
 -- so the table equals a full build.
 {%- set reevaluated_reasons = ['future_timestamp', 'orphan_reference', 'parent_quarantined'] -%}
 {%- set dependent_checks = ['orphan_reference', 'parent_quarantined'] -%}
-{%- set reevaluated_list = "'" ~ reevaluated_reasons | join("', '") ~ "'" -%}
-{%- set dependent_list = "'" ~ dependent_checks | join("', '") ~ "'" -%}
-{%- if is_incremental() -%}
-    {%- set new_files = unread_landed_files('shop', 'order_lines') -%}
-    {%- set recovery_files = files_of_staged_rows(
-        'select ' ~ clean_text('order_line_id') ~ ' from ' ~ source('shop', 'order_lines') ~ ' where ' ~ landed_file_filter(new_files)
-        ~ ' union all select row_key from ' ~ this ~ ' where quarantine_reason in (' ~ reevaluated_list ~ ')'
-    ) -%}
-{%- endif %}
+{%- set files = incremental_base_files('shop', 'order_lines', 'order_line_id', reevaluated_reasons) %}
 with source as (
 
-    select
-        *,
-        struct_pack(*columns(* exclude (landed_file))) as source_struct
-    from {{ source('shop', 'order_lines') }}
-    {%- if is_incremental() %}
-        where {{ landed_file_filter(new_files) }}
-    {%- endif %}
+    {{ incremental_base_source('shop', 'order_lines', files) }}
 
 ),
 
@@ -68,47 +54,7 @@ renamed as (
     from source
 
 ),
-{%- if is_incremental() %}
-
-    previous as (
-
-        select * from {{ this }}
-
-    ),
-
-    affected_keys as (
-
-        select {{ row_key(['order_line_id']) }} as row_key
-        from renamed
-        where order_line_id is not null
-        union
-        select row_key
-        from previous
-        where
-            quarantine_reason in ({{ reevaluated_list }})
-
-    ),
-
-    restaged as (
-
-        -- checked again with the new rows; a check that failed on the row alone keeps its outcome
-        select
-            {{ star_except(['row_key', 'failed_check', 'quarantine_reason', 'source_row']) }},
-            failed_check as previous_failed_check,
-            source_row as previous_source_row
-        from previous
-        where row_key in (select affected_keys.row_key from affected_keys)
-
-    ),
-
-    candidates as (
-
-        select * from renamed
-        union all by name
-        select * from restaged
-
-    ),
-{%- endif %}
+{{ incremental_base_candidates('order_line_id', reevaluated_reasons) }}
 
 checked as (
 
@@ -116,11 +62,7 @@ checked as (
         *,
         {{ row_key(['order_line_id']) }} as row_key,
         case
-            {%- if is_incremental() %}
-                when
-                    previous_failed_check not in ({{ dependent_list }})
-                    then previous_failed_check
-            {%- endif %}
+            {{- incremental_base_kept_check(dependent_checks) }}
             when order_line_id is null then 'missing_key'
             when quantity is null or quantity <= 0 then 'invalid_quantity'
             when
@@ -159,53 +101,4 @@ deduplicated as (
     {{ keep_latest_per_key('checked', ['order_line_id'], 'landed_file') }}
 
 )
-{%- if is_incremental() %}
-    ,
-
-    recovered as (
-
-        -- the raw rows of staged rows that may now lose to a newer row of their key (source_row is kept for
-        -- quarantined rows only), read again from their files
-        select
-            landed_file as recovered_file,
-            {{ clean_text('order_line_id') }} as recovered_key,
-            hash(source_struct) as recovered_hash,
-            any_value(to_json(source_struct)) as recovered_source_row
-        from (
-            select
-                *,
-                struct_pack(*columns(* exclude (landed_file))) as source_struct
-            from {{ source('shop', 'order_lines') }}
-            where {{ landed_file_filter(recovery_files) }}
-        ) as recovery_source
-        group by all
-
-    ),
-
-    rechecked as (
-
-        select
-            {{ star_except([
-                'source_row', 'previous_failed_check', 'previous_source_row',
-                'recovered_file', 'recovered_key', 'recovered_hash', 'recovered_source_row',
-            ]) }},
-            case
-                when deduplicated.quarantine_reason is not null
-                    then coalesce(
-                        deduplicated.source_row, deduplicated.previous_source_row, recovered.recovered_source_row
-                    )
-            end as source_row
-        from deduplicated
-        left join recovered
-            on
-                deduplicated.landed_file = recovered.recovered_file
-                and deduplicated.row_key = recovered.recovered_key
-                and deduplicated.source_row_hash = recovered.recovered_hash
-
-    )
-
-    select * from rechecked
-{%- else %}
-
-select * from deduplicated
-{%- endif %}
+{{ incremental_base_final('shop', 'order_lines', 'order_line_id', files) }}

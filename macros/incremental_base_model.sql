@@ -1,0 +1,160 @@
+{#-
+    The pieces every incremental base model shares (base_shop__orders, base_shop__order_lines). Such a model reads
+    only the landed files no row came from yet and re-checks, with every row of their keys, the new rows' keys and
+    the rows quarantined for a reason later data or time can change (`reevaluated_reasons`); its own checks stay in
+    the model. Rows of those keys are replaced (delete+insert on row_key), so the table equals a full build.
+-#}
+
+{% macro incremental_base_files(source_system, source_table, key_column, reevaluated_reasons) -%}
+    {#-
+        On an incremental run: {'new': the landed files no row came from yet, 'recovery': the files holding staged
+        rows of the keys this run re-checks (such a row may lose to a newer one and then needs its raw row again)}.
+        Otherwise both empty.
+    -#}
+    {%- if not is_incremental() -%}
+        {{ return({'new': [], 'recovery': []}) }}
+    {%- endif -%}
+    {%- set new_files = unread_landed_files(source_system, source_table) -%}
+    {%- set recovery_files = files_of_staged_rows(
+        'select ' ~ clean_text(key_column) ~ ' from ' ~ source(source_system, source_table)
+        ~ ' where ' ~ landed_file_filter(new_files)
+        ~ ' union all select row_key from ' ~ this ~ ' where quarantine_reason in ('
+        ~ reason_list(reevaluated_reasons) ~ ')'
+    ) -%}
+    {{ return({'new': new_files, 'recovery': recovery_files}) }}
+{%- endmacro %}
+
+{% macro reason_list(reasons) -%}
+    {#- Quarantine reasons as a SQL list of literals: 'a', 'b'. -#}
+    {{- "'" ~ reasons | join("', '") ~ "'" -}}
+{%- endmacro %}
+
+{% macro incremental_base_source(source_system, source_table, files) -%}
+    {#- The source rows a run reads (only `files['new']` on an incremental run), with the raw row as a struct. -#}
+    select
+        *,
+        struct_pack(*columns(* exclude (landed_file))) as source_struct
+    from {{ source(source_system, source_table) }}
+    {%- if is_incremental() %}
+        where {{ landed_file_filter(files['new']) }}
+    {%- endif %}
+{%- endmacro %}
+
+{% macro incremental_base_candidates(key_column, reevaluated_reasons) -%}
+    {#-
+        On an incremental run, the CTEs `previous`, `affected_keys`, `restaged` and `candidates` (new rows from
+        `renamed` and the staged rows of the affected keys, which carry their earlier failed_check and source_row as
+        previous_failed_check and previous_source_row), each followed by a comma; nothing otherwise.
+    -#}
+    {%- if is_incremental() %}
+
+    previous as (
+
+        select * from {{ this }}
+
+    ),
+
+    affected_keys as (
+
+        select {{ row_key([key_column]) }} as row_key
+        from renamed
+        where {{ key_column }} is not null
+        union
+        select row_key
+        from previous
+        where
+            quarantine_reason in ({{ reason_list(reevaluated_reasons) }})
+
+    ),
+
+    restaged as (
+
+        -- checked again with the new rows; a check that failed on the row alone keeps its outcome
+        select
+            {{ star_except(['row_key', 'failed_check', 'quarantine_reason', 'source_row']) }},
+            failed_check as previous_failed_check,
+            source_row as previous_source_row
+        from previous
+        where row_key in (select affected_keys.row_key from affected_keys)
+
+    ),
+
+    candidates as (
+
+        select * from renamed
+        union all by name
+        select * from restaged
+
+    ),
+    {%- endif %}
+{%- endmacro %}
+
+{% macro incremental_base_kept_check(dependent_checks) -%}
+    {#-
+        The first branch of a model's check `case` on an incremental run: a re-checked row keeps a failed check
+        that read the row alone (anything but `dependent_checks`); nothing otherwise.
+    -#}
+    {%- if is_incremental() %}
+        when
+            previous_failed_check not in ({{ reason_list(dependent_checks) }})
+            then previous_failed_check
+    {%- endif %}
+{%- endmacro %}
+
+{% macro incremental_base_final(source_system, source_table, key_column, files) -%}
+    {#-
+        The model's final select from `deduplicated`. On an incremental run a row quarantined now gets its raw row
+        back: its own, the one stored earlier, or (a staged row that now loses to a newer one) read again from its
+        file (`files['recovery']`), matched by file, key and row hash.
+    -#}
+    {%- if is_incremental() %}
+    ,
+
+    recovered as (
+
+        -- the raw rows of staged rows that may now lose to a newer row of their key (source_row is kept for
+        -- quarantined rows only), read again from their files
+        select
+            landed_file as recovered_file,
+            {{ clean_text(key_column) }} as recovered_key,
+            hash(source_struct) as recovered_hash,
+            any_value(to_json(source_struct)) as recovered_source_row
+        from (
+            select
+                *,
+                struct_pack(*columns(* exclude (landed_file))) as source_struct
+            from {{ source(source_system, source_table) }}
+            where {{ landed_file_filter(files['recovery']) }}
+        ) as recovery_source
+        group by all
+
+    ),
+
+    rechecked as (
+
+        select
+            {{ star_except([
+                'source_row', 'previous_failed_check', 'previous_source_row',
+                'recovered_file', 'recovered_key', 'recovered_hash', 'recovered_source_row',
+            ]) }},
+            case
+                when deduplicated.quarantine_reason is not null
+                    then coalesce(
+                        deduplicated.source_row, deduplicated.previous_source_row, recovered.recovered_source_row
+                    )
+            end as source_row
+        from deduplicated
+        left join recovered
+            on
+                deduplicated.landed_file = recovered.recovered_file
+                and deduplicated.row_key = recovered.recovered_key
+                and deduplicated.source_row_hash = recovered.recovered_hash
+
+    )
+
+    select * from rechecked
+    {%- else %}
+
+select * from deduplicated
+    {%- endif %}
+{%- endmacro %}
