@@ -27,7 +27,8 @@ fx_rates as (
 
 ),
 
-published_rates as (
+-- read on incremental runs only
+published_rates as ( -- noqa: ST03
 
     select * from {{ ref('stg_reference__fx_rates') }}
 
