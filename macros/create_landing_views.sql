@@ -20,17 +20,11 @@
         {%- for source_node in graph.sources.values() | sort(attribute='unique_id') -%}
             {%- set label = source_node.source_name ~ '.' ~ source_node.name -%}
             {%- set folder = raw_root ~ '/' ~ source_node.source_name ~ '/' ~ source_node.name -%}
-            {%- set parquet_files = [] -%}
-            {%- set csv_files = [] -%}
-            {%- for file in list_landed_files(folder) -%}
-                {%- set lowered = file | lower -%}
-                {%- if lowered.endswith('.parquet') -%}
-                    {%- do parquet_files.append(file) -%}
-                {%- elif lowered.endswith('.csv') -%}
-                    {%- do csv_files.append(file) -%}
-                {%- else -%}
-                    {%- do problems.append(label ~ ': file ' ~ file ~ ' is not read (only *.parquet and *.csv are)') -%}
-                {%- endif -%}
+            {%- set landed_files = landed_files_by_format(folder) -%}
+            {%- set parquet_files = landed_files['parquet'] -%}
+            {%- set csv_files = landed_files['csv'] -%}
+            {%- for file in landed_files['unread'] -%}
+                {%- do problems.append(label ~ ': file ' ~ file ~ ' is not read (only *.parquet and *.csv are)') -%}
             {%- endfor -%}
             {%- set contract = [] -%}
             {%- for column_name, column in source_node.columns.items() -%}

@@ -7,3 +7,22 @@
     {%- set pattern = (folder ~ '/**') | replace("'", "''") -%}
     {{ return(run_query("select file from glob('" ~ pattern ~ "') order by file").columns[0].values() | list) }}
 {%- endmacro %}
+
+{% macro landed_files_by_format(folder) -%}
+    {#-
+        The files under a landing folder by how the landing reads them: {'parquet': [...], 'csv': [...]} (extension
+        in any case) and 'unread' for any other file; each list sorted.
+    -#}
+    {%- set files = {'parquet': [], 'csv': [], 'unread': []} -%}
+    {%- for file in list_landed_files(folder) -%}
+        {%- set lowered = file | lower -%}
+        {%- if lowered.endswith('.parquet') -%}
+            {%- do files['parquet'].append(file) -%}
+        {%- elif lowered.endswith('.csv') -%}
+            {%- do files['csv'].append(file) -%}
+        {%- else -%}
+            {%- do files['unread'].append(file) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(files) }}
+{%- endmacro %}

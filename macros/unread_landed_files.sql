@@ -14,12 +14,8 @@
         {{ return([]) }}
     {%- endif -%}
     {%- set folder = env_var('RAW_DATA_DIR', 'data/raw') ~ '/' ~ source_system ~ '/' ~ source_table -%}
-    {%- set landed = [] -%}
-    {%- for file in list_landed_files(folder) -%}
-        {%- if (file | lower).endswith('.parquet') or (file | lower).endswith('.csv') -%}
-            {%- do landed.append(file) -%}
-        {%- endif -%}
-    {%- endfor -%}
+    {%- set landed_files = landed_files_by_format(folder) -%}
+    {%- set landed = (landed_files['parquet'] + landed_files['csv']) | sort(case_sensitive=true) -%}
     {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
     {%- if file_column | lower not in columns -%}
         {{ exceptions.raise_compiler_error(
