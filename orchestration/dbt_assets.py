@@ -71,8 +71,8 @@ def ensure_manifest() -> Path:
     target = settings.dbt_target_path()
     target.mkdir(parents=True, exist_ok=True)
     manifest = target / "manifest.json"
-    with open(target / ".parse.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with open(target / ".parse.lock", "w") as parse_lock:
+        fcntl.flock(parse_lock, fcntl.LOCK_EX)
         reuse = os.environ.get("RW_REUSE_MANIFEST") == "1"  # trust an existing manifest (CI, repeated loads)
         if manifest.exists() and (reuse or manifest.stat().st_mtime >= _newest_source_mtime(settings.REPO)):
             return manifest

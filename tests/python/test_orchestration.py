@@ -85,6 +85,17 @@ def test_transient_failures_are_told_apart_from_data_errors() -> None:
     assert not is_transient("Failure in test unique_fct_orders_order_id: Got 3 results, configured to fail if != 0")
 
 
+def test_definitions_parse_the_project_when_no_manifest_exists(tmp_path: Path, monkeypatch) -> None:
+    """A fresh clone has no target/: loading the definitions parses the project into it (`make run`'s first step)."""
+    from orchestration import dbt_assets
+
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.delenv("RW_REUSE_MANIFEST", raising=False)
+    manifest = dbt_assets.ensure_manifest()
+    assert manifest == tmp_path / "target" / "manifest.json"
+    assert "model.relationship_warehouse.fct_orders" in json.loads(manifest.read_text())["nodes"]
+
+
 @pytest.fixture(scope="module")
 def session_run(orchestration_env: OrchestrationEnv) -> SessionRun:
     """Publish a baseline, crash a build mid-way (killed by its PID), then run the whole job in-process."""
