@@ -1,9 +1,11 @@
 {% macro changed_order_ids() -%}
     {#-
-        The orders an incremental order fact must rebuild: those whose header, lines or refunds landed since
-        the cutoff (see incremental_cutoff), those whose customer was matched by MDM since then, those with
-        a product re-landed since then, those whose first-order code's campaign landed since then, and
-        those on or after the first day whose exchange rate landed since then. On a full build: every order.
+        The orders an incremental order fact must rebuild: those whose header, lines or refunds staging wrote
+        since the fact last ran (staged_at after the newest in the fact: a file that lands late, with old
+        loaded_at, counts too), those whose customer was matched by MDM since the cutoff (see
+        incremental_cutoff), those with a product re-landed since then, those whose first-order code's
+        campaign landed since then, and those on or after the first day whose exchange rate landed since then.
+        On a full build: every order.
     -#}
     {%- set orders = ref('stg_shop__orders') -%}
     {%- set order_lines = ref('stg_shop__order_lines') -%}
@@ -19,19 +21,24 @@
         select min(rate_date) as rate_date
         from {{ fx_rates }}
         where loaded_at >= {{ incremental_cutoff() }}
+    ),
+
+    last_staged as (
+        select coalesce(max(staged_at), cast('1900-01-01' as timestamp)) as staged_at
+        from {{ this }}
     )
 
     select order_id from {{ orders }}
     where
-        loaded_at >= {{ incremental_cutoff() }}
+        staged_at > (select staged_at from last_staged)
         or cast(placed_at as date) >= (select rate_date from first_repriced_date)
     union
     select order_id from {{ order_lines }}
-    where loaded_at >= {{ incremental_cutoff() }}
+    where staged_at > (select staged_at from last_staged)
     union
     select order_id from {{ refunds }}
     where
-        loaded_at >= {{ incremental_cutoff() }}
+        staged_at > (select staged_at from last_staged)
         or cast(refunded_at as date) >= (select rate_date from first_repriced_date)
     union
     select orders.order_id

@@ -3,25 +3,30 @@
     only the landed files no row came from yet and re-checks, with every row of their keys, the new rows' keys and
     the rows quarantined for a reason later data or time can change (`reevaluated_reasons`); its own checks stay in
     the model. Rows of those keys are replaced (delete+insert on row_key), so the table equals a full build.
+    Every row a build writes carries `staged_at`, the build's start: a model downstream finds what staging wrote
+    since it last ran by that column, whatever the rows' own loaded_at says (a late file of old rows included).
 -#}
 
-{% macro incremental_base_files(source_system, source_table, key_column, reevaluated_reasons) -%}
+{% macro incremental_base_files(source_system, source_table, key_column, reevaluated_reasons, new_files=none, recheck=none) -%}
     {#-
-        On an incremental run: {'new': the landed files no row came from yet, 'recovery': the files holding staged
-        rows of the keys this run re-checks (such a row may lose to a newer one and then needs its raw row again)}.
-        Otherwise both empty.
+        On an incremental run: {'new': the landed files no row came from yet (`new_files` when the model listed
+        them already), 'recovery': the files holding staged rows of the keys this run re-checks (such a row may lose
+        to a newer one and then needs its raw row again), 'recheck': `recheck`}. `recheck`, when given, is a query
+        of further row keys the model re-checks: rows whose outcome depends on other rows than their key's (e.g.
+        every refund of an order whose refunds are measured against its sale again). Otherwise all empty.
     -#}
     {%- if not is_incremental() -%}
-        {{ return({'new': [], 'recovery': []}) }}
+        {{ return({'new': [], 'recovery': [], 'recheck': none}) }}
     {%- endif -%}
-    {%- set new_files = unread_landed_files(source_system, source_table) -%}
+    {%- set new_files = new_files if new_files is not none else unread_landed_files(source_system, source_table) -%}
     {%- set recovery_files = files_of_staged_rows(
         'select ' ~ clean_text(key_column) ~ ' from ' ~ source(source_system, source_table)
         ~ ' where ' ~ landed_file_filter(new_files)
         ~ ' union all select row_key from ' ~ this ~ ' where quarantine_reason in ('
         ~ reason_list(reevaluated_reasons) ~ ')'
+        ~ (' union all select row_key from (' ~ recheck ~ ') as rechecked_keys' if recheck is not none else '')
     ) -%}
-    {{ return({'new': new_files, 'recovery': recovery_files}) }}
+    {{ return({'new': new_files, 'recovery': recovery_files, 'recheck': recheck}) }}
 {%- endmacro %}
 
 {% macro reason_list(reasons) -%}
@@ -40,11 +45,12 @@
     {%- endif %}
 {%- endmacro %}
 
-{% macro incremental_base_candidates(key_column, reevaluated_reasons) -%}
+{% macro incremental_base_candidates(key_column, reevaluated_reasons, files=none) -%}
     {#-
         On an incremental run, the CTEs `previous`, `affected_keys`, `restaged` and `candidates` (new rows from
         `renamed` and the staged rows of the affected keys, which carry their earlier failed_check and source_row as
-        previous_failed_check and previous_source_row), each followed by a comma; nothing otherwise.
+        previous_failed_check and previous_source_row), each followed by a comma; nothing otherwise. The affected
+        keys: the new rows', those quarantined for a reason in `reevaluated_reasons`, and `files['recheck']`'s.
     -#}
     {%- if is_incremental() %}
 
@@ -64,6 +70,11 @@
         from previous
         where
             quarantine_reason in ({{ reason_list(reevaluated_reasons) }})
+        {%- if files is not none and files['recheck'] is not none %}
+        union
+        select row_key
+        from ({{ files['recheck'] }}) as rechecked_keys
+        {%- endif %}
 
     ),
 
@@ -71,7 +82,7 @@
 
         -- checked again with the new rows; a check that failed on the row alone keeps its outcome
         select
-            {{ star_except(['row_key', 'failed_check', 'quarantine_reason', 'source_row']) }},
+            {{ star_except(['row_key', 'failed_check', 'quarantine_reason', 'source_row', 'staged_at']) }},
             failed_check as previous_failed_check,
             source_row as previous_source_row
         from previous
@@ -103,9 +114,10 @@
 
 {% macro incremental_base_final(source_system, source_table, key_column, files) -%}
     {#-
-        The model's final select from `deduplicated`. On an incremental run a row quarantined now gets its raw row
-        back: its own, the one stored earlier, or (a staged row that now loses to a newer one) read again from its
-        file (`files['recovery']`), matched by file, key and row hash.
+        The model's final select from `deduplicated`, every row stamped with the build's start (`staged_at`). On an
+        incremental run a row quarantined now gets its raw row back: its own, the one stored earlier, or (a staged
+        row that now loses to a newer one) read again from its file (`files['recovery']`), matched by file, key and
+        row hash.
     -#}
     {%- if is_incremental() %}
     ,
@@ -152,9 +164,15 @@
 
     )
 
-    select * from rechecked
+    select
+        *,
+        {{ build_started_at() }} as staged_at
+    from rechecked
     {%- else %}
 
-select * from deduplicated
+select
+    *,
+    {{ build_started_at() }} as staged_at
+from deduplicated
     {%- endif %}
 {%- endmacro %}

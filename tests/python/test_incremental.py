@@ -4,7 +4,10 @@ Besides the monthly files, the batches land files of corrections: a later copy o
 already staged (the staged copy loses and is quarantined as duplicate_key with its raw row), an older copy and
 an invalid newer copy (they lose), a line whose order lands a batch later (orphan_reference, then staged), and
 an order loaded a few seconds after the build starts (future_timestamp; staged by the next build, once the
-clock has passed it) with a line of it (parent_quarantined, then staged)."""
+clock has passed it) with a line of it (parent_quarantined, then staged), and in the last batch a file that lands
+late: an order and its line, and a refund of a line refunded in part already, loaded long before anything else the
+warehouse holds (the facts take them all the same).
+`staged_at` (when a build wrote the row) is the one column allowed to differ."""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from conftest import Build, dbt
 INCREMENTAL_MODELS = {
     "marts": ["fct_order_lines", "fct_orders", "fct_dealer_sales", "rpt_wallet_balances"],
     "intermediate": ["int_wallet_transactions_converted"],
-    "staging": ["base_shop__orders", "base_shop__order_lines", "stg_shop__quarantined_rows"],
+    "staging": ["base_shop__orders", "base_shop__order_lines", "base_shop__refunds", "stg_shop__quarantined_rows"],
 }
 SELECTION = " ".join(f"+{name}" for names in INCREMENTAL_MODELS.values() for name in names)
 # A month file in any form the landing reads: Parquet (any case), CSV, at any depth (Hive-style folders).
@@ -123,6 +126,64 @@ def land_late_order(warehouse: Path, landing: Path, keys: dict[str, str], batch:
         )
 
 
+def land_old_order(warehouse: Path, landing: Path, batch: str) -> str:
+    """Land, in new files, a copy of the earliest-loaded staged order and of one of its lines under new keys, with
+    their old loaded_at: a late file whose rows are older than every cutoff. Returns the new order's id."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        order_file, order_hash, line_file, line_hash = con.execute(
+            "select orders.landed_file, orders.source_row_hash, lines.landed_file, lines.source_row_hash"
+            " from staging.base_shop__orders as orders"
+            " inner join staging.base_shop__order_lines as lines on lines.order_id = orders.order_id"
+            " where orders.quarantine_reason is null and lines.quarantine_reason is null"
+            " and orders.landed_file ilike '%.parquet' and lines.landed_file ilike '%.parquet'"
+            " order by orders.loaded_at, lines.row_key limit 1"
+        ).fetchall()[0]
+    order_id = f"OLD-{batch}"
+    with duckdb.connect() as con:
+        for table, source_file, row_hash, replace in [
+            ("orders", order_file, order_hash, f"'{order_id}' as order_id"),
+            ("order_lines", line_file, line_hash, f"'{order_id}-1' as order_line_id, '{order_id}' as order_id"),
+        ]:
+            target = landing / "shop" / table / f"{table}_late_{batch}_old.parquet"
+            con.execute(
+                f"copy (select * replace ({replace}) from read_parquet('{source_file}') as raw"
+                f" where hash(raw) = {row_hash}) to '{target}' (format parquet)"
+            )
+    return order_id
+
+
+def land_old_refund(warehouse: Path, landing: Path, batch: str) -> str:
+    """Land, in a new file, a copy of the earliest-loaded staged line refund as a new refund of 0.01 whose line has
+    that much left to refund, with its old loaded_at. Returns the new refund's id."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        refund_file, refund_hash = con.execute(
+            "select refunds.landed_file, refunds.source_row_hash"
+            " from staging.base_shop__refunds as refunds"
+            " inner join marts.fct_order_lines as lines on lines.order_line_id = refunds.order_line_id"
+            " where refunds.quarantine_reason is null and refunds.landed_file ilike '%.parquet'"
+            " and lines.refunded_amount + 0.01 < lines.net_amount"
+            " order by refunds.loaded_at, refunds.row_key limit 1"
+        ).fetchall()[0]
+    refund_id = f"OLD-REFUND-{batch}"
+    with duckdb.connect() as con:
+        target = landing / "shop" / "refunds" / f"refunds_late_{batch}_old.parquet"
+        con.execute(
+            f"copy (select * replace ('{refund_id}' as refund_id, cast(0.01 as double) as refund_amount)"
+            f" from read_parquet('{refund_file}') as raw where hash(raw) = {refund_hash})"
+            f" to '{target}' (format parquet)"
+        )
+    return refund_id
+
+
+def _columns_but_staged_at(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, name: str) -> str:
+    columns = con.execute(
+        "select column_name from information_schema.columns where table_catalog = ? and table_schema = ?"
+        " and table_name = ? and column_name <> 'staged_at' order by ordinal_position",
+        [catalog, schema, name],
+    ).fetchall()
+    return ", ".join(f'"{column}"' for (column,) in columns)
+
+
 def test_incremental_runs_equal_full_refresh(ci_build: Build, tmp_path: Path):
     months = sorted({m.group(1) for f in month_files(ci_build.raw) if (m := MONTH.search(f.name))})
     assert len(months) >= 6, months
@@ -142,6 +203,8 @@ def test_incremental_runs_equal_full_refresh(ci_build: Build, tmp_path: Path):
         if number == 2:
             land_late_order(incremental, landing, keys, month)
         if number == 3:  # the clock has passed the future order's loaded_at before this build starts
+            old_order = land_old_order(incremental, landing, month)
+            old_refund = land_old_refund(incremental, landing, month)
             time.sleep(max(0.0, (datetime.fromisoformat(keys["future_at"]) - datetime.now(UTC)).total_seconds() + 1))
         dbt(["run", "--select", SELECTION], landing, incremental)
         if number == 1:
@@ -166,6 +229,13 @@ def test_incremental_runs_equal_full_refresh(ci_build: Build, tmp_path: Path):
         if number == 3:
             assert reason_of(incremental, "base_shop__orders", keys["future_order"]) == [(None, False)]
             assert reason_of(incremental, "base_shop__order_lines", f"FUTURE-LINE-{batches[1]}") == [(None, False)]
+            with duckdb.connect(str(incremental), read_only=True) as con:
+                assert con.execute(
+                    "select count(*) from marts.fct_order_lines where order_id = ?", [old_order]
+                ).fetchone() == (1,), "a late file of old rows reaches the facts"
+                assert con.execute(
+                    "select count(*) from staging.stg_shop__refunds where refund_id = ?", [old_refund]
+                ).fetchone() == (1,)
 
     full = tmp_path / "full" / "warehouse.duckdb"
     full.parent.mkdir()
@@ -179,13 +249,15 @@ def test_incremental_runs_equal_full_refresh(ci_build: Build, tmp_path: Path):
             for name in names:
                 rows = con.execute(f"select count(*) from full_refresh.{schema}.{name}").fetchone()[0]
                 assert rows > 0, name
+                columns = _columns_but_staged_at(con, "full_refresh", schema, name)
+                assert columns == _columns_but_staged_at(con, "incremental", schema, name), name
                 only_incremental = con.execute(
-                    f"select count(*) from (select * from incremental.{schema}.{name}"
-                    f" except all select * from full_refresh.{schema}.{name})"
+                    f"select count(*) from (select {columns} from incremental.{schema}.{name}"
+                    f" except all select {columns} from full_refresh.{schema}.{name})"
                 ).fetchone()[0]
                 only_full = con.execute(
-                    f"select count(*) from (select * from full_refresh.{schema}.{name}"
-                    f" except all select * from incremental.{schema}.{name})"
+                    f"select count(*) from (select {columns} from full_refresh.{schema}.{name}"
+                    f" except all select {columns} from incremental.{schema}.{name})"
                 ).fetchone()[0]
                 assert (only_incremental, only_full) == (0, 0), (
                     f"{name}: {only_incremental} rows only in the incremental build, {only_full} only in the full one"

@@ -85,7 +85,8 @@ lines_of_changed_orders as (
         orders.placed_at,
         cast(orders.placed_at as date) as order_date,
         orders.currency_code,
-        greatest(orders.loaded_at, order_lines.loaded_at) as loaded_at
+        greatest(orders.loaded_at, order_lines.loaded_at) as loaded_at,
+        greatest(orders.staged_at, order_lines.staged_at) as staged_at
     from order_lines
     inner join orders
         on order_lines.order_id = orders.order_id
@@ -106,6 +107,7 @@ refunds_converted as (
         refunds.order_line_id,
         refunds.refunded_at,
         refunds.loaded_at,
+        refunds.staged_at,
         refunds.refund_amount * refund_fx.rate_to_reporting as refund_amount_reporting,
         refunds.currency_code as refund_currency_code,
         refunds.refund_amount
@@ -127,7 +129,8 @@ line_refunds as (
         order_line_id,
         sum(refund_amount_reporting) as refunded_amount_reporting,
         sum(refund_amount) as refunded_amount,
-        max(loaded_at) as refunds_loaded_at
+        max(loaded_at) as refunds_loaded_at,
+        max(staged_at) as refunds_staged_at
     from refunds_converted
     where order_line_id is not null
     group by order_line_id
@@ -141,7 +144,8 @@ order_refunds as (
         order_id,
         sum(refund_amount_reporting) as refunded_amount_reporting,
         sum(refund_amount) as refunded_amount,
-        max(loaded_at) as refunds_loaded_at
+        max(loaded_at) as refunds_loaded_at,
+        max(staged_at) as refunds_staged_at
     from refunds_converted
     where order_line_id is null
     group by order_id
@@ -175,7 +179,11 @@ refunds_per_line as (
         greatest(
             coalesce(line_refunds.refunds_loaded_at, order_refunds.refunds_loaded_at),
             coalesce(order_refunds.refunds_loaded_at, line_refunds.refunds_loaded_at)
-        ) as refunds_loaded_at
+        ) as refunds_loaded_at,
+        greatest(
+            coalesce(line_refunds.refunds_staged_at, order_refunds.refunds_staged_at),
+            coalesce(order_refunds.refunds_staged_at, line_refunds.refunds_staged_at)
+        ) as refunds_staged_at
     from lines_of_changed_orders as changed_lines
     left join order_net_totals as totals
         on changed_lines.order_id = totals.order_id
@@ -220,7 +228,11 @@ final as (
         greatest(
             changed_lines.loaded_at,
             coalesce(refunds_per_line.refunds_loaded_at, changed_lines.loaded_at)
-        ) as loaded_at
+        ) as loaded_at,
+        greatest(
+            changed_lines.staged_at,
+            coalesce(refunds_per_line.refunds_staged_at, changed_lines.staged_at)
+        ) as staged_at
     from lines_of_changed_orders as changed_lines
     left join refunds_per_line
         on changed_lines.order_line_id = refunds_per_line.order_line_id

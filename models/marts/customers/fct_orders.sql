@@ -91,7 +91,8 @@ line_totals as (
         sum(discount_amount_reporting) as discount_amount_reporting,
         sum(net_amount_reporting) as net_amount_reporting,
         sum(refunded_amount_reporting) as refunded_amount_reporting,
-        max(loaded_at) as lines_loaded_at
+        max(loaded_at) as lines_loaded_at,
+        max(staged_at) as lines_staged_at
     from built_lines
     group by order_id
 
@@ -148,7 +149,8 @@ final as (
             and orders.discount_code in (select first_order_codes.discount_code from first_order_codes),
             false
         ) as used_first_order_discount,
-        greatest(orders.loaded_at, coalesce(line_totals.lines_loaded_at, orders.loaded_at)) as loaded_at
+        greatest(orders.loaded_at, coalesce(line_totals.lines_loaded_at, orders.loaded_at)) as loaded_at,
+        greatest(orders.staged_at, coalesce(line_totals.lines_staged_at, orders.staged_at)) as staged_at
     from orders_of_affected_customers as orders
     left join line_totals
         on orders.order_id = line_totals.order_id

@@ -14,7 +14,8 @@ staged as (
         unit_price,
         discount_amount,
         line_amount,
-        loaded_at
+        loaded_at,
+        staged_at
     from checked
     where quarantine_reason is null
 

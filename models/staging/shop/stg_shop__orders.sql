@@ -16,7 +16,8 @@ staged as (
         acquisition_channel,
         discount_code,
         dealer_id,
-        loaded_at
+        loaded_at,
+        staged_at
     from checked
     where quarantine_reason is null
 

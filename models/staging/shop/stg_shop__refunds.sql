@@ -16,7 +16,8 @@ staged as (
         currency_code,
         {{ scrub_personal_data('reason') }} as reason,
         refunded_at,
-        loaded_at
+        loaded_at,
+        staged_at
     from checked
     where quarantine_reason is null
 

@@ -10,10 +10,61 @@
 --     together), above the sale is quarantined, and so is every later one: the sale is exhausted;
 --   * the comparison is made when the refund is in the order's currency (a refund in another currency is
 --     left to its currency and rate checks).
--- Only rows that pass every other check and are the latest row of their key count.
+-- Only the latest row of a key among those that pass every other check counts (the others are duplicate_key).
+-- Incremental: each run reads only the landed files no row came from yet (`landed_file`) and checks again, with
+-- every row of their keys, every refund of an order that gains a refund row, loses one to a newer row of its key,
+-- has a refund quarantined for a reason time or new rates can lift (future_timestamp, missing_fx_rate), or whose
+-- header or lines were staged since the refunds were last built (its sale or its parents' checks may have
+-- changed), and every refund of an order sharing a refund key with those (the key's winner may change). A refund
+-- of any other order re-checked only because its key is shared keeps its refund_exceeds_sale outcome (its
+-- order's refunds are not all at hand, and nothing they are measured against changed). Rows of
+-- those keys are replaced (delete+insert on row_key), so the table equals a full build.
+{%- set reevaluated_reasons = ['future_timestamp', 'missing_fx_rate'] -%}
+{%- set dependent_checks = [
+    'orphan_reference', 'parent_quarantined', 'missing_fx_rate', 'refund_exceeds_sale', 'duplicate_key'
+] -%}
+{%- set new_files = unread_landed_files('shop', 'refunds') if is_incremental() else [] -%}
+{%- set orders_to_recheck -%}
+    -- the orders whose refunds are all checked again (see above)
+    select {{ clean_text('order_id') }} as order_id
+    from {{ source('shop', 'refunds') }}
+    where {{ landed_file_filter(new_files) }}
+    union
+    select order_id from {{ this }}
+    where
+        row_key in (
+            select {{ clean_text('refund_id') }} from {{ source('shop', 'refunds') }}
+            where {{ landed_file_filter(new_files) }}
+        )
+        or quarantine_reason in ({{ reason_list(reevaluated_reasons) }})
+    union
+    select order_id from {{ ref('base_shop__orders') }}
+    where staged_at > (select coalesce(max(staged_at), cast('1900-01-01' as timestamp)) from {{ this }})
+    union
+    select order_id from {{ ref('base_shop__order_lines') }}
+    where staged_at > (select coalesce(max(staged_at), cast('1900-01-01' as timestamp)) from {{ this }})
+{%- endset -%}
+{%- set orders_to_recheck -%}
+    -- and the orders sharing a refund key with them: the key's winner may change with them
+    with directly_affected as (
+        {{ orders_to_recheck }}
+    )
+
+    select order_id from directly_affected
+    union
+    select order_id from {{ this }}
+    where row_key in (
+        select row_key from {{ this }}
+        where order_id in (select directly_affected.order_id from directly_affected)
+    )
+{%- endset -%}
+{%- set files = incremental_base_files(
+    'shop', 'refunds', 'refund_id', reevaluated_reasons, new_files=new_files,
+    recheck='select row_key from ' ~ this ~ ' where order_id in (' ~ orders_to_recheck ~ ')'
+) %}
 with source as (
 
-    select * from {{ source('shop', 'refunds') }}
+    {{ incremental_base_source('shop', 'refunds', files) }}
 
 ),
 
@@ -52,20 +103,33 @@ renamed as (
         reason,
         {{ to_utc_timestamp('refunded_at') }} as refunded_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        source as source_struct,
-        hash(source) as source_row_hash
+        landed_file,
+        source_struct,
+        hash(source_struct) as source_row_hash
     from source
 
 ),
+{{ incremental_base_candidates('refund_id', reevaluated_reasons, files) }}
+
+{%- if is_incremental() %}
+
+rechecked_orders as (
+
+    -- the orders all of whose refunds are among the candidates: refund_exceeds_sale is measured again for these
+    {{ orders_to_recheck }}
+
+),
+{%- endif %}
 
 prior_checked as (
 
     select
         *,
         case
+            {{- incremental_base_kept_check(dependent_checks) }}
             when refund_id is null then 'missing_key'
             when refunded_at is null then 'unparseable_timestamp'
-            when refunded_at > loaded_at or loaded_at > {{ build_started_at() }} then 'future_timestamp'
+            when refunded_at > loaded_at then 'future_timestamp'
             when
                 currency_code is null
                 or currency_code not in (select known_currencies.currency_code from known_currencies)
@@ -102,12 +166,24 @@ prior_checked as (
             when
                 {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.refunded_at') }}
                 then 'missing_fx_rate'
-        end as prior_check,
-        row_number() over (
-            partition by refund_id
-            order by loaded_at desc, source_row_hash desc
-        ) as key_rank
-    from renamed
+        end as prior_check
+    from {{ 'candidates' if is_incremental() else 'renamed' }} as renamed
+
+),
+
+ranked as (
+
+    -- among a key's rows that pass every other check and have landed by the build's start, the latest counts
+    select
+        *,
+        case
+            when prior_check is null and loaded_at <= {{ build_started_at() }}
+                then row_number() over (
+                    partition by refund_id, prior_check is null and loaded_at <= {{ build_started_at() }}
+                    order by loaded_at desc, source_row_hash desc, landed_file desc
+                )
+        end as key_rank
+    from prior_checked
 
 ),
 
@@ -158,7 +234,7 @@ candidate_refunds as (
         order_sales.net_amount as order_net_amount,
         coalesce(refunds.refund_amount > coalesce(line_sales.net_amount, order_sales.net_amount), false)
             as is_larger_than_sale
-    from prior_checked as refunds
+    from ranked as refunds
     left join order_sales
         on
             refunds.order_id = order_sales.order_id
@@ -168,8 +244,7 @@ candidate_refunds as (
             refunds.order_line_id = line_sales.order_line_id
             and refunds.currency_code = line_sales.currency_code
     where
-        refunds.prior_check is null
-        and refunds.key_rank = 1
+        refunds.key_rank = 1
         and order_sales.order_id is not null
 
 ),
@@ -211,18 +286,22 @@ checked as (
         coalesce(
             prior_check,
             case
+                when key_rank > 1 then 'duplicate_key'
+                {%- if is_incremental() %}
+                when order_id not in (select rechecked_orders.order_id from rechecked_orders)
+                    then nullif(previous_failed_check, 'duplicate_key')
+                {%- endif %}
                 when refund_id in (select exceeding_refunds.refund_id from exceeding_refunds)
                     then 'refund_exceeds_sale'
             end
         ) as failed_check
-    from prior_checked
+    from ranked
 
 ),
 
 deduplicated as (
 
-    {{ keep_latest_per_key('checked', ['refund_id']) }}
+    {{ keep_latest_per_key('checked', ['refund_id'], 'landed_file') }}
 
 )
-
-select * from deduplicated
+{{ incremental_base_final('shop', 'refunds', 'refund_id', files) }}
