@@ -5,8 +5,8 @@ already staged (the staged copy loses and is quarantined as duplicate_key with i
 an invalid newer copy (they lose), a line whose order lands a batch later (orphan_reference, then staged), and
 an order loaded a few seconds after the build starts (future_timestamp; staged by the next build, once the
 clock has passed it) with a line of it (parent_quarantined, then staged), and in the last batch a file that lands
-late: an order and its line, and a refund of a line refunded in part already, loaded long before anything else the
-warehouse holds (the facts take them all the same).
+late: an order and its line, a refund of a line refunded in part already and a wallet top-up, loaded long before
+anything else the warehouse holds (the facts and the wallet balances take them all the same).
 `staged_at` (when a build wrote the row) is the one column allowed to differ."""
 
 from __future__ import annotations
@@ -24,7 +24,16 @@ from conftest import Build, dbt
 INCREMENTAL_MODELS = {
     "marts": ["fct_order_lines", "fct_orders", "fct_dealer_sales", "rpt_wallet_balances"],
     "intermediate": ["int_wallet_transactions_converted"],
-    "staging": ["base_shop__orders", "base_shop__order_lines", "base_shop__refunds", "stg_shop__quarantined_rows"],
+    "staging": [
+        "base_shop__orders",
+        "base_shop__order_lines",
+        "base_shop__refunds",
+        "stg_shop__quarantined_rows",
+        "base_loyalty__wallet_transactions",
+        "stg_loyalty__quarantined_rows",
+        "base_crm__touchpoints",
+        "stg_crm__quarantined_rows",
+    ],
 }
 SELECTION = " ".join(f"+{name}" for names in INCREMENTAL_MODELS.values() for name in names)
 # A month file in any form the landing reads: Parquet (any case), CSV, at any depth (Hive-style folders).
@@ -175,6 +184,26 @@ def land_old_refund(warehouse: Path, landing: Path, batch: str) -> str:
     return refund_id
 
 
+def land_old_top_up(warehouse: Path, landing: Path, batch: str) -> str:
+    """Land, in a new file, a copy of the earliest-loaded staged wallet top-up under a new id, with its old
+    loaded_at. Returns the new transaction's id."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        source_file, key = con.execute(
+            "select landed_file, row_key from staging.base_loyalty__wallet_transactions"
+            " where quarantine_reason is null and transaction_type = 'top_up' and landed_file ilike '%.parquet'"
+            " order by loaded_at, row_key limit 1"
+        ).fetchall()[0]
+    transaction_id = f"OLD-TOP-UP-{batch}"
+    with duckdb.connect() as con:
+        target = landing / "loyalty" / "wallet_transactions" / f"wallet_transactions_late_{batch}_old.parquet"
+        con.execute(
+            f"copy (select * replace ('{transaction_id}' as transaction_id) from read_parquet('{source_file}')"
+            f" where trim(transaction_id) = '{key}' limit 1) to '{target}' (format parquet)"
+        )
+        assert con.execute(f"select count(*) from read_parquet('{target}')").fetchone() == (1,)
+    return transaction_id
+
+
 def _columns_but_staged_at(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, name: str) -> str:
     columns = con.execute(
         "select column_name from information_schema.columns where table_catalog = ? and table_schema = ?"
@@ -205,6 +234,7 @@ def test_incremental_runs_equal_full_refresh(ci_build: Build, tmp_path: Path):
         if number == 3:  # the clock has passed the future order's loaded_at before this build starts
             old_order = land_old_order(incremental, landing, month)
             old_refund = land_old_refund(incremental, landing, month)
+            old_top_up = land_old_top_up(incremental, landing, month)
             time.sleep(max(0.0, (datetime.fromisoformat(keys["future_at"]) - datetime.now(UTC)).total_seconds() + 1))
         dbt(["run", "--select", SELECTION], landing, incremental)
         if number == 1:
@@ -236,6 +266,9 @@ def test_incremental_runs_equal_full_refresh(ci_build: Build, tmp_path: Path):
                 assert con.execute(
                     "select count(*) from staging.stg_shop__refunds where refund_id = ?", [old_refund]
                 ).fetchone() == (1,)
+                assert con.execute(
+                    "select count(*) from marts.fct_wallet_ledger where transaction_id = ?", [old_top_up]
+                ).fetchone() >= (1,)
 
     full = tmp_path / "full" / "warehouse.duckdb"
     full.parent.mkdir()

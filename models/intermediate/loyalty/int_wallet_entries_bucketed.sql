@@ -49,7 +49,8 @@ final as (
         balanced.points_expire_at,
         balanced.recharge_tier_name,
         balanced.tier_bonus_amount_reporting,
-        converted.loaded_at
+        converted.loaded_at,
+        converted.staged_at
     from converted
     inner join balanced
         on converted.transaction_id = balanced.transaction_id

@@ -8,8 +8,8 @@
 }}
 
 -- Every staged wallet and points movement with its golden customer and its money in the reporting
--- currency (at the rate of the transaction's day). The base of the loyalty ledger. Incremental on
--- loaded_at with the lookback window.
+-- currency (at the rate of the transaction's day). The base of the loyalty ledger. Incremental: a run takes
+-- the movements staging wrote since the newest staged_at here (a late file of old movements included).
 
 with wallet_transactions as (
 
@@ -33,7 +33,9 @@ customer_ids as (
 new_transactions as (
 
     select * from wallet_transactions
-    where loaded_at >= {{ incremental_cutoff() }}
+    {%- if is_incremental() %}
+        where staged_at > (select coalesce(max(staged_at), cast('1900-01-01' as timestamp)) from {{ this }})
+    {%- endif %}
 
 ),
 
@@ -52,7 +54,8 @@ final as (
         new_transactions.points,
         new_transactions.order_id,
         new_transactions.campaign_id,
-        new_transactions.loaded_at
+        new_transactions.loaded_at,
+        new_transactions.staged_at
     from new_transactions
     left join customer_ids
         on new_transactions.member_id = customer_ids.source_customer_id

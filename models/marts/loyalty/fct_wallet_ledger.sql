@@ -86,7 +86,8 @@ final as (
         ) as lot_points_remaining,
         reporting_split.recharge_tier_name,
         reporting_split.tier_bonus_amount_reporting,
-        reporting_split.loaded_at
+        reporting_split.loaded_at,
+        reporting_split.staged_at
     from reporting_split
     left join lot_outcomes
         on reporting_split.transaction_id = lot_outcomes.lot_transaction_id

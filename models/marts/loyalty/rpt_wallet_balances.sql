@@ -12,8 +12,9 @@
 -- day on which one of the customer's wallets changed, plus every month-end from the customer's first entry
 -- to the last day with data (a balance is valid until the customer's next row). Money: each wallet's balance
 -- in its own currency (the running sum of the ledger) valued at the balance day's rate. Incremental: a run rebuilds
--- every customer with an entry loaded since the last build (minus the lookback), every customer whenever
--- a new month-end has passed, and every customer with a balance on or after the first day whose rate landed since.
+-- every customer with an entry staged after the newest staged_at here (a late file of old movements included),
+-- every customer whenever a new month-end has passed, and every customer with a balance on or after the first day
+-- whose rate landed since.
 
 with ledger as (
 
@@ -45,7 +46,9 @@ affected_customers as (
 
     select distinct golden_customer_id
     from ledger
-    where loaded_at >= {{ incremental_cutoff() }}
+    {%- if is_incremental() %}
+        where staged_at > (select coalesce(max(staged_at), cast('1900-01-01' as timestamp)) from {{ this }})
+    {%- endif %}
 
     {% if is_incremental() %}
         union
@@ -98,7 +101,8 @@ member_day_ends as (
         points_balance,
         sum(case when points_applied < 0 then -points_applied else 0 end) over member_history
             as points_deducted_running,
-        max(loaded_at) over member_history as loaded_at_running
+        max(loaded_at) over member_history as loaded_at_running,
+        max(staged_at) over member_history as staged_at_running
     from affected_ledger
     window
         member_history as (
@@ -185,7 +189,8 @@ member_balances as (
         cast(member_states.bonus_balance * fx_rates.rate_to_reporting as decimal(18, 4)) as bonus_balance_reporting,
         member_states.points_balance,
         member_states.points_deducted_running,
-        member_states.loaded_at_running
+        member_states.loaded_at_running,
+        member_states.staged_at_running
     from balance_days
     inner join member_states
         on
@@ -272,7 +277,8 @@ final as (
         cast(coalesce(sum(member_expiring.points_expiring_30_days), 0) as bigint) as points_expiring_30_days,
         cast(coalesce(sum(member_expiring.points_expiring_60_days), 0) as bigint) as points_expiring_60_days,
         cast(coalesce(sum(member_expiring.points_expiring_90_days), 0) as bigint) as points_expiring_90_days,
-        max(member_balances.loaded_at_running) as loaded_at
+        max(member_balances.loaded_at_running) as loaded_at,
+        max(member_balances.staged_at_running) as staged_at
     from member_balances
     left join member_expiring
         on

@@ -16,7 +16,8 @@ staged as (
         order_id,
         campaign_id,
         transacted_at,
-        loaded_at
+        loaded_at,
+        staged_at
     from checked
     where quarantine_reason is null
 

@@ -1,6 +1,15 @@
+-- Every raw touchpoint (call, visit, e-mail, card, gift), checked.
+-- Incremental: each run reads only the landed files no row came from yet (`landed_file`), and re-checks, with
+-- every row of their keys, the rows whose outcome later data or time can change: a new row's key (it may win
+-- or lose against the staged row), future_timestamp (the clock passes it) and missing_fx_rate (a rate can land;
+-- a rate once staged stays). Every other check reads the row alone or a seed, so its outcome never changes.
+-- Rows of those keys are replaced (delete+insert on row_key), so the table equals a full build.
+{%- set reevaluated_reasons = ['future_timestamp', 'missing_fx_rate'] -%}
+{%- set dependent_checks = ['missing_fx_rate'] -%}
+{%- set files = incremental_base_files('crm', 'touchpoints', 'touchpoint_id', reevaluated_reasons) %}
 with source as (
 
-    select * from {{ source('crm', 'touchpoints') }}
+    {{ incremental_base_source('crm', 'touchpoints', files) }}
 
 ),
 
@@ -33,11 +42,13 @@ renamed as (
         upper(trim(currency_code)) as currency_code,
         {{ to_utc_timestamp('touched_at') }} as touched_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        source as source_struct,
-        hash(source) as source_row_hash
+        landed_file,
+        source_struct,
+        hash(source_struct) as source_row_hash
     from source
 
 ),
+{{ incremental_base_candidates('touchpoint_id', reevaluated_reasons) }}
 
 checked as (
 
@@ -45,6 +56,7 @@ checked as (
         *,
         {{ row_key(['touchpoint_id']) }} as row_key,
         case
+            {{- incremental_base_kept_check(dependent_checks) }}
             when touchpoint_id is null then 'missing_key'
             when touched_at > loaded_at then 'future_timestamp'
             when
@@ -65,14 +77,13 @@ checked as (
                 and {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.touched_at') }}
                 then 'missing_fx_rate'
         end as failed_check
-    from renamed
+    from {{ 'candidates' if is_incremental() else 'renamed' }} as renamed
 
 ),
 
 deduplicated as (
 
-    {{ keep_latest_per_key('checked', ['touchpoint_id']) }}
+    {{ keep_latest_per_key('checked', ['touchpoint_id'], 'landed_file') }}
 
 )
-
-select * from deduplicated
+{{ incremental_base_final('crm', 'touchpoints', 'touchpoint_id', files) }}

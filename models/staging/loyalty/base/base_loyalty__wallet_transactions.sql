@@ -1,6 +1,15 @@
+-- Every raw wallet and points movement, checked.
+-- Incremental: each run reads only the landed files no row came from yet (`landed_file`), and re-checks, with
+-- every row of their keys, the rows whose outcome later data or time can change: a new row's key (it may win
+-- or lose against the staged row), future_timestamp (the clock passes it) and missing_fx_rate (a rate can land;
+-- a rate once staged stays). Every other check reads the row alone or a seed, so its outcome never changes.
+-- Rows of those keys are replaced (delete+insert on row_key), so the table equals a full build.
+{%- set reevaluated_reasons = ['future_timestamp', 'missing_fx_rate'] -%}
+{%- set dependent_checks = ['missing_fx_rate'] -%}
+{%- set files = incremental_base_files('loyalty', 'wallet_transactions', 'transaction_id', reevaluated_reasons) %}
 with source as (
 
-    select * from {{ source('loyalty', 'wallet_transactions') }}
+    {{ incremental_base_source('loyalty', 'wallet_transactions', files) }}
 
 ),
 
@@ -35,11 +44,13 @@ renamed as (
         {{ clean_text('campaign_id') }} as campaign_id,
         {{ to_utc_timestamp('transacted_at') }} as transacted_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        source as source_struct,
-        hash(source) as source_row_hash
+        landed_file,
+        source_struct,
+        hash(source_struct) as source_row_hash
     from source
 
 ),
+{{ incremental_base_candidates('transaction_id', reevaluated_reasons) }}
 
 checked as (
 
@@ -47,6 +58,7 @@ checked as (
         *,
         {{ row_key(['transaction_id']) }} as row_key,
         case
+            {{- incremental_base_kept_check(dependent_checks) }}
             when transaction_id is null then 'missing_key'
             when transacted_at > loaded_at then 'future_timestamp'
             when
@@ -67,14 +79,13 @@ checked as (
                 and {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.transacted_at') }}
                 then 'missing_fx_rate'
         end as failed_check
-    from renamed
+    from {{ 'candidates' if is_incremental() else 'renamed' }} as renamed
 
 ),
 
 deduplicated as (
 
-    {{ keep_latest_per_key('checked', ['transaction_id']) }}
+    {{ keep_latest_per_key('checked', ['transaction_id'], 'landed_file') }}
 
 )
-
-select * from deduplicated
+{{ incremental_base_final('loyalty', 'wallet_transactions', 'transaction_id', files) }}
