@@ -2,7 +2,8 @@
     {#-
         The orders an incremental order fact must rebuild: those whose header, lines or refunds staging wrote
         since the fact last ran (staged_at after the newest in the fact: a file that lands late, with old
-        loaded_at, counts too), those whose customer was matched by MDM since the cutoff (see
+        loaded_at, counts too; and those loaded since a Dagster run's first day, see loaded_since_backfill_start),
+        those whose customer was matched by MDM since the cutoff (see
         incremental_cutoff), those with a product re-landed since then, those whose first-order code's
         campaign landed since then, and those on or after the first day whose exchange rate landed since then.
         On a full build: every order.
@@ -31,14 +32,16 @@
     select order_id from {{ orders }}
     where
         staged_at > (select staged_at from last_staged)
+        or {{ loaded_since_backfill_start() }}
         or cast(placed_at as date) >= (select rate_date from first_repriced_date)
     union
     select order_id from {{ order_lines }}
-    where staged_at > (select staged_at from last_staged)
+    where staged_at > (select staged_at from last_staged) or {{ loaded_since_backfill_start() }}
     union
     select order_id from {{ refunds }}
     where
         staged_at > (select staged_at from last_staged)
+        or {{ loaded_since_backfill_start() }}
         or cast(refunded_at as date) >= (select rate_date from first_repriced_date)
     union
     select orders.order_id

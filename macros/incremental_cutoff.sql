@@ -29,3 +29,18 @@
         cast('1900-01-01' as timestamp)
     {%- endif -%}
 {%- endmacro %}
+
+{% macro loaded_since_backfill_start(loaded_at_column='loaded_at') -%}
+    {#-
+        A condition for the models that take what staging wrote since they last ran (staged_at): when the
+        `backfill_start` var (or DBT_BACKFILL_START, which Dagster sets for the partitions of a run) is set, the
+        rows loaded since then are reprocessed as well, so a run over a range of days redoes those days;
+        `false` otherwise.
+    -#}
+    {%- set backfill_start = var('backfill_start', env_var('DBT_BACKFILL_START', '')) -%}
+    {%- if backfill_start -%}
+        {{ loaded_at_column }} >= cast('{{ backfill_start }}' as timestamp)
+    {%- else -%}
+        false
+    {%- endif -%}
+{%- endmacro %}

@@ -34,7 +34,9 @@ new_transactions as (
 
     select * from wallet_transactions
     {%- if is_incremental() %}
-        where staged_at > (select coalesce(max(staged_at), cast('1900-01-01' as timestamp)) from {{ this }})
+        where
+            staged_at > (select coalesce(max(staged_at), cast('1900-01-01' as timestamp)) from {{ this }})
+            or {{ loaded_since_backfill_start() }}
     {%- endif %}
 
 ),

@@ -47,7 +47,9 @@ affected_customers as (
     select distinct golden_customer_id
     from ledger
     {%- if is_incremental() %}
-        where staged_at > (select coalesce(max(staged_at), cast('1900-01-01' as timestamp)) from {{ this }})
+        where
+            staged_at > (select coalesce(max(staged_at), cast('1900-01-01' as timestamp)) from {{ this }})
+            or {{ loaded_since_backfill_start() }}
     {%- endif %}
 
     {% if is_incremental() %}
