@@ -35,8 +35,10 @@ new_transactions as (
     select * from wallet_transactions
     {%- if is_incremental() %}
         where
-            staged_at > (select coalesce(max(staged_at), cast('1900-01-01' as timestamp)) from {{ this }})
-            or {{ loaded_since_backfill_start() }}
+            wallet_transactions.staged_at > (
+                select coalesce(max(built.staged_at), cast('1900-01-01' as timestamp)) from {{ this }} as built
+            )
+            or {{ loaded_since_backfill_start('wallet_transactions.loaded_at') }}
     {%- endif %}
 
 ),

@@ -48,8 +48,10 @@ affected_customers as (
     from ledger
     {%- if is_incremental() %}
         where
-            staged_at > (select coalesce(max(staged_at), cast('1900-01-01' as timestamp)) from {{ this }})
-            or {{ loaded_since_backfill_start() }}
+            ledger.staged_at > (
+                select coalesce(max(built.staged_at), cast('1900-01-01' as timestamp)) from {{ this }} as built
+            )
+            or {{ loaded_since_backfill_start('ledger.loaded_at') }}
     {%- endif %}
 
     {% if is_incremental() %}

@@ -110,16 +110,14 @@ renamed as (
 
 ),
 {{ incremental_base_candidates('refund_id', reevaluated_reasons, files) }}
+{% if is_incremental() %}
+    rechecked_orders as (
 
-{%- if is_incremental() %}
+        -- the orders all of whose refunds are among the candidates: refund_exceeds_sale is measured again for these
+        {{ orders_to_recheck }}
 
-rechecked_orders as (
-
-    -- the orders all of whose refunds are among the candidates: refund_exceeds_sale is measured again for these
-    {{ orders_to_recheck }}
-
-),
-{%- endif %}
+    ),
+{% endif %}
 
 prior_checked as (
 
@@ -287,10 +285,10 @@ checked as (
             prior_check,
             case
                 when key_rank > 1 then 'duplicate_key'
-                {%- if is_incremental() %}
-                when order_id not in (select rechecked_orders.order_id from rechecked_orders)
-                    then nullif(previous_failed_check, 'duplicate_key')
-                {%- endif %}
+                {% if is_incremental() %}
+                    when order_id not in (select rechecked_orders.order_id from rechecked_orders)
+                        then nullif(previous_failed_check, 'duplicate_key')
+                {% endif %}
                 when refund_id in (select exceeding_refunds.refund_id from exceeding_refunds)
                     then 'refund_exceeds_sale'
             end
