@@ -1,10 +1,14 @@
 {% macro list_landed_files(folder) -%}
-    {#- Every file under a landing folder, at any depth, sorted (none when the folder does not exist). -#}
+    {#-
+        Every file under a landing folder, at any depth, sorted (none when the folder does not exist); a symbolic
+        link to a file counts as the file, as in the landing check (orchestration.landing.discover_files).
+    -#}
     {{ return(adapter.dispatch('list_landed_files', 'relationship_warehouse')(folder)) }}
 {%- endmacro %}
 
 {% macro default__list_landed_files(folder) -%}
-    {%- set pattern = (folder ~ '/**') | replace("'", "''") -%}
+    {#- `/**/*`, not `/**`: DuckDB's `/**` skips symbolic links to files, which a landing of linked exports is made of -#}
+    {%- set pattern = (folder ~ '/**/*') | replace("'", "''") -%}
     {{ return(run_query("select file from glob('" ~ pattern ~ "') order by file").columns[0].values() | list) }}
 {%- endmacro %}
 

@@ -76,6 +76,22 @@ def test_missing_optional_table_is_an_empty_view(landing: Path, tmp_path: Path):
     assert columns > 1, "the empty view keeps the contract's columns"
 
 
+def test_landing_of_linked_files_is_read_in_full(landing: Path, tmp_path: Path):
+    """A landing made of symbolic links to the exports (in a Hive-style subfolder too) reads every row."""
+    folder = landing / "crm" / "touchpoints"
+    exports = tmp_path / "exports"
+    shutil.move(folder, exports)
+    (folder / "year=2026").mkdir(parents=True)
+    files = sorted(exports.rglob("*.parquet"))
+    for number, file in enumerate(files):
+        (folder / ("year=2026" if number % 2 else "") / file.name).symlink_to(file)
+    warehouse = tmp_path / "warehouse.duckdb"
+    dbt(["build", "--select", "+stg_crm__touchpoints", "--indirect-selection", "cautious"], landing, warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        landed = con.execute("select count(*) from raw_crm.touchpoints").fetchone()[0]
+    assert landed == duckdb.sql(f"select count(*) from read_parquet('{exports}/**/*.parquet')").fetchall()[0][0] > 0
+
+
 def test_empty_required_table_is_named(landing: Path, tmp_path: Path):
     folder = landing / "shop" / "products"
     files = sorted(folder.glob("*.parquet"))
