@@ -85,6 +85,7 @@ def test_transient_failures_are_told_apart_from_data_errors() -> None:
     assert not is_transient("Failure in test unique_fct_orders_order_id: Got 3 results, configured to fail if != 0")
 
 
+@pytest.mark.build  # a full dbt parse (tens of seconds): left to `make test`, out of the fast loop
 def test_definitions_parse_the_project_when_no_manifest_exists(tmp_path: Path, monkeypatch) -> None:
     """A fresh clone has no target/: loading the definitions parses the project into it (`make run`'s first step)."""
     from orchestration import dbt_assets
