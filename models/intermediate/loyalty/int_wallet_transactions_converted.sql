@@ -9,7 +9,9 @@
 
 -- Every staged wallet and points movement with its golden customer and its money in the reporting
 -- currency (at the rate of the transaction's day). The base of the loyalty ledger. Incremental: a run takes
--- the movements staging wrote since the newest staged_at here (a late file of old movements included).
+-- the movements staging wrote since the newest staged_at here (a late file of old movements included), and
+-- again those on or after the first day whose exchange rate landed since the cutoff (incremental_cutoff). A
+-- member matched by MDM later keeps its earlier movements' golden customer until a full refresh.
 
 with wallet_transactions as (
 
@@ -30,6 +32,13 @@ customer_ids as (
 
 ),
 
+-- read on incremental runs only
+published_rates as ( -- noqa: ST03
+
+    select * from {{ ref('stg_reference__fx_rates') }}
+
+),
+
 new_transactions as (
 
     select * from wallet_transactions
@@ -39,6 +48,12 @@ new_transactions as (
                 select coalesce(max(built.staged_at), cast('1900-01-01' as timestamp)) from {{ this }} as built
             )
             or {{ loaded_since_backfill_start('wallet_transactions.loaded_at') }}
+            -- a rate landed since the cutoff: the movements on or after its day are converted again
+            or cast(wallet_transactions.transacted_at as date) >= (
+                select min(published_rates.rate_date)
+                from published_rates
+                where published_rates.loaded_at >= {{ incremental_cutoff() }}
+            )
     {%- endif %}
 
 ),
