@@ -199,6 +199,11 @@ line_sales as (
         on order_lines.order_id = orders.order_id
     inner join known_currencies as currencies
         on orders.currency_code = currencies.currency_code
+    {% if is_incremental() %}
+        -- only the sales whose refunds are measured again
+        inner join rechecked_orders
+            on orders.order_id = rechecked_orders.order_id
+    {% endif %}
     where order_lines.quarantine_reason is null and orders.quarantine_reason is null
 
 ),
@@ -211,6 +216,10 @@ order_sales as (
         orders.currency_code,
         coalesce(sum(line_sales.net_amount), 0) as net_amount
     from orders
+    {% if is_incremental() %}
+        inner join rechecked_orders
+            on orders.order_id = rechecked_orders.order_id
+    {% endif %}
     left join line_sales
         on orders.order_id = line_sales.order_id
     where orders.quarantine_reason is null
