@@ -42,6 +42,7 @@ from simulator.catalog import build_catalog
 from simulator.common import (
     COUNTRY_OFFSET_MIN,
     END_DATE,
+    END_US,
     N_DAYS,
     US_PER_DAY,
     US_PER_HOUR,
@@ -133,10 +134,10 @@ def _landed_points(raw_dir: Path) -> tuple[np.ndarray, ...]:
 
 
 def _points_expiring(raw_dir: Path, new_member: np.ndarray, new_points: np.ndarray, new_at: np.ndarray,
-                     day_start: int, day_end: int) -> tuple[np.ndarray, ...]:
-    """Member id, currency, points and moment of every expiry due during the day: each lot of the landing or of
-    the day that reaches its expiry between day_start and day_end, less what the oldest-expiring-first rule
-    took from it before (see activity._fifo_expiry). The day's own movements (new_*) are lots when positive."""
+                     due_from: int, due_until: int) -> tuple[np.ndarray, ...]:
+    """Member id, currency, points and moment of every expiry due in [due_from, due_until): each lot of the
+    landing or of the day that reaches its expiry then, less what the oldest-expiring-first rule took from it
+    before (see activity._fifo_expiry). The day's own movements (new_*) are lots when positive."""
     member, currency, points, at, is_lot = _landed_points(raw_dir)
     member = np.concatenate([member, new_member])
     currency = np.concatenate([currency, np.full(len(new_member), None, object)])
@@ -149,7 +150,7 @@ def _points_expiring(raw_dir: Path, new_member: np.ndarray, new_points: np.ndarr
     uses = np.flatnonzero(~is_lot)
     expired = _fifo_expiry(member_key[lots], at[lots], points[lots], member_key[uses], at[uses], -points[uses])
     expire_at = at[lots] + POINTS_EXPIRY_US
-    due = (expired > 0) & (expire_at >= day_start) & (expire_at <= day_end)
+    due = (expired > 0) & (expire_at >= due_from) & (expire_at < due_until)
     return names[member_key[lots][due]], currency[lots][due], expired[due], expire_at[due]
 
 
@@ -270,10 +271,12 @@ def land_new_day(profile_name: str, seed: int, out: Path, day: int = 1) -> dict[
     w_order = np.concatenate([np.where(p[5], order_np[p[1]], None) for p in parts])
     w_member = pop.member_id[o_c[w_o]]
     w_cur = cur[w_o]
-    # the day's expiries, by the lot rule over the landing's points and the day's own
+    # the day's expiries, by the lot rule over the landing's points and the day's own; the first day also posts
+    # those of the window's last minute (the window posts only the expiries before END_US, 23:59)
     moved = wpts != 0
+    due_from = END_US if day == 1 else day_start
     x_member, x_currency, x_points, x_at = _points_expiring(raw_dir, w_member[moved], wpts[moved], at[moved],
-                                                            day_start, day_end)
+                                                            due_from, day_start + US_PER_DAY)
     member_cur = dict(zip(pop.member_id[o_c], cur, strict=True))  # a member's currency when the landing gives none
     cur_index = {code: i for i, code in enumerate(CUR)}
     x_cur = np.array([cur_index.get(code, member_cur.get(member, 0)) for member, code in

@@ -74,3 +74,43 @@ def test_slice_rows_reference_existing_parents_and_land_after_every_row(landing:
     # the day's rates cover every currency of the slice
     assert scalar(f"select count(*) from {new_orders} where currency_code not in "
                   f"(select currency_code from {_read(out, 'reference/fx_rates', True)})") == 0
+
+
+def test_first_day_posts_the_expiries_of_the_windows_last_minute(tmp_path: Path) -> None:
+    """The window posts only the expiries before END_US (23:59 on its last day); a lot expiring in the last minute
+    is posted by the first new day, so no lot keeps points past its expiry once the day has landed. Hand-computed:
+    M1 earned 10 points expiring at 23:58 (the window's to post) and 40 expiring at 23:59:30, and redeemed 15 in
+    between: oldest-expiring first, the redemption takes the 10 and 5 of the 40, so the day posts 35 at 23:59:30."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from simulator.activity import POINTS_EXPIRY_US
+    from simulator.common import END_US, US_PER_DAY, US_PER_SEC
+    from simulator.new_day import _points_expiring
+
+    folder = tmp_path / "raw" / "loyalty" / "wallet_transactions"
+    folder.mkdir(parents=True)
+    early = END_US - 60 * US_PER_SEC - POINTS_EXPIRY_US  # expires at 23:58
+    late = END_US + 30 * US_PER_SEC - POINTS_EXPIRY_US  # expires at 23:59:30
+    moments = [early, late, late + US_PER_DAY]
+    pq.write_table(
+        pa.table({
+            "transaction_id": ["W1", "W2", "W3"],
+            "member_id": ["M1", "M1", "M1"],
+            "transaction_type": ["points_earned", "points_earned", "points_redeemed"],
+            "points": [10, 40, -15],
+            "currency_code": ["USD", "USD", "USD"],
+            "transacted_at": pa.array(moments, pa.timestamp("us", tz="UTC")),
+            "loaded_at": pa.array([m + 3600 * US_PER_SEC for m in moments], pa.timestamp("us", tz="UTC")),
+        }),
+        folder / "wallet_transactions_2025-10.parquet",
+    )
+    day_start = END_US + 60 * US_PER_SEC  # midnight after the window
+    none = np.zeros(0, np.int64)
+    member, _, points, at = _points_expiring(
+        tmp_path / "raw", np.zeros(0, object), none, none, END_US, day_start + US_PER_DAY
+    )
+    assert (list(member), list(points), list(at)) == (["M1"], [35], [late + POINTS_EXPIRY_US])
+    member, *_ = _points_expiring(tmp_path / "raw", np.zeros(0, object), none, none, day_start, day_start + US_PER_DAY)
+    assert list(member) == [], "from midnight on, the window's last minute is missed"
