@@ -25,8 +25,7 @@
     ),
 
     last_staged as (
-        select coalesce(max(staged_at), cast('1900-01-01' as timestamp)) as staged_at
-        from {{ this }}
+        select {{ last_staged_at() }} as staged_at
     )
 
     select order_id from {{ orders }}

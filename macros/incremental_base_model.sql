@@ -36,12 +36,17 @@
 
 {% macro incremental_base_source(source_system, source_table, files) -%}
     {#- The source rows a run reads (only `files['new']` on an incremental run), with the raw row as a struct. -#}
+    {{ landed_source_rows(source_system, source_table, files['new'] if is_incremental() else none) }}
+{%- endmacro %}
+
+{% macro landed_source_rows(source_system, source_table, files=none) -%}
+    {#- The source's rows (of the named landed files only, when given) with the raw row as a struct. -#}
     select
         *,
         struct_pack(*columns(* exclude (landed_file))) as source_struct
     from {{ source(source_system, source_table) }}
-    {%- if is_incremental() %}
-        where {{ landed_file_filter(files['new']) }}
+    {%- if files is not none %}
+        where {{ landed_file_filter(files) }}
     {%- endif %}
 {%- endmacro %}
 
@@ -132,11 +137,7 @@
             hash(source_struct) as recovered_hash,
             any_value(to_json(source_struct)) as recovered_source_row
         from (
-            select
-                *,
-                struct_pack(*columns(* exclude (landed_file))) as source_struct
-            from {{ source(source_system, source_table) }}
-            where {{ landed_file_filter(files['recovery']) }}
+            {{ landed_source_rows(source_system, source_table, files['recovery']) }}
         ) as recovery_source
         group by all
 

@@ -44,3 +44,11 @@
         false
     {%- endif -%}
 {%- endmacro %}
+
+{% macro last_staged_at() -%}
+    {#-
+        On an incremental run of a model that takes what staging wrote since it last ran: the newest `staged_at`
+        the model (`this`) holds, as a scalar subquery (a timestamp before any data when it holds no row).
+    -#}
+    (select coalesce(max(built.staged_at), cast('1900-01-01' as timestamp)) from {{ this }} as built)
+{%- endmacro %}

@@ -44,9 +44,7 @@ new_transactions as (
     select * from wallet_transactions
     {%- if is_incremental() %}
         where
-            wallet_transactions.staged_at > (
-                select coalesce(max(built.staged_at), cast('1900-01-01' as timestamp)) from {{ this }} as built
-            )
+            wallet_transactions.staged_at > {{ last_staged_at() }}
             or {{ loaded_since_backfill_start('wallet_transactions.loaded_at') }}
             -- a rate landed since the cutoff: the movements on or after its day are converted again
             or cast(wallet_transactions.transacted_at as date) >= (

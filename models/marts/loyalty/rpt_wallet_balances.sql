@@ -48,9 +48,7 @@ affected_customers as (
     from ledger
     {%- if is_incremental() %}
         where
-            ledger.staged_at > (
-                select coalesce(max(built.staged_at), cast('1900-01-01' as timestamp)) from {{ this }} as built
-            )
+            ledger.staged_at > {{ last_staged_at() }}
             or {{ loaded_since_backfill_start('ledger.loaded_at') }}
     {%- endif %}
 

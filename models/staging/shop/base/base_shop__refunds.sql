@@ -39,10 +39,10 @@
         or quarantine_reason in ({{ reason_list(reevaluated_reasons) }})
     union
     select order_id from {{ ref('base_shop__orders') }}
-    where staged_at > (select coalesce(max(staged_at), cast('1900-01-01' as timestamp)) from {{ this }})
+    where staged_at > {{ last_staged_at() }}
     union
     select order_id from {{ ref('base_shop__order_lines') }}
-    where staged_at > (select coalesce(max(staged_at), cast('1900-01-01' as timestamp)) from {{ this }})
+    where staged_at > {{ last_staged_at() }}
 {%- endset -%}
 {%- set orders_to_recheck -%}
     -- and the orders sharing a refund key with them: the key's winner may change with them
