@@ -120,19 +120,30 @@ def land_corrections(warehouse: Path, landing: Path, batch: str) -> dict[str, st
     return keys
 
 
+def copy_landed_rows(source_file: str, row_filter: str, replace: str, target: Path, limit: int | None = None) -> None:
+    """Land `target`, a new Parquet file of the rows of landed file `source_file` that match `row_filter` (alias
+    `raw`; the first `limit` of them when given), with the `select * replace (...)` list `replace`; at least one row
+    must match."""
+    with duckdb.connect() as con:
+        con.execute(
+            f"copy (select * replace ({replace}) from read_parquet('{source_file}') as raw where {row_filter}"
+            f"{f' limit {limit}' if limit else ''}) to '{target}' (format parquet)"
+        )
+        assert con.execute(f"select count(*) from read_parquet('{target}')").fetchall()[0][0] > 0, target
+
+
 def land_late_order(warehouse: Path, landing: Path, keys: dict[str, str], batch: str) -> None:
     """Land the order the orphan line of `land_corrections` refers to, loaded after every row staged so far."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         recent = con.execute(
             "select max(loaded_at) + interval 1 hour from staging.base_shop__orders where quarantine_reason is null"
         ).fetchall()[0][0]
-    with duckdb.connect() as con:
-        target = landing / "shop" / "orders" / f"orders_late_{batch}.parquet"
-        con.execute(
-            f"copy (select * replace ('{keys['late_order']}' as order_id, timestamptz '{recent}' as loaded_at)"
-            f" from read_parquet('{keys['order_file']}') as raw where hash(raw) = {keys['order_hash']})"
-            f" to '{target}' (format parquet)"
-        )
+    copy_landed_rows(
+        keys["order_file"],
+        f"hash(raw) = {keys['order_hash']}",
+        f"'{keys['late_order']}' as order_id, timestamptz '{recent}' as loaded_at",
+        landing / "shop" / "orders" / f"orders_late_{batch}.parquet",
+    )
 
 
 def land_old_order(warehouse: Path, landing: Path, batch: str) -> str:
@@ -148,16 +159,12 @@ def land_old_order(warehouse: Path, landing: Path, batch: str) -> str:
             " order by orders.loaded_at, lines.row_key limit 1"
         ).fetchall()[0]
     order_id = f"OLD-{batch}"
-    with duckdb.connect() as con:
-        for table, source_file, row_hash, replace in [
-            ("orders", order_file, order_hash, f"'{order_id}' as order_id"),
-            ("order_lines", line_file, line_hash, f"'{order_id}-1' as order_line_id, '{order_id}' as order_id"),
-        ]:
-            target = landing / "shop" / table / f"{table}_late_{batch}_old.parquet"
-            con.execute(
-                f"copy (select * replace ({replace}) from read_parquet('{source_file}') as raw"
-                f" where hash(raw) = {row_hash}) to '{target}' (format parquet)"
-            )
+    for table, source_file, row_hash, replace in [
+        ("orders", order_file, order_hash, f"'{order_id}' as order_id"),
+        ("order_lines", line_file, line_hash, f"'{order_id}-1' as order_line_id, '{order_id}' as order_id"),
+    ]:
+        target = landing / "shop" / table / f"{table}_late_{batch}_old.parquet"
+        copy_landed_rows(source_file, f"hash(raw) = {row_hash}", replace, target)
     return order_id
 
 
@@ -174,13 +181,12 @@ def land_old_refund(warehouse: Path, landing: Path, batch: str) -> str:
             " order by refunds.loaded_at, refunds.row_key limit 1"
         ).fetchall()[0]
     refund_id = f"OLD-REFUND-{batch}"
-    with duckdb.connect() as con:
-        target = landing / "shop" / "refunds" / f"refunds_late_{batch}_old.parquet"
-        con.execute(
-            f"copy (select * replace ('{refund_id}' as refund_id, cast(0.01 as double) as refund_amount)"
-            f" from read_parquet('{refund_file}') as raw where hash(raw) = {refund_hash})"
-            f" to '{target}' (format parquet)"
-        )
+    copy_landed_rows(
+        refund_file,
+        f"hash(raw) = {refund_hash}",
+        f"'{refund_id}' as refund_id, cast(0.01 as double) as refund_amount",
+        landing / "shop" / "refunds" / f"refunds_late_{batch}_old.parquet",
+    )
     return refund_id
 
 
@@ -194,13 +200,14 @@ def land_old_top_up(warehouse: Path, landing: Path, batch: str) -> str:
             " order by loaded_at, row_key limit 1"
         ).fetchall()[0]
     transaction_id = f"OLD-TOP-UP-{batch}"
-    with duckdb.connect() as con:
-        target = landing / "loyalty" / "wallet_transactions" / f"wallet_transactions_late_{batch}_old.parquet"
-        con.execute(
-            f"copy (select * replace ('{transaction_id}' as transaction_id) from read_parquet('{source_file}')"
-            f" where trim(transaction_id) = '{key}' limit 1) to '{target}' (format parquet)"
-        )
-        assert con.execute(f"select count(*) from read_parquet('{target}')").fetchone() == (1,)
+    # by key: staging's row hash is of the row as the landing view types and orders it, not of the file's columns
+    copy_landed_rows(
+        source_file,
+        f"trim(raw.transaction_id) = '{key}'",
+        f"'{transaction_id}' as transaction_id",
+        landing / "loyalty" / "wallet_transactions" / f"wallet_transactions_late_{batch}_old.parquet",
+        limit=1,
+    )
     return transaction_id
 
 
