@@ -12,7 +12,8 @@ the same table folders, and nothing else changes, so the warehouse's next build 
   40% of members' orders a top-up earlier that day and the spend; refunds of those orders are credited back;
   the points of every lot in the landing that reaches its expiry (365 days after earning) during the day expire
   at that moment, by the loyalty system's oldest-expiring-lot-first rule (as in the window);
-- loyalty.daily_totals: the loyalty system's totals of the day;
+- loyalty.daily_totals: the loyalty system's totals of the day (and, on the first day, the corrected totals of
+  the window's last day, whose last-minute expiries it posts);
 - reference.fx_rates: the rates of the day (the window's random walk, continued day by day after it).
 
 The day lands after the export: every row's loaded_at is later than any row of the landing (the export's time
@@ -80,6 +81,52 @@ def _landed_rows(raw_dir: Path, system: str, table: str, columns: str) -> str | 
                for kind in ("parquet", "csv")
                if (group := [str(p) for p in files if file_format(p) == kind])]
     return " union all ".join(readers) if readers else None
+
+
+def _daily_totals(raw_dir: Path, new_day: int, tp: np.ndarray, at: np.ndarray, amount_usd: np.ndarray,
+                  points: np.ndarray, loaded_us: int) -> pa.Table:
+    """The loyalty system's totals of the movements written (type index `tp`, moment `at` in microseconds, USD
+    amount, points), per UTC day and transaction type. A day before `new_day` (days since the epoch) — the window's
+    last day, whose last-minute expiries the first new day posts — gets its corrected totals: the landed ones (the
+    latest loaded of each day and type) plus the new movements'."""
+    day = at // US_PER_DAY
+    keys = sorted({(int(d), int(t)) for d, t in zip(day, tp, strict=True)})
+    landed: dict[tuple[int, str], tuple[int, float, int]] = {}
+    earlier_days = sorted({d for d, _ in keys if d < new_day})
+    rows = _landed_rows(raw_dir, "loyalty", "daily_totals",
+                        "cast(total_date as varchar) as total_date, cast(transaction_type as varchar) as "
+                        "transaction_type, cast(transaction_count as varchar) as transaction_count, "
+                        "cast(amount_total as varchar) as amount_total, cast(points_total as varchar) as points_total, "
+                        "cast(loaded_at as varchar) as loaded_at") if earlier_days else None
+    if rows is not None:
+        for total_day, kind, count, amount, points_total in duckdb.connect().execute(f"""
+            select
+                datediff('day', date '1970-01-01', try_cast(total_date as date)), trim(transaction_type),
+                try_cast(transaction_count as bigint), try_cast(amount_total as double),
+                try_cast(points_total as bigint)
+            from ({rows})
+            where try_cast(total_date as date) is not null
+            qualify row_number() over (
+                partition by try_cast(total_date as date), trim(transaction_type)
+                order by try_cast(loaded_at as timestamp) desc
+            ) = 1
+        """).fetchall():
+            if total_day in earlier_days:
+                landed[(total_day, kind)] = (count or 0, amount or 0.0, points_total or 0)
+    names = np.array(TX_TYPES, dtype=object)
+    total_rows = []
+    for d, t in keys:
+        chosen = (day == d) & (tp == t)
+        count, amount, points_total = landed.get((d, names[t]), (0, 0.0, 0))
+        total_rows.append((d, names[t], count + int(chosen.sum()), round(amount + float(amount_usd[chosen].sum()), 2),
+                           points_total + int(points[chosen].sum())))
+    total_days, kinds, counts, amounts, points_totals = (
+        [row[i] for row in total_rows] for i in range(5)
+    )
+    return pa.table([dates(np.array(total_days, np.int64)), strs(np.array(kinds, dtype=object)),
+                     pa.array(counts, pa.int32()), pa.array(amounts), pa.array(points_totals, pa.int32()),
+                     ts(np.full(len(total_rows), loaded_us))],
+                    schema=TABLES["loyalty.daily_totals"].schema)
 
 
 def _highest_id(raw_dir: Path, system: str, table: str, column: str) -> int:
@@ -298,15 +345,8 @@ def land_new_day(profile_name: str, seed: int, out: Path, day: int = 1) -> dict[
                        pa.array(amt), pa.array(wpts.astype(np.int32)), strs(CUR[w_cur]), strs(w_order),
                        pa.nulls(nw, pa.string()), ts(at), ts(landed(at))],
                       schema=TABLES["loyalty.wallet_transactions"].schema)
-    types = np.unique(tp)
-    amount_usd = amt * _fx_rate(fx, at, w_cur)
-    totals = pa.table([dates(np.full(len(types), int(day_date.astype(int)))),
-                       strs(np.array(TX_TYPES, dtype=object)[types]),
-                       pa.array([int((tp == t).sum()) for t in types], pa.int32()),
-                       pa.array([round(float(amount_usd[tp == t].sum()), 2) for t in types]),
-                       pa.array([int(wpts[tp == t].sum()) for t in types], pa.int32()),
-                       ts(np.full(len(types), landed_base + US_PER_DAY + 2 * US_PER_HOUR))],
-                      schema=TABLES["loyalty.daily_totals"].schema)
+    totals = _daily_totals(raw_dir, day_start // US_PER_DAY, tp, at, amt * _fx_rate(fx, at, w_cur), wpts,
+                           landed_base + US_PER_DAY + 2 * US_PER_HOUR)
 
     # ---- the day's rates --------------------------------------------------------------------------------
     n_cur = new_rates.shape[1]

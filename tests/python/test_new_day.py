@@ -114,3 +114,50 @@ def test_first_day_posts_the_expiries_of_the_windows_last_minute(tmp_path: Path)
     assert (list(member), list(points), list(at)) == (["M1"], [35], [late + POINTS_EXPIRY_US])
     member, *_ = _points_expiring(tmp_path / "raw", np.zeros(0, object), none, none, day_start, day_start + US_PER_DAY)
     assert list(member) == [], "from midnight on, the window's last minute is missed"
+
+
+def test_first_day_corrects_the_totals_of_the_windows_last_day(tmp_path: Path) -> None:
+    """The expiries of the window's last minute belong to its last day: the slice re-sends that day's totals,
+    corrected, so the ledger still reconciles with the loyalty system per day. Hand-computed: the landing's latest
+    totals of 31 October have 3 points expiries (-30 points; an older copy said 2) and 5 top-ups; the slice posts an
+    expiry of 7 points at 23:59:30 on 31 October, one of 4 on 1 November and a top-up of 50 USD on 1 November. The
+    31 October expiries become 4 (-37 points), loaded with the slice; the 31 October top-ups are not re-sent."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from simulator.activity import TX_TYPES
+    from simulator.common import END_US, US_PER_DAY, US_PER_SEC
+    from simulator.new_day import _daily_totals
+
+    folder = tmp_path / "raw" / "loyalty" / "daily_totals"
+    folder.mkdir(parents=True)
+    last_day = END_US // US_PER_DAY  # 2026-10-31, days since the epoch
+    stamp = pa.timestamp("us", tz="UTC")
+    pq.write_table(
+        pa.table({
+            "total_date": pa.array([last_day, last_day, last_day], pa.date32()),
+            "transaction_type": ["points_expired", "points_expired", "top_up"],
+            "transaction_count": pa.array([2, 3, 5], pa.int32()),
+            "amount_total": [0.0, 0.0, 100.0],
+            "points_total": pa.array([-20, -30, 0], pa.int32()),
+            "loaded_at": pa.array([END_US, END_US + 3600 * US_PER_SEC, END_US], stamp),
+        }),
+        folder / "daily_totals_2026-10.parquet",
+    )
+    expired, top_up = TX_TYPES.index("points_expired"), TX_TYPES.index("top_up")
+    new_day = last_day + 1
+    at = np.array([END_US + 30 * US_PER_SEC, new_day * US_PER_DAY + 10 * 3600 * US_PER_SEC,
+                   new_day * US_PER_DAY + 12 * 3600 * US_PER_SEC])
+    totals = _daily_totals(tmp_path / "raw", new_day, np.array([expired, expired, top_up]), at,
+                           np.array([0.0, 0.0, 50.0]), np.array([-7, -4, 0]), new_day * US_PER_DAY + 7200 * US_PER_SEC)
+    rows = sorted(zip(*(totals.column(name).to_pylist() for name in
+                        ("total_date", "transaction_type", "transaction_count", "amount_total", "points_total")),
+                      strict=True))
+    day = totals.column("total_date").to_pylist()
+    assert rows == [
+        (day[0], "points_expired", 4, 0.0, -37),
+        (day[1], "points_expired", 1, 0.0, -4),
+        (day[1], "top_up", 1, 50.0, 0),
+    ]
+    assert str(day[0]) == "2026-10-31" and str(day[1]) == "2026-11-01"
