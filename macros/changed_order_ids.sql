@@ -3,8 +3,9 @@
         The orders an incremental order fact must rebuild: those whose header, lines or refunds staging wrote
         since the fact last ran (staged_at after the newest in the fact: a file that lands late, with old
         loaded_at, counts too; and those loaded since a Dagster run's first day, see loaded_since_backfill_start),
-        those whose customer was matched by MDM since the cutoff (see
-        incremental_cutoff), those with a product re-landed since then, those whose first-order code's
+        those whose customer now resolves to another golden customer than the fact holds (MDM matched or
+        re-matched it, however late its file landed), those with a product re-landed since the cutoff (see
+        incremental_cutoff), those whose first-order code's
         campaign landed since then, and those on or after the first day whose exchange rate landed since then.
         On a full build: every order.
     -#}
@@ -43,13 +44,13 @@
         or {{ loaded_since_backfill_start() }}
         or cast(refunded_at as date) >= (select rate_date from first_repriced_date)
     union
-    select orders.order_id
-    from {{ orders }} as orders
-    inner join {{ customer_ids }} as customer_ids
+    select built.order_id
+    from {{ this }} as built
+    left join {{ customer_ids }} as customer_ids
         on
             customer_ids.source_system = 'shop'
-            and orders.customer_id = customer_ids.source_customer_id
-    where customer_ids.crosswalk_loaded_at >= {{ incremental_cutoff() }}
+            and built.shop_customer_id = customer_ids.source_customer_id
+    where built.golden_customer_id is distinct from customer_ids.golden_customer_id
     union
     select order_lines.order_id
     from {{ order_lines }} as order_lines

@@ -52,3 +52,12 @@
     -#}
     (select coalesce(max(built.staged_at), cast('1900-01-01' as timestamp)) from {{ this }} as built)
 {%- endmacro %}
+
+{% macro last_computed_at() -%}
+    {#-
+        On an incremental run of a wallet model computed one member at a time: the newest `computed_at` the model
+        (`this`) holds, as a scalar subquery (a timestamp before any data when it holds no row). The members
+        computed upstream after it are the ones to compute again.
+    -#}
+    (select coalesce(max(built.computed_at), cast('1900-01-01' as timestamp)) from {{ this }} as built)
+{%- endmacro %}

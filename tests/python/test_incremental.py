@@ -5,9 +5,14 @@ already staged (the staged copy loses and is quarantined as duplicate_key with i
 an invalid newer copy (they lose), a line whose order lands a batch later (orphan_reference, then staged), and
 an order loaded a few seconds after the build starts (future_timestamp; staged by the next build, once the
 clock has passed it) with a line of it (parent_quarantined, then staged), and in the last batch a file that lands
-late: an order and its line, a refund of a line refunded in part already and a wallet top-up, loaded long before
-anything else the warehouse holds (the facts and the wallet balances take them all the same).
-`staged_at` (when a build wrote the row) is the one column allowed to differ."""
+late: an order and its line, a refund of a line refunded in part already, a wallet top-up and a dealer's report
+line, loaded long before anything else the warehouse holds (the facts and the wallet balances take them all the
+same).
+The last batch also lands crosswalk rows that match or re-match a loyalty member and a shop account to other golden
+customers (the wallet chain and the order facts move them, and rebuild both customers), and a corrected wallet
+top-up that names another member (it leaves the old wallet for the new one). The build-history columns
+(`staged_at`, when a build staged the row; `computed_at`, when a build last computed it; and
+`previous_golden_customer_id`) are the only ones allowed to differ."""
 
 from __future__ import annotations
 
@@ -22,8 +27,14 @@ import duckdb
 from conftest import Build, dbt
 
 INCREMENTAL_MODELS = {
-    "marts": ["fct_order_lines", "fct_orders", "fct_dealer_sales", "rpt_wallet_balances"],
-    "intermediate": ["int_wallet_transactions_converted"],
+    # fct_dealer_sales is a table rebuilt in full; it stays here to prove a late dealer file reaches it
+    "marts": ["fct_order_lines", "fct_orders", "fct_dealer_sales", "fct_wallet_ledger", "rpt_wallet_balances"],
+    "intermediate": [
+        "int_wallet_transactions_converted",
+        "int_wallet_entries_balanced",
+        "int_wallet_entries_bucketed",
+        "int_points_lots_consumed",
+    ],
     "staging": [
         "base_shop__orders",
         "base_shop__order_lines",
@@ -211,11 +222,159 @@ def land_old_top_up(warehouse: Path, landing: Path, batch: str) -> str:
     return transaction_id
 
 
-def _columns_but_staged_at(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, name: str) -> str:
+def land_old_dealer_sales(warehouse: Path, landing: Path, batch: str) -> str:
+    """Land, in a new file, a copy of a staged report line of the earliest dealer sales file that has one, under a
+    new id, with its old loaded_at. Returns the new report line's id."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute("select report_line_id from staging.stg_dealer_portal__dealer_sales").fetchall()
+    staged = {key for (key,) in rows}
+    report_line_id = f"OLD-REPORT-LINE-{batch}"
+    for source_file in sorted((landing / "dealer_portal" / "dealer_sales").rglob("*.parquet")):
+        with duckdb.connect() as con:
+            rows = con.execute(f"select trim(report_line_id) from read_parquet('{source_file}')").fetchall()
+        keys = [key for (key,) in rows]
+        key = next((key for key in keys if key in staged), None)
+        if key is not None:
+            copy_landed_rows(
+                str(source_file),
+                f"trim(raw.report_line_id) = '{key}'",
+                f"'{report_line_id}' as report_line_id",
+                landing / "dealer_portal" / "dealer_sales" / f"dealer_sales_late_{batch}_old.parquet",
+                limit=1,
+            )
+            return report_line_id
+    raise AssertionError("no landed Parquet file of dealer sales holds a staged report line")
+
+
+def land_moved_movement(warehouse: Path, landing: Path, batch: str) -> tuple[str, str]:
+    """Land a corrected copy of a staged wallet top-up (loaded after every staged movement, so it wins) that names
+    another member than the original: the movement leaves one wallet for another. Returns (transaction id, new
+    member)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        source_file, key, member, recent = con.execute(
+            "select landed_file, row_key, member_id,"
+            " (select max(loaded_at) from staging.base_loyalty__wallet_transactions) + interval 1 hour"
+            " from staging.base_loyalty__wallet_transactions"
+            " where quarantine_reason is null and transaction_type = 'top_up' and landed_file ilike '%.parquet'"
+            " and member_id in (select member_id from staging.stg_loyalty__wallet_transactions"
+            " group by member_id having count(*) > 2)"
+            " order by loaded_at desc, row_key limit 1"
+        ).fetchall()[0]
+        other_member = con.execute(
+            "select min(member_id) from staging.stg_loyalty__wallet_transactions where member_id <> ?", [member]
+        ).fetchall()[0][0]
+    copy_landed_rows(
+        source_file,
+        f"trim(raw.transaction_id) = '{key}'",
+        f"'{other_member}' as member_id, timestamptz '{recent}' as loaded_at",
+        landing / "loyalty" / "wallet_transactions" / f"wallet_transactions_moved_{batch}.parquet",
+        limit=1,
+    )
+    return key, other_member
+
+
+def land_unmatched_accounts(warehouse: Path, landing: Path, batch: str) -> tuple[str, str]:
+    """Land a wallet top-up of a new loyalty member and an order (with a line) of a new shop account, copies of
+    staged rows under new ids: MDM does not know either account, so both get fallback golden customers. Returns
+    (member id, shop account id)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        top_up_file, top_up_key = con.execute(
+            "select landed_file, row_key from staging.base_loyalty__wallet_transactions"
+            " where quarantine_reason is null and transaction_type = 'top_up' and landed_file ilike '%.parquet'"
+            " order by loaded_at, row_key limit 1"
+        ).fetchall()[0]
+        order_file, order_hash, line_file, line_hash = con.execute(
+            "select orders.landed_file, orders.source_row_hash, lines.landed_file, lines.source_row_hash"
+            " from staging.base_shop__orders as orders"
+            " inner join staging.base_shop__order_lines as lines on lines.order_id = orders.order_id"
+            " where orders.quarantine_reason is null and lines.quarantine_reason is null"
+            " and orders.landed_file ilike '%.parquet' and lines.landed_file ilike '%.parquet'"
+            " order by orders.loaded_at desc, lines.row_key limit 1"
+        ).fetchall()[0]
+    member, account, order_id = f"M-UNMATCHED-{batch}", f"C-UNMATCHED-{batch}", f"UNMATCHED-{batch}"
+    copy_landed_rows(
+        top_up_file,
+        f"trim(raw.transaction_id) = '{top_up_key}'",
+        f"'UNMATCHED-TOP-UP-{batch}' as transaction_id, '{member}' as member_id",
+        landing / "loyalty" / "wallet_transactions" / f"wallet_transactions_unmatched_{batch}.parquet",
+        limit=1,
+    )
+    for table, source_file, row_hash, replace in [
+        ("orders", order_file, order_hash, f"'{order_id}' as order_id, '{account}' as customer_id"),
+        ("order_lines", line_file, line_hash, f"'{order_id}-1' as order_line_id, '{order_id}' as order_id"),
+    ]:
+        target = landing / "shop" / table / f"{table}_unmatched_{batch}.parquet"
+        copy_landed_rows(source_file, f"hash(raw) = {row_hash}", replace, target)
+    return member, account
+
+
+def land_mdm_matches(
+    warehouse: Path, landing: Path, batch: str, unmatched_member: str, unmatched_account: str
+) -> dict[str, tuple[str, str]]:
+    """Land crosswalk rows that move accounts to other golden customers: a loyalty member and a shop account that
+    MDM did not know (fallback golden ids, see land_unmatched_accounts) matched to golden customers with wallet
+    movements and orders of their own, in a late file (loaded_at as old as the oldest crosswalk row); and a
+    loyalty member and a shop account MDM knew re-matched to new golden customers (loaded after every crosswalk
+    row, so they replace the earlier match; the shop account's golden customer keeps another account when one
+    exists). Returns {case: (account, golden customer it must have now)}."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        def first(sql: str) -> str:
+            rows = con.execute(sql).fetchall()
+            assert rows, sql
+            return rows[0][0]
+
+        wallet = "select member_id, golden_customer_id from intermediate.int_wallet_transactions_converted"
+        orders = "select shop_customer_id, golden_customer_id from marts.fct_orders"
+        assert first(f"select golden_customer_id from ({wallet}) where member_id = '{unmatched_member}'") == (
+            f"loyalty:{unmatched_member}"
+        )
+        wallet_customer = first(f"select golden_customer_id from ({wallet}) where golden_customer_id not like"
+                                " 'loyalty:%' order by 1 limit 1")
+        matched_member = first(f"select member_id from ({wallet}) where golden_customer_id not like 'loyalty:%'"
+                               f" and golden_customer_id <> '{wallet_customer}' order by 1 limit 1")
+        assert first(f"select golden_customer_id from ({orders}) where shop_customer_id = '{unmatched_account}'") == (
+            f"shop:{unmatched_account}"
+        )
+        order_customer = first(f"select golden_customer_id from ({orders}) where golden_customer_id not like"
+                               " 'shop:%' order by 1 limit 1")
+        matched_account = first(  # preferably an account whose golden customer has another one
+            f"select built.shop_customer_id from ({orders}) as built where built.golden_customer_id not like 'shop:%'"
+            f" and built.golden_customer_id <> '{order_customer}'"
+            " order by (select count(distinct accounts.shop_customer_id) from marts.fct_orders as accounts"
+            " where accounts.golden_customer_id = built.golden_customer_id) > 1 desc, 1 limit 1"
+        )
+        oldest, newest = con.execute(
+            "select min(loaded_at), max(loaded_at) + interval 1 hour from staging.stg_mdm__customer_master"
+        ).fetchall()[0]
+    cases = {
+        "late match of a member": ("loyalty", unmatched_member, wallet_customer, oldest),
+        "re-match of a member": ("loyalty", matched_member, f"G-REMATCH-{batch}", newest),
+        "late match of an account": ("shop", unmatched_account, order_customer, oldest),
+        "re-match of an account": ("shop", matched_account, f"G-SPLIT-{batch}", newest),
+    }
+    source_file = min((landing / "mdm" / "customer_master").rglob("*.parquet"))
+    for number, (system, account, golden, loaded_at) in enumerate(cases.values()):
+        copy_landed_rows(
+            str(source_file),
+            "true",
+            f"'{golden}' as golden_customer_id, '{system}' as source_system, '{account}' as source_customer_id,"
+            f" timestamptz '{loaded_at}' as loaded_at",
+            landing / "mdm" / "customer_master" / f"customer_master_late_{batch}_{number}.parquet",
+            limit=1,
+        )
+    return {case: (account, golden) for case, (_, account, golden, _) in cases.items()}
+
+
+# Columns that record the build history (when a build staged or computed the row, the golden customer a member's
+# movements had before MDM moved them): the only ones an incremental build may set otherwise than a full refresh.
+BUILD_HISTORY_COLUMNS = ["staged_at", "computed_at", "previous_golden_customer_id"]
+
+
+def _columns_but_build_history(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, name: str) -> str:
     columns = con.execute(
         "select column_name from information_schema.columns where table_catalog = ? and table_schema = ?"
-        " and table_name = ? and column_name <> 'staged_at' order by ordinal_position",
-        [catalog, schema, name],
+        " and table_name = ? and column_name not in (select unnest(?)) order by ordinal_position",
+        [catalog, schema, name, BUILD_HISTORY_COLUMNS],
     ).fetchall()
     return ", ".join(f'"{column}"' for (column,) in columns)
 
@@ -238,10 +397,14 @@ def test_incremental_runs_equal_full_refresh(ci_build: Build, tmp_path: Path):
             keys = land_corrections(incremental, landing, month)
         if number == 2:
             land_late_order(incremental, landing, keys, month)
+            unmatched_member, unmatched_account = land_unmatched_accounts(incremental, landing, month)
         if number == 3:  # the clock has passed the future order's loaded_at before this build starts
             old_order = land_old_order(incremental, landing, month)
             old_refund = land_old_refund(incremental, landing, month)
             old_top_up = land_old_top_up(incremental, landing, month)
+            old_report_line = land_old_dealer_sales(incremental, landing, month)
+            matches = land_mdm_matches(incremental, landing, month, unmatched_member, unmatched_account)
+            moved_transaction, new_member = land_moved_movement(incremental, landing, month)
             time.sleep(max(0.0, (datetime.fromisoformat(keys["future_at"]) - datetime.now(UTC)).total_seconds() + 1))
         dbt(["run", "--select", SELECTION], landing, incremental)
         if number == 1:
@@ -276,6 +439,23 @@ def test_incremental_runs_equal_full_refresh(ci_build: Build, tmp_path: Path):
                 assert con.execute(
                     "select count(*) from marts.fct_wallet_ledger where transaction_id = ?", [old_top_up]
                 ).fetchone() >= (1,)
+                assert con.execute(
+                    "select count(*) from marts.fct_dealer_sales where report_line_id = ?", [old_report_line]
+                ).fetchone() == (1,)
+                for case, (account, golden) in matches.items():
+                    table, column = (
+                        ("fct_wallet_ledger", "member_id") if "member" in case else ("fct_orders", "shop_customer_id")
+                    )
+                    assert con.execute(
+                        f"select distinct golden_customer_id from marts.{table} where {column} = ?", [account]
+                    ).fetchall() == [(golden,)], case
+                assert con.execute(
+                    "select member_id from marts.fct_wallet_ledger where transaction_id = ?", [moved_transaction]
+                ).fetchall() == [(new_member,)], "a corrected movement leaves its old wallet for the new one"
+                member = matches["late match of a member"][0]
+                assert con.execute(
+                    "select count(*) from marts.rpt_wallet_balances where golden_customer_id = ?", [f"loyalty:{member}"]
+                ).fetchone() == (0,), "the fallback customer of a member matched later keeps no balance"
 
     full = tmp_path / "full" / "warehouse.duckdb"
     full.parent.mkdir()
@@ -289,8 +469,8 @@ def test_incremental_runs_equal_full_refresh(ci_build: Build, tmp_path: Path):
             for name in names:
                 rows = con.execute(f"select count(*) from full_refresh.{schema}.{name}").fetchone()[0]
                 assert rows > 0, name
-                columns = _columns_but_staged_at(con, "full_refresh", schema, name)
-                assert columns == _columns_but_staged_at(con, "incremental", schema, name), name
+                columns = _columns_but_build_history(con, "full_refresh", schema, name)
+                assert columns == _columns_but_build_history(con, "incremental", schema, name), name
                 only_incremental = con.execute(
                     f"select count(*) from (select {columns} from incremental.{schema}.{name}"
                     f" except all select {columns} from full_refresh.{schema}.{name})"

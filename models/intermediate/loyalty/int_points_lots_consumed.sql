@@ -1,12 +1,42 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='member_id',
+        on_schema_change='fail',
+        pre_hook="
+            {%- if is_incremental() -%}
+            delete from {{ this }}
+            where member_id in (
+                select bucketed.member_id
+                from {{ ref('int_wallet_entries_bucketed') }} as bucketed
+                where bucketed.computed_at > {{ last_computed_at() }}
+            )
+            {%- endif -%}
+        "
+    )
+}}
+
 -- Which points lot each points deduction consumed, oldest-expiring lot first (FIFO), set-based: the lots of a
 -- member laid end to end by expiry give each lot a range of the running total of points earned; the
 -- deductions laid end to end in time order give each deduction a range of the running total of points
 -- deducted; a deduction consumes from every lot whose range overlaps its own, as much as they overlap.
 -- One row per (lot, deduction) pair. Valid while a member's points balance never goes below zero (tested).
+-- Incremental one member at a time: a run deletes (pre-hook) and computes again the members
+-- int_wallet_entries_bucketed took after the newest computed_at here, so a member left with no pair keeps none.
 
 with entries as (
 
     select * from {{ ref('int_wallet_entries_bucketed') }}
+
+),
+
+entries_taken as (
+
+    select * from entries
+    {%- if is_incremental() %}
+        where entries.computed_at > {{ last_computed_at() }}
+    {%- endif %}
 
 ),
 
@@ -18,12 +48,13 @@ lots as (
         transacted_at as earned_at,
         points_expire_at,
         points_applied as lot_points,
+        computed_at,
         sum(points_applied) over (
             partition by member_id
             order by points_expire_at, entry_sequence
             rows between unbounded preceding and current row
         ) as lot_range_end
-    from entries
+    from entries_taken
     where points_applied > 0
 
 ),
@@ -41,7 +72,7 @@ deductions as (
             order by entry_sequence
             rows between unbounded preceding and current row
         ) as deduction_range_end
-    from entries
+    from entries_taken
     where points_applied < 0
 
 ),
@@ -62,7 +93,8 @@ final as (
                 lots.lot_range_end - lots.lot_points,
                 deductions.deduction_range_end - deductions.deducted_points
             ) as bigint
-        ) as points_consumed
+        ) as points_consumed,
+        lots.computed_at
     from lots
     inner join deductions
         on

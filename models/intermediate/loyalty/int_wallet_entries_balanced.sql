@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='transaction_id',
+        on_schema_change='fail'
+    )
+}}
+
 -- The figures computed for every wallet movement of a member (one wallet per loyalty member): its place in the
 -- member's history, its split into the two money buckets, its guarded points, the running balances and the
 -- top-up tier it reached; int_wallet_entries_bucketed joins them to the movement's own columns. Set-based: no
@@ -20,6 +29,11 @@
 -- reflected balance is computed both through the entry and before it, so the amount an entry moved is their
 -- difference. The paid balance is the running sum of amounts less the bonus balance, because the bonus amounts
 -- of a member's entries add up to its bonus balance.
+--
+-- Incremental, one member at a time: a run computes again, in full, every member with a movement
+-- int_wallet_transactions_converted wrote after the newest computed_at here (and the member such a movement
+-- belonged to before), and every member when the rules it applies (recharge tiers, points expiry days) differ
+-- from those the rows were computed with (rules_digest); the rows replace those of their transaction_id.
 
 with converted as (
 
@@ -47,6 +61,55 @@ expiry_rule as (
 
 ),
 
+rules_digest as (
+
+    -- what the rules applied here are: a row computed with other rules is computed again
+    select
+        md5(
+            coalesce((
+                select
+                    string_agg(
+                        concat_ws(',', tier_name, min_top_up_amount_reporting, bonus_amount_reporting), ';'
+                        order by min_top_up_amount_reporting, tier_name
+                    )
+                from recharge_tiers
+            ), '')
+            || '|' || coalesce((select cast(max(points_expiry_days) as varchar) from expiry_rule), '')
+        ) as rules_digest
+
+),
+{%- if is_incremental() %}
+
+    built as (
+
+        select * from {{ this }}
+
+    ),
+
+    members_to_compute as (
+
+        select converted.member_id
+        from converted
+        where
+            converted.computed_at > {{ last_computed_at() }}
+            or (select max(built.rules_digest) from built) is distinct from (
+                select rules_digest.rules_digest from rules_digest
+            )
+
+        union
+
+        -- the member a movement written since belonged to before (a corrected row may name another member)
+        select built.member_id
+        from built
+        where built.transaction_id in (
+            select converted.transaction_id
+            from converted
+            where converted.computed_at > {{ last_computed_at() }}
+        )
+
+    ),
+{%- endif %}
+
 classified as (
 
     select
@@ -65,6 +128,9 @@ classified as (
         amount_reporting,
         points
     from converted
+    {%- if is_incremental() %}
+        where converted.member_id in (select members_to_compute.member_id from members_to_compute)
+    {%- endif %}
 
 ),
 
@@ -381,9 +447,12 @@ final as (
         case
             when entries.entry_type = 'top_up'
                 then cast(coalesce(top_up_bonus_earned.bonus_amount_reporting, 0) as decimal(18, 4))
-        end as tier_bonus_amount_reporting
+        end as tier_bonus_amount_reporting,
+        rules_digest.rules_digest,
+        {{ build_started_at() }} as computed_at
     from entries
     cross join expiry_rule
+    cross join rules_digest
     left join top_up_bonus_earned
         on entries.transaction_id = top_up_bonus_earned.transaction_id
 

@@ -10,8 +10,13 @@
 -- Every staged wallet and points movement with its golden customer and its money in the reporting
 -- currency (at the rate of the transaction's day). The base of the loyalty ledger. Incremental: a run takes
 -- the movements staging wrote since the newest staged_at here (a late file of old movements included), and
--- again those on or after the first day whose exchange rate landed since the cutoff (incremental_cutoff). A
--- member matched by MDM later keeps its earlier movements' golden customer until a full refresh.
+-- again those on or after the first day whose exchange rate landed since the cutoff (incremental_cutoff), and
+-- every movement of a member whose golden customer is no longer the one the movements carry (MDM matched the
+-- member later, or moved it to another golden record). previous_golden_customer_id keeps the golden customer a
+-- movement had before it was written again with another one (its member re-matched, or a corrected row naming
+-- another member).
+-- computed_at (this build's start on every row it writes) tells the wallet models downstream which members
+-- to compute again.
 
 with wallet_transactions as (
 
@@ -39,12 +44,33 @@ published_rates as ( -- noqa: ST03
 
 ),
 
+{%- if is_incremental() %}
+
+    built as (
+
+        select * from {{ this }}
+
+    ),
+
+    reassigned_members as (
+
+        -- members whose movements carry another golden customer than the one they resolve to now
+        select distinct built.member_id
+        from built
+        left join customer_ids
+            on built.member_id = customer_ids.source_customer_id
+        where built.golden_customer_id is distinct from customer_ids.golden_customer_id
+
+    ),
+{%- endif %}
+
 new_transactions as (
 
     select * from wallet_transactions
     {%- if is_incremental() %}
         where
             wallet_transactions.staged_at > {{ last_staged_at() }}
+            or wallet_transactions.member_id in (select reassigned_members.member_id from reassigned_members)
             or {{ loaded_since_backfill_start('wallet_transactions.loaded_at') }}
             -- a rate landed since the cutoff: the movements on or after its day are converted again
             or cast(wallet_transactions.transacted_at as date) >= (
@@ -72,10 +98,25 @@ final as (
         new_transactions.order_id,
         new_transactions.campaign_id,
         new_transactions.loaded_at,
-        new_transactions.staged_at
+        new_transactions.staged_at,
+        {{ build_started_at() }} as computed_at,
+        {%- if is_incremental() %}
+            case
+                -- written again with another golden customer: the one it had is the previous
+                when coalesce(built.golden_customer_id, '') != coalesce(customer_ids.golden_customer_id, '')
+                    then built.golden_customer_id
+                else built.previous_golden_customer_id
+            end as previous_golden_customer_id
+        {%- else %}
+            cast(null as varchar) as previous_golden_customer_id
+        {%- endif %}
     from new_transactions
     left join customer_ids
         on new_transactions.member_id = customer_ids.source_customer_id
+    {%- if is_incremental() %}
+        left join built
+            on new_transactions.transaction_id = built.transaction_id
+    {%- endif %}
     left join fx_rates
         on
             cast(new_transactions.transacted_at as date) = fx_rates.rate_date

@@ -1,15 +1,7 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='report_line_id',
-        on_schema_change='fail'
-    )
-}}
-
 -- One row per sell-through line a dealer reported: our product or a competitor's, units and revenue
 -- in the reported currency and in the reporting currency (at the rate of the month's first day).
--- Incremental on loaded_at with the lookback window; a corrected report line replaces the old one.
+-- A table rebuilt in full every build (a few hundred thousand lines for two thousand dealers): a report
+-- file that lands late, a rate or product that lands later, or a line quarantined later all reach it.
 
 with dealer_sales as (
 
@@ -29,38 +21,31 @@ fx_rates as (
 
 ),
 
-new_report_lines as (
-
-    select * from dealer_sales
-    where loaded_at >= {{ incremental_cutoff() }}
-
-),
-
 final as (
 
     select
-        new_report_lines.report_line_id,
-        new_report_lines.dealer_id,
-        new_report_lines.period_month,
-        new_report_lines.product_id,
-        coalesce(products.brand, new_report_lines.competitor_brand) as brand,
-        new_report_lines.product_id is not null and coalesce(products.is_own_brand, false) as is_own_brand,
-        new_report_lines.category as product_category,
-        new_report_lines.quantity,
-        new_report_lines.currency_code,
-        cast(new_report_lines.revenue_amount as decimal(18, 4)) as revenue_amount,
+        dealer_sales.report_line_id,
+        dealer_sales.dealer_id,
+        dealer_sales.period_month,
+        dealer_sales.product_id,
+        coalesce(products.brand, dealer_sales.competitor_brand) as brand,
+        dealer_sales.product_id is not null and coalesce(products.is_own_brand, false) as is_own_brand,
+        dealer_sales.category as product_category,
+        dealer_sales.quantity,
+        dealer_sales.currency_code,
+        cast(dealer_sales.revenue_amount as decimal(18, 4)) as revenue_amount,
         cast(fx_rates.rate_to_reporting as double) as fx_rate_to_reporting,
         cast(
-            new_report_lines.revenue_amount * fx_rates.rate_to_reporting as decimal(18, 4)
+            dealer_sales.revenue_amount * fx_rates.rate_to_reporting as decimal(18, 4)
         ) as revenue_amount_reporting,
-        new_report_lines.loaded_at
-    from new_report_lines
+        dealer_sales.loaded_at
+    from dealer_sales
     left join products
-        on new_report_lines.product_id = products.product_id
+        on dealer_sales.product_id = products.product_id
     left join fx_rates
         on
-            new_report_lines.period_month = fx_rates.rate_date
-            and new_report_lines.currency_code = fx_rates.currency_code
+            dealer_sales.period_month = fx_rates.rate_date
+            and dealer_sales.currency_code = fx_rates.currency_code
 
 )
 

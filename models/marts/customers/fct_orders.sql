@@ -63,9 +63,19 @@ orders_resolved as (
 
 affected_customers as (
 
-    select distinct golden_customer_id
+    select golden_customer_id
     from orders_resolved
     where orders_resolved.order_id in (select changed_orders.order_id from changed_orders)
+    {%- if is_incremental() %}
+
+        union
+
+        -- the customer a changed order belonged to before (MDM re-matched its account): its other orders are
+        -- numbered again
+        select built.golden_customer_id
+        from {{ this }} as built
+        where built.order_id in (select changed_orders.order_id from changed_orders)
+    {%- endif %}
 
 ),
 
@@ -74,6 +84,21 @@ first_order_codes as (
     select distinct discount_code
     from campaigns
     where campaign_type = 'first_order_discount' and discount_code is not null
+
+),
+
+orders_of_affected_customers as (
+
+    select
+        orders_resolved.*,
+        row_number() over (
+            partition by orders_resolved.golden_customer_id
+            order by orders_resolved.placed_at, orders_resolved.order_id
+        ) as customer_order_number
+    from orders_resolved
+    where orders_resolved.golden_customer_id in (
+        select affected_customers.golden_customer_id from affected_customers
+    )
 
 ),
 
@@ -94,22 +119,10 @@ line_totals as (
         max(loaded_at) as lines_loaded_at,
         max(staged_at) as lines_staged_at
     from built_lines
+    {%- if is_incremental() %}
+        where built_lines.order_id in (select orders_of_affected_customers.order_id from orders_of_affected_customers)
+    {%- endif %}
     group by order_id
-
-),
-
-orders_of_affected_customers as (
-
-    select
-        orders_resolved.*,
-        row_number() over (
-            partition by orders_resolved.golden_customer_id
-            order by orders_resolved.placed_at, orders_resolved.order_id
-        ) as customer_order_number
-    from orders_resolved
-    where orders_resolved.golden_customer_id in (
-        select affected_customers.golden_customer_id from affected_customers
-    )
 
 ),
 

@@ -1,7 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='transaction_id',
+        on_schema_change='fail'
+    )
+}}
+
 -- Every staged wallet movement as a signed ledger entry: money split into paid and bonus buckets (in the
 -- wallet currency and the reporting currency), points as recorded and as applied after the double-deduction
 -- guard, running balances per wallet, and for each points lot what became of it (redeemed, expired, taken
 -- back, remaining). Bucket and lot rules: see int_wallet_entries_bucketed and int_points_lots_consumed.
+-- Incremental one member at a time (delete+insert on transaction_id): a run takes again the members
+-- int_wallet_entries_bucketed took after the newest computed_at here.
 
 with entries as (
 
@@ -15,6 +26,15 @@ lot_consumption as (
 
 ),
 
+entries_taken as (
+
+    select * from entries
+    {%- if is_incremental() %}
+        where entries.computed_at > {{ last_computed_at() }}
+    {%- endif %}
+
+),
+
 lot_outcomes as (
 
     select
@@ -25,6 +45,9 @@ lot_outcomes as (
             case when deduction_entry_type not in ('points_redeemed', 'points_expired') then points_consumed else 0 end
         ) as taken_back
     from lot_consumption
+    {%- if is_incremental() %}
+        where lot_consumption.member_id in (select entries_taken.member_id from entries_taken)
+    {%- endif %}
     group by lot_transaction_id
 
 ),
@@ -34,7 +57,7 @@ reporting_split as (
     select
         *,
         cast(bonus_amount * rate_to_reporting as decimal(18, 4)) as bonus_amount_reporting
-    from entries
+    from entries_taken
 
 ),
 
@@ -87,7 +110,8 @@ final as (
         reporting_split.recharge_tier_name,
         reporting_split.tier_bonus_amount_reporting,
         reporting_split.loaded_at,
-        reporting_split.staged_at
+        reporting_split.staged_at,
+        reporting_split.computed_at
     from reporting_split
     left join lot_outcomes
         on reporting_split.transaction_id = lot_outcomes.lot_transaction_id

@@ -3,7 +3,17 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='golden_customer_id',
-        on_schema_change='fail'
+        on_schema_change='fail',
+        pre_hook="
+            {%- if is_incremental() -%}
+            delete from {{ this }}
+            where golden_customer_id not in (
+                select ledger.golden_customer_id
+                from {{ ref('fct_wallet_ledger') }} as ledger
+                where ledger.golden_customer_id is not null
+            )
+            {%- endif -%}
+        "
     )
 }}
 
@@ -12,9 +22,11 @@
 -- day on which one of the customer's wallets changed, plus every month-end from the customer's first entry
 -- to the last day with data (a balance is valid until the customer's next row). Money: each wallet's balance
 -- in its own currency (the running sum of the ledger) valued at the balance day's rate. Incremental: a run rebuilds
--- every customer with an entry staged after the newest staged_at here (a late file of old movements included),
--- every customer whenever a new month-end has passed, and every customer with a balance on or after the first day
--- whose rate landed since.
+-- every customer with a ledger entry computed after the newest staged_at here (an entry is computed again whenever
+-- its member's wallet changes: a movement staged since, a late file of old movements included, a rate, a rule, or
+-- MDM matching the member to another golden customer), and the customer such a member belonged to before, every
+-- customer whenever a new month-end has passed, and every customer with a balance on or after the first day whose
+-- rate landed since; before it, the rows of customers left with no ledger entry are deleted.
 
 with ledger as (
 
@@ -35,6 +47,13 @@ published_rates as ( -- noqa: ST03
 
 ),
 
+-- read on incremental runs only
+converted_movements as ( -- noqa: ST03
+
+    select * from {{ ref('int_wallet_transactions_converted') }}
+
+),
+
 as_of as (
 
     select max(transaction_date) as last_data_date
@@ -48,11 +67,20 @@ affected_customers as (
     from ledger
     {%- if is_incremental() %}
         where
-            ledger.staged_at > {{ last_staged_at() }}
+            ledger.computed_at > {{ last_staged_at() }}
             or {{ loaded_since_backfill_start('ledger.loaded_at') }}
     {%- endif %}
 
     {% if is_incremental() %}
+        union
+
+        -- the customer a member's movements belonged to before MDM matched or re-matched the member
+        select previous_golden_customer_id
+        from converted_movements
+        where
+            computed_at > {{ last_staged_at() }}
+            and previous_golden_customer_id is not null
+
         union
 
         -- customers without a row on the last month-end on or before the last day with data (that day itself

@@ -60,6 +60,8 @@ checked as (
         case
             {{- incremental_base_kept_check(dependent_checks) }}
             when transaction_id is null then 'missing_key'
+            -- a movement of no wallet cannot be attributed to a member, a customer or a balance
+            when member_id is null then 'missing_key'
             when transacted_at > loaded_at then 'future_timestamp'
             when
                 currency_code is null
