@@ -67,7 +67,8 @@ final as (
         converted_taken.amount,
         balanced_taken.paid_amount,
         balanced_taken.bonus_amount,
-        coalesce(fx_rates.rate_to_reporting, 0) as rate_to_reporting,
+        -- null, never 0, when the day has no rate (staging quarantines such movements): no silent zero
+        fx_rates.rate_to_reporting,
         converted_taken.amount_reporting,
         balanced_taken.paid_balance,
         balanced_taken.bonus_balance,
