@@ -50,7 +50,7 @@
         On an incremental run of a model that takes what staging wrote since it last ran: the newest `staged_at`
         the model (`this`) holds, as a scalar subquery (a timestamp before any data when it holds no row).
     -#}
-    (select coalesce(max(built.staged_at), cast('1900-01-01' as timestamp)) from {{ this }} as built)
+    {{- newest_built('staged_at') }}
 {%- endmacro %}
 
 {% macro last_computed_at() -%}
@@ -59,5 +59,11 @@
         (`this`) holds, as a scalar subquery (a timestamp before any data when it holds no row). The members
         computed upstream after it are the ones to compute again.
     -#}
-    (select coalesce(max(built.computed_at), cast('1900-01-01' as timestamp)) from {{ this }} as built)
+    {{- newest_built('computed_at') }}
+{%- endmacro %}
+
+{% macro newest_built(column) -%}
+    {#- The newest value of `column` the model (`this`) holds, as a scalar subquery; a timestamp before any data
+        when it holds no row. -#}
+    (select coalesce(max(built.{{ column }}), cast('1900-01-01' as timestamp)) from {{ this }} as built)
 {%- endmacro %}

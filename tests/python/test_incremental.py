@@ -157,9 +157,10 @@ def land_late_order(warehouse: Path, landing: Path, keys: dict[str, str], batch:
     )
 
 
-def land_old_order(warehouse: Path, landing: Path, batch: str) -> str:
-    """Land, in new files, a copy of the earliest-loaded staged order and of one of its lines under new keys, with
-    their old loaded_at: a late file whose rows are older than every cutoff. Returns the new order's id."""
+def copy_staged_order(warehouse: Path, landing: Path, order_id: str, file_tag: str, customer_id: str | None = None
+                      ) -> None:
+    """Land, in new files tagged `file_tag`, a copy of the earliest-loaded staged order and of one of its lines under
+    `order_id` (the line `<order_id>-1`), with their old loaded_at, and the account `customer_id` when given."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         order_file, order_hash, line_file, line_hash = con.execute(
             "select orders.landed_file, orders.source_row_hash, lines.landed_file, lines.source_row_hash"
@@ -169,13 +170,20 @@ def land_old_order(warehouse: Path, landing: Path, batch: str) -> str:
             " and orders.landed_file ilike '%.parquet' and lines.landed_file ilike '%.parquet'"
             " order by orders.loaded_at, lines.row_key limit 1"
         ).fetchall()[0]
-    order_id = f"OLD-{batch}"
+    account = f", '{customer_id}' as customer_id" if customer_id else ""
     for table, source_file, row_hash, replace in [
-        ("orders", order_file, order_hash, f"'{order_id}' as order_id"),
+        ("orders", order_file, order_hash, f"'{order_id}' as order_id{account}"),
         ("order_lines", line_file, line_hash, f"'{order_id}-1' as order_line_id, '{order_id}' as order_id"),
     ]:
-        target = landing / "shop" / table / f"{table}_late_{batch}_old.parquet"
+        target = landing / "shop" / table / f"{table}_{file_tag}.parquet"
         copy_landed_rows(source_file, f"hash(raw) = {row_hash}", replace, target)
+
+
+def land_old_order(warehouse: Path, landing: Path, batch: str) -> str:
+    """Land, in new files, a copy of the earliest-loaded staged order and of one of its lines under new keys, with
+    their old loaded_at: a late file whose rows are older than every cutoff. Returns the new order's id."""
+    order_id = f"OLD-{batch}"
+    copy_staged_order(warehouse, landing, order_id, f"late_{batch}_old")
     return order_id
 
 
@@ -201,24 +209,32 @@ def land_old_refund(warehouse: Path, landing: Path, batch: str) -> str:
     return refund_id
 
 
-def land_old_top_up(warehouse: Path, landing: Path, batch: str) -> str:
-    """Land, in a new file, a copy of the earliest-loaded staged wallet top-up under a new id, with its old
-    loaded_at. Returns the new transaction's id."""
+def copy_staged_top_up(warehouse: Path, landing: Path, transaction_id: str, file_tag: str,
+                       member_id: str | None = None) -> None:
+    """Land, in a new file tagged `file_tag`, a copy of the earliest-loaded staged wallet top-up under
+    `transaction_id`, with its old loaded_at, and the member `member_id` when given."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         source_file, key = con.execute(
             "select landed_file, row_key from staging.base_loyalty__wallet_transactions"
             " where quarantine_reason is null and transaction_type = 'top_up' and landed_file ilike '%.parquet'"
             " order by loaded_at, row_key limit 1"
         ).fetchall()[0]
-    transaction_id = f"OLD-TOP-UP-{batch}"
+    member = f", '{member_id}' as member_id" if member_id else ""
     # by key: staging's row hash is of the row as the landing view types and orders it, not of the file's columns
     copy_landed_rows(
         source_file,
         f"trim(raw.transaction_id) = '{key}'",
-        f"'{transaction_id}' as transaction_id",
-        landing / "loyalty" / "wallet_transactions" / f"wallet_transactions_late_{batch}_old.parquet",
+        f"'{transaction_id}' as transaction_id{member}",
+        landing / "loyalty" / "wallet_transactions" / f"wallet_transactions_{file_tag}.parquet",
         limit=1,
     )
+
+
+def land_old_top_up(warehouse: Path, landing: Path, batch: str) -> str:
+    """Land, in a new file, a copy of the earliest-loaded staged wallet top-up under a new id, with its old
+    loaded_at. Returns the new transaction's id."""
+    transaction_id = f"OLD-TOP-UP-{batch}"
+    copy_staged_top_up(warehouse, landing, transaction_id, f"late_{batch}_old")
     return transaction_id
 
 
@@ -277,34 +293,9 @@ def land_unmatched_accounts(warehouse: Path, landing: Path, batch: str) -> tuple
     """Land a wallet top-up of a new loyalty member and an order (with a line) of a new shop account, copies of
     staged rows under new ids: MDM does not know either account, so both get fallback golden customers. Returns
     (member id, shop account id)."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        top_up_file, top_up_key = con.execute(
-            "select landed_file, row_key from staging.base_loyalty__wallet_transactions"
-            " where quarantine_reason is null and transaction_type = 'top_up' and landed_file ilike '%.parquet'"
-            " order by loaded_at, row_key limit 1"
-        ).fetchall()[0]
-        order_file, order_hash, line_file, line_hash = con.execute(
-            "select orders.landed_file, orders.source_row_hash, lines.landed_file, lines.source_row_hash"
-            " from staging.base_shop__orders as orders"
-            " inner join staging.base_shop__order_lines as lines on lines.order_id = orders.order_id"
-            " where orders.quarantine_reason is null and lines.quarantine_reason is null"
-            " and orders.landed_file ilike '%.parquet' and lines.landed_file ilike '%.parquet'"
-            " order by orders.loaded_at desc, lines.row_key limit 1"
-        ).fetchall()[0]
-    member, account, order_id = f"M-UNMATCHED-{batch}", f"C-UNMATCHED-{batch}", f"UNMATCHED-{batch}"
-    copy_landed_rows(
-        top_up_file,
-        f"trim(raw.transaction_id) = '{top_up_key}'",
-        f"'UNMATCHED-TOP-UP-{batch}' as transaction_id, '{member}' as member_id",
-        landing / "loyalty" / "wallet_transactions" / f"wallet_transactions_unmatched_{batch}.parquet",
-        limit=1,
-    )
-    for table, source_file, row_hash, replace in [
-        ("orders", order_file, order_hash, f"'{order_id}' as order_id, '{account}' as customer_id"),
-        ("order_lines", line_file, line_hash, f"'{order_id}-1' as order_line_id, '{order_id}' as order_id"),
-    ]:
-        target = landing / "shop" / table / f"{table}_unmatched_{batch}.parquet"
-        copy_landed_rows(source_file, f"hash(raw) = {row_hash}", replace, target)
+    member, account = f"M-UNMATCHED-{batch}", f"C-UNMATCHED-{batch}"
+    copy_staged_top_up(warehouse, landing, f"UNMATCHED-TOP-UP-{batch}", f"unmatched_{batch}", member_id=member)
+    copy_staged_order(warehouse, landing, f"UNMATCHED-{batch}", f"unmatched_{batch}", customer_id=account)
     return member, account
 
 
