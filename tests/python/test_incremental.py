@@ -28,7 +28,14 @@ from conftest import Build, dbt
 
 INCREMENTAL_MODELS = {
     # fct_dealer_sales is a table rebuilt in full; it stays here to prove a late dealer file reaches it
-    "marts": ["fct_order_lines", "fct_orders", "fct_dealer_sales", "fct_wallet_ledger", "rpt_wallet_balances"],
+    "marts": [
+        "fct_order_lines",
+        "fct_orders",
+        "fct_dealer_sales",
+        "fct_wallet_ledger",
+        "rpt_wallet_balances",
+        "fct_campaign_customer_outcomes",
+    ],
     "intermediate": [
         "int_wallet_transactions_converted",
         "int_wallet_entries_balanced",
@@ -80,10 +87,11 @@ def reason_of(warehouse: Path, table: str, key: str) -> list[tuple]:
         ).fetchall()
 
 
-def land_corrections(warehouse: Path, landing: Path, batch: str) -> dict[str, str]:
+def land_corrections(warehouse: Path, landing: Path, batch: str, future_margin: timedelta) -> dict[str, str]:
     """Land corrections of an order and a line the warehouse staged, each the only row of its key (see the
     module docstring), in new files named after `batch`; returns the keys used. Rows are copied from their
-    landed Parquet file, so types match."""
+    landed Parquet file, so types match. The future order is loaded `future_margin` from now: later than the
+    next build's start."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         single = "select row_key from staging.{} group by row_key having count(*) = 1"
         order_key, line_key, order_file, line_file, order_hash, line_hash, recent = con.execute(
@@ -100,7 +108,7 @@ def land_corrections(warehouse: Path, landing: Path, batch: str) -> dict[str, st
             f" and lines.row_key in ({single.format('base_shop__order_lines')})"
             " order by lines.row_key limit 1"
         ).fetchall()[0]
-    future = datetime.now(UTC) + timedelta(seconds=45)
+    future = datetime.now(UTC) + future_margin
     keys = {"order": order_key, "line": line_key, "late_order": f"LATE-{batch}", "future_order": f"FUTURE-{batch}"}
     orders = [  # replacements in the staged order's raw row
         f"timestamptz '{recent}' as loaded_at, null as acquisition_channel",  # later correction: wins
@@ -380,12 +388,13 @@ def test_incremental_runs_equal_full_refresh(ci_build: Build, tmp_path: Path):
     # First the history up to three months before the end, then one monthly batch at a time.
     batches = [months[-4], months[-3], months[-2], months[-1]]
     keys: dict[str, str] = {}
+    future_margin = timedelta(seconds=45)
     for number, month in enumerate(batches):
         assert land(ci_build.raw, landing, month) > 0
         if number == 0:
             dbt(["seed"], landing, incremental)
         if number == 1:
-            keys = land_corrections(incremental, landing, month)
+            keys = land_corrections(incremental, landing, month, future_margin)
         if number == 2:
             land_late_order(incremental, landing, keys, month)
             unmatched_member, unmatched_account = land_unmatched_accounts(incremental, landing, month)
@@ -397,7 +406,14 @@ def test_incremental_runs_equal_full_refresh(ci_build: Build, tmp_path: Path):
             matches = land_mdm_matches(incremental, landing, month, unmatched_member, unmatched_account)
             moved_transaction, new_member = land_moved_movement(incremental, landing, month)
             time.sleep(max(0.0, (datetime.fromisoformat(keys["future_at"]) - datetime.now(UTC)).total_seconds() + 1))
+        invoked_at = datetime.now(UTC)
         dbt(["run", "--select", SELECTION], landing, incremental)
+        if number == 0:
+            # the future order must still be in the future when the next build starts: three times the time this
+            # build took to start (dbt's parse is slow on a busy machine), and at least 45 s
+            with duckdb.connect(str(incremental), read_only=True) as con:
+                started_at = con.execute("select max(staged_at) from staging.base_shop__orders").fetchall()[0][0]
+            future_margin = max(future_margin, 3 * (started_at.replace(tzinfo=UTC) - invoked_at))
         if number == 1:
             # the later corrections win; the staged copies lose and keep their raw row; the other copies lose
             assert reason_of(incremental, "base_shop__orders", keys["order"]) == [

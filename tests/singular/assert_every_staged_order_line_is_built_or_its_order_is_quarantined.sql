@@ -1,8 +1,18 @@
 -- Nothing is lost between staging and the order facts: every staged order line is in fct_order_lines,
--- unless its order was quarantined (then the order's quarantine row says why).
-with staged_lines as (
+-- unless its order was quarantined (then the order's quarantine row says why). It checks the lines the newest
+-- build staged (every line after a full build; lines staged earlier were built then, and the fact never drops a
+-- line).
+with all_staged_lines as (
 
     select * from {{ ref('stg_shop__order_lines') }}
+
+),
+
+staged_lines as (
+
+    select *
+    from all_staged_lines
+    where staged_at = (select max(newest.staged_at) from all_staged_lines as newest)
 
 ),
 

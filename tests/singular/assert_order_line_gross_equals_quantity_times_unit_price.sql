@@ -1,10 +1,19 @@
 -- Line by line, gross = the source's line total when it sent one, else quantity × the unrounded unit price
 -- rounded once to the currency's minor unit (exact to the cent: 3 × 11.3233… is 33.97, not 33.9699);
 -- net = gross − discount (a missing discount is 0); and the reporting amounts are the order-currency amounts
--- at the line's rate (wholesale lines are where warehouses double-count).
-with built_lines as (
+-- at the line's rate (wholesale lines are where warehouses double-count). It checks the lines the newest build
+-- wrote (every line after a full build; the others are as they were when they passed).
+with all_built_lines as (
 
     select * from {{ ref('fct_order_lines') }}
+
+),
+
+built_lines as (
+
+    select *
+    from all_built_lines
+    where computed_at = (select max(newest.computed_at) from all_built_lines as newest)
 
 ),
 

@@ -1,5 +1,27 @@
--- Every order's amounts equal the sum of its lines, in both currencies.
-with line_totals as (
+-- Every order's amounts equal the sum of its lines, in both currencies. It checks the orders the newest build
+-- wrote (every order after a full build; after an incremental one, every order of each customer with a changed
+-- order, which includes every order whose lines were written: the others are as they were when they passed).
+with all_orders as (
+
+    select * from {{ ref('fct_orders') }}
+
+),
+
+lines as (
+
+    select * from {{ ref('fct_order_lines') }}
+
+),
+
+orders as (
+
+    select *
+    from all_orders
+    where computed_at = (select max(newest.computed_at) from all_orders as newest)
+
+),
+
+line_totals as (
 
     select
         order_id,
@@ -8,7 +30,8 @@ with line_totals as (
         sum(net_amount) as net_amount,
         sum(refunded_amount_reporting) as refunded_amount_reporting,
         sum(net_amount_reporting) as net_amount_reporting
-    from {{ ref('fct_order_lines') }}
+    from lines
+    where order_id in (select orders.order_id from orders)
     group by order_id
 
 )
@@ -17,7 +40,7 @@ select
     orders.order_id,
     orders.net_amount,
     line_totals.net_amount as lines_net_amount
-from {{ ref('fct_orders') }} as orders
+from orders
 left join line_totals
     on orders.order_id = line_totals.order_id
 where

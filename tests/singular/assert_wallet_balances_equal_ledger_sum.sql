@@ -1,17 +1,43 @@
 -- Every daily balance equals the sum of the customer's ledger entries up to and including that day: money per
 -- wallet currency valued at the day's rate (to within a cent), points exactly. The sums are running sums of the
 -- ledger's daily totals per customer and currency, read at each balance day (one sort, not a join of every
--- balance day with every earlier entry).
+-- balance day with every earlier entry). It checks the customers whose balances the newest build computed (every
+-- customer after a full build; after an incremental one, those whose ledger changed: the others' balances and
+-- entries are as they were when they passed, and test_incremental proves the increments equal a full refresh).
 
-with balances as (
+with all_balances as (
 
     select * from {{ ref('rpt_wallet_balances') }}
 
 ),
 
-ledger as (
+all_ledger as (
 
     select * from {{ ref('fct_wallet_ledger') }}
+
+),
+
+checked_customers as (
+
+    select distinct golden_customer_id
+    from all_balances
+    where computed_at = (select max(newest.computed_at) from all_balances as newest)
+
+),
+
+balances as (
+
+    select *
+    from all_balances
+    where golden_customer_id in (select checked_customers.golden_customer_id from checked_customers)
+
+),
+
+ledger as (
+
+    select *
+    from all_ledger
+    where golden_customer_id in (select checked_customers.golden_customer_id from checked_customers)
 
 ),
 

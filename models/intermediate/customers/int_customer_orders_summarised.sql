@@ -18,10 +18,9 @@ ranked as (
 
     select
         orders.*,
-        row_number() over (
-            partition by orders.golden_customer_id
-            order by orders.placed_at, orders.order_id
-        ) as order_rank,
+        -- fct_orders numbers each customer's orders by placed_at then order_id; orders after the as-of date
+        -- come after every order kept, so the first is the same
+        orders.customer_order_number as order_rank,
         orders.order_date > {{ dbt.dateadd('month', -12, '(select as_of.as_of_date from as_of)') }}
             as is_in_last_12_months
     from orders

@@ -1,3 +1,48 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='campaign_customer_id',
+        on_schema_change='fail',
+        pre_hook="
+            {%- if is_incremental() -%}
+            delete from {{ this }} as built
+            where
+                built.measurement_inputs_digest <> {{ campaign_measurement_digest(
+                    ref('stg_marketing__campaigns'),
+                    ref('campaign_measurement_designs'),
+                    ref('campaign_measurement_rules'),
+                    ref('fct_orders')
+                ) }}
+                or not exists (
+                    select 1
+                    from {{ ref('int_customer_profiles_merged') }} as profiles
+                    left join (
+                        select distinct members.golden_customer_id
+                        from {{ ref('int_customer_ids_resolved') }} as members
+                        where members.source_system = 'loyalty'
+                    ) as loyalty_members
+                        on profiles.golden_customer_id = loyalty_members.golden_customer_id
+                    where
+                        profiles.golden_customer_id = built.golden_customer_id
+                        and cast(profiles.created_at as date) = built.signup_date
+                        and coalesce(profiles.customer_type, '') = coalesce(built.customer_type, '')
+                        and profiles.is_outreach_opt_out = built.is_outreach_opt_out
+                        and (loyalty_members.golden_customer_id is not null) = built.is_loyalty_member
+                )
+                or (
+                    built.prior_order_count + built.window_order_count > 0
+                    and not exists (
+                        select 1
+                        from {{ ref('fct_orders') }} as orders
+                        where orders.golden_customer_id = built.golden_customer_id
+                    )
+                )
+            {%- endif -%}
+        "
+    )
+}}
+
 -- One row per campaign of a type with a treated group in the campaign_measurement_designs seed and golden
 -- customer who had signed up before its window: whether the customer is in the group the campaign can reach
 -- (loyalty members for member campaigns; customers who accept outreach for the offers announced by it) or in the
@@ -8,6 +53,11 @@
 -- of other campaigns reaching the same group, so an earlier campaign's lift does not count as the customer's
 -- normal rate; it starts no earlier than the customer's signup. rpt_campaign_results compares the groups'
 -- changes (window minus expected) within each stratum: a difference in differences.
+-- Incremental one customer at a time: a run first deletes (pre-hook) every row when the measured campaigns, the
+-- prior-activity rule or the first order date changed (measurement_inputs_digest), and the rows of customers whose
+-- signup date, type, outreach opt-out or loyalty membership changed, who left the warehouse, or whose counted
+-- orders all moved to another customer; it then computes the eligible customers it no longer holds and the
+-- customers with an order fct_orders wrote after the newest computed_at here.
 
 with campaigns as (
 
@@ -85,6 +135,39 @@ measured_campaigns as (
 
 ),
 
+measurement_inputs as (
+
+    select
+        {{ campaign_measurement_digest(
+            'campaigns', 'campaign_measurement_designs', 'campaign_measurement_rules', 'orders'
+        ) }} as measurement_inputs_digest
+
+),
+
+customers_to_compute as (
+
+    select customer_profiles.golden_customer_id
+    from customer_profiles
+    where
+        cast(customer_profiles.created_at as date) < (
+            select max(measured_campaigns.window_start_date) from measured_campaigns
+        )
+    {%- if is_incremental() %}
+        and not exists (
+            select 1
+            from {{ this }} as built
+            where built.golden_customer_id = customer_profiles.golden_customer_id
+        )
+
+    union
+
+    select orders.golden_customer_id
+    from orders
+    where orders.computed_at > {{ last_computed_at() }}
+    {%- endif %}
+
+),
+
 loyalty_members as (
 
     select distinct golden_customer_id
@@ -111,6 +194,9 @@ eligible_customers as (
         customer_profiles.golden_customer_id,
         customer_profiles.customer_type,
         extract(year from customer_profiles.created_at) as signup_year,
+        cast(customer_profiles.created_at as date) as signup_date,
+        customer_profiles.is_outreach_opt_out,
+        loyalty_members.golden_customer_id is not null as is_loyalty_member,
         case measured_campaigns.treated_group
             when 'loyalty_members' then loyalty_members.golden_customer_id is not null
             when 'outreach_customers' then not customer_profiles.is_outreach_opt_out
@@ -119,6 +205,8 @@ eligible_customers as (
     from measured_campaigns
     inner join customer_profiles
         on cast(customer_profiles.created_at as date) < measured_campaigns.window_start_date
+    inner join customers_to_compute
+        on customer_profiles.golden_customer_id = customers_to_compute.golden_customer_id
     left join loyalty_members
         on customer_profiles.golden_customer_id = loyalty_members.golden_customer_id
 
@@ -198,6 +286,7 @@ customer_order_days as (
         count(*) as order_count,
         cast(sum(net_amount_after_refunds_reporting) as decimal(18, 4)) as net_revenue_reporting
     from orders
+    where golden_customer_id in (select customers_to_compute.golden_customer_id from customers_to_compute)
     group by golden_customer_id, order_date
 
 ),
@@ -291,7 +380,10 @@ final as (
         golden_customer_id,
         measurement_method,
         is_treated,
+        is_loyalty_member,
+        is_outreach_opt_out,
         cast(signup_year as integer) as signup_year,
+        signup_date,
         customer_type,
         cast(
             case
@@ -326,7 +418,9 @@ final as (
                 when prior_exposure_days > 0 then prior_net_revenue_reporting * window_days / prior_exposure_days
                 else 0
             end as double
-        ) as expected_window_net_revenue_reporting
+        ) as expected_window_net_revenue_reporting,
+        (select measurement_inputs.measurement_inputs_digest from measurement_inputs) as measurement_inputs_digest,
+        {{ build_started_at() }} as computed_at
     from customer_rates
 
 )

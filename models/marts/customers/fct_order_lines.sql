@@ -33,6 +33,20 @@ refunds as (
 
 ),
 
+-- the lines and orders again, for the order totals that share whole-order refunds: each big input is read by one
+-- CTE only, so the engine streams it instead of holding a copy of it in memory
+order_lines_to_total as (
+
+    select * from {{ ref('stg_shop__order_lines') }}
+
+),
+
+orders_to_total as (
+
+    select * from {{ ref('stg_shop__orders') }}
+
+),
+
 products as (
 
     select * from {{ ref('stg_shop__products') }}
@@ -156,18 +170,29 @@ order_net_totals as (
 
     -- the net amount over which an order's whole-order refunds are shared (only orders with such refunds)
     select
-        order_id,
-        sum(net_amount) as order_net_amount
-    from lines_of_changed_orders
-    where order_id in (select order_refunds.order_id from order_refunds)
-    group by order_id
+        order_lines_to_total.order_id,
+        sum(
+            {{ line_gross_amount(
+                'order_lines_to_total.quantity',
+                'order_lines_to_total.unit_price',
+                'order_lines_to_total.line_amount',
+                'currencies.minor_units'
+            ) }} - order_lines_to_total.discount_amount
+        ) as order_net_amount
+    from order_lines_to_total
+    inner join orders_to_total
+        on order_lines_to_total.order_id = orders_to_total.order_id
+    inner join currencies
+        on orders_to_total.currency_code = currencies.currency_code
+    where order_lines_to_total.order_id in (select order_refunds.order_id from order_refunds)
+    group by order_lines_to_total.order_id
 
 ),
 
-refunds_per_line as (
+lines_refunded as (
 
     select
-        changed_lines.order_line_id,
+        changed_lines.*,
         coalesce(line_refunds.refunded_amount_reporting, 0)
         + coalesce(
             order_refunds.refunded_amount_reporting * changed_lines.net_amount / nullif(totals.order_net_amount, 0), 0
@@ -185,13 +210,12 @@ refunds_per_line as (
             coalesce(order_refunds.refunds_staged_at, line_refunds.refunds_staged_at)
         ) as refunds_staged_at
     from lines_of_changed_orders as changed_lines
-    left join order_net_totals as totals
-        on changed_lines.order_id = totals.order_id
     left join line_refunds
         on changed_lines.order_line_id = line_refunds.order_line_id
     left join order_refunds
         on changed_lines.order_id = order_refunds.order_id
-    where line_refunds.order_line_id is not null or order_refunds.order_id is not null
+    left join order_net_totals as totals
+        on changed_lines.order_id = totals.order_id
 
 ),
 
@@ -214,28 +238,27 @@ final as (
         cast(changed_lines.gross_amount as decimal(18, 4)) as gross_amount,
         cast(changed_lines.discount_amount as decimal(18, 4)) as discount_amount,
         cast(changed_lines.net_amount as decimal(18, 4)) as net_amount,
-        cast(coalesce(refunds_per_line.refunded_amount, 0) as decimal(18, 4)) as refunded_amount,
+        cast(changed_lines.refunded_amount as decimal(18, 4)) as refunded_amount,
         cast(order_fx.rate_to_reporting as double) as fx_rate_to_reporting,
         cast(changed_lines.gross_amount * order_fx.rate_to_reporting as decimal(18, 4)) as gross_amount_reporting,
         cast(changed_lines.discount_amount * order_fx.rate_to_reporting as decimal(18, 4)) as discount_amount_reporting,
         cast(changed_lines.net_amount * order_fx.rate_to_reporting as decimal(18, 4)) as net_amount_reporting,
-        cast(coalesce(refunds_per_line.refunded_amount_reporting, 0) as decimal(18, 4)) as refunded_amount_reporting,
+        cast(changed_lines.refunded_amount_reporting as decimal(18, 4)) as refunded_amount_reporting,
         cast(
             changed_lines.net_amount * order_fx.rate_to_reporting
-            - coalesce(refunds_per_line.refunded_amount_reporting, 0)
+            - changed_lines.refunded_amount_reporting
             as decimal(18, 4)
         ) as net_amount_after_refunds_reporting,
         greatest(
             changed_lines.loaded_at,
-            coalesce(refunds_per_line.refunds_loaded_at, changed_lines.loaded_at)
+            coalesce(changed_lines.refunds_loaded_at, changed_lines.loaded_at)
         ) as loaded_at,
         greatest(
             changed_lines.staged_at,
-            coalesce(refunds_per_line.refunds_staged_at, changed_lines.staged_at)
-        ) as staged_at
-    from lines_of_changed_orders as changed_lines
-    left join refunds_per_line
-        on changed_lines.order_line_id = refunds_per_line.order_line_id
+            coalesce(changed_lines.refunds_staged_at, changed_lines.staged_at)
+        ) as staged_at,
+        {{ build_started_at() }} as computed_at
+    from lines_refunded as changed_lines
     left join products
         on changed_lines.product_id = products.product_id
     left join customer_ids

@@ -10,7 +10,8 @@
 -- One row per staged order: who placed it (golden customer), when, through which channel and offer, and
 -- its gross, discount, refund and net amounts summed from fct_order_lines. Incremental: each run
 -- rebuilds every order of each customer with an order the changed_order_ids macro names, so a
--- late-arriving earlier order moves `is_first_order`.
+-- late-arriving earlier order moves `is_first_order`. Every row a run writes carries `computed_at` (the build's
+-- start), so customer-level models downstream find the customers whose orders were written since they ran.
 
 with orders as (
 
@@ -163,7 +164,8 @@ final as (
             false
         ) as used_first_order_discount,
         greatest(orders.loaded_at, coalesce(line_totals.lines_loaded_at, orders.loaded_at)) as loaded_at,
-        greatest(orders.staged_at, coalesce(line_totals.lines_staged_at, orders.staged_at)) as staged_at
+        greatest(orders.staged_at, coalesce(line_totals.lines_staged_at, orders.staged_at)) as staged_at,
+        {{ build_started_at() }} as computed_at
     from orders_of_affected_customers as orders
     left join line_totals
         on orders.order_id = line_totals.order_id

@@ -22,7 +22,7 @@
 -- day on which one of the customer's wallets changed, plus every month-end from the customer's first entry
 -- to the last day with data (a balance is valid until the customer's next row). Money: each wallet's balance
 -- in its own currency (the running sum of the ledger) valued at the balance day's rate. Incremental: a run rebuilds
--- every customer with a ledger entry computed after the newest staged_at here (an entry is computed again whenever
+-- every customer with a ledger entry computed after the newest computed_at here (an entry is computed again whenever
 -- its member's wallet changes: a movement staged since, a late file of old movements included, a rate, a rule, or
 -- MDM matching the member to another golden customer), and the customer such a member belonged to before, every
 -- customer whenever a new month-end has passed, and every customer with a balance on or after the first day whose
@@ -67,7 +67,7 @@ affected_customers as (
     from ledger
     {%- if is_incremental() %}
         where
-            ledger.computed_at > {{ last_staged_at() }}
+            ledger.computed_at > {{ last_computed_at() }}
             or {{ loaded_since_backfill_start('ledger.loaded_at') }}
     {%- endif %}
 
@@ -78,7 +78,7 @@ affected_customers as (
         select previous_golden_customer_id
         from converted_movements
         where
-            computed_at > {{ last_staged_at() }}
+            computed_at > {{ last_computed_at() }}
             and previous_golden_customer_id is not null
 
         union
@@ -308,7 +308,8 @@ final as (
         cast(coalesce(sum(member_expiring.points_expiring_60_days), 0) as bigint) as points_expiring_60_days,
         cast(coalesce(sum(member_expiring.points_expiring_90_days), 0) as bigint) as points_expiring_90_days,
         max(member_balances.loaded_at_running) as loaded_at,
-        max(member_balances.staged_at_running) as staged_at
+        max(member_balances.staged_at_running) as staged_at,
+        {{ build_started_at() }} as computed_at
     from member_balances
     left join member_expiring
         on
