@@ -55,6 +55,20 @@ renamed as (
 
 ),
 {{ incremental_base_candidates('order_line_id', reevaluated_reasons) }}
+{%- if is_incremental() %}
+
+    referenced_orders as (
+
+        -- the orders the candidate lines name: a line is checked against its own order only, so the run looks
+        -- up a few thousand orders instead of hashing every staged one
+        select
+            orders.order_id,
+            orders.quarantine_reason
+        from orders
+        where orders.order_id in (select candidates.order_id from candidates)
+
+    ),
+{%- endif %}
 
 checked as (
 
@@ -76,7 +90,7 @@ checked as (
             when
                 order_id is not null
                 and order_id not in (
-                    select orders.order_id from orders
+                    select orders.order_id from {{ 'referenced_orders' if is_incremental() else 'orders' }} as orders
                     where orders.order_id is not null
                 )
                 then 'orphan_reference'
@@ -87,7 +101,7 @@ checked as (
             when
                 order_id is not null
                 and order_id not in (
-                    select orders.order_id from orders
+                    select orders.order_id from {{ 'referenced_orders' if is_incremental() else 'orders' }} as orders
                     where orders.quarantine_reason is null
                 )
                 then 'parent_quarantined'

@@ -111,6 +111,28 @@ renamed as (
 ),
 {{ incremental_base_candidates('refund_id', reevaluated_reasons, files) }}
 {% if is_incremental() %}
+    referenced_orders as (
+
+        -- the orders and lines the candidate refunds name: a refund is checked against its own parents only, so
+        -- the run looks up a few thousand of them instead of hashing every staged one
+        select
+            orders.order_id,
+            orders.quarantine_reason
+        from orders
+        where orders.order_id in (select candidates.order_id from candidates)
+
+    ),
+
+    referenced_lines as (
+
+        select
+            order_lines.order_line_id,
+            order_lines.quarantine_reason
+        from order_lines
+        where order_lines.order_line_id in (select candidates.order_line_id from candidates)
+
+    ),
+
     rechecked_orders as (
 
         -- the orders all of whose refunds are among the candidates: refund_exceeds_sale is measured again for these
@@ -137,27 +159,29 @@ prior_checked as (
             when
                 order_id is null
                 or order_id not in (
-                    select orders.order_id from orders
+                    select orders.order_id from {{ 'referenced_orders' if is_incremental() else 'orders' }} as orders
                     where orders.order_id is not null
                 )
                 then 'orphan_reference'
             when
                 order_line_id is not null
                 and order_line_id not in (
-                    select order_lines.order_line_id from order_lines
+                    select order_lines.order_line_id
+                    from {{ 'referenced_lines' if is_incremental() else 'order_lines' }} as order_lines
                     where order_lines.order_line_id is not null
                 )
                 then 'orphan_reference'
             when
                 order_id not in (
-                    select orders.order_id from orders
+                    select orders.order_id from {{ 'referenced_orders' if is_incremental() else 'orders' }} as orders
                     where orders.quarantine_reason is null
                 )
                 then 'parent_quarantined'
             when
                 order_line_id is not null
                 and order_line_id not in (
-                    select order_lines.order_line_id from order_lines
+                    select order_lines.order_line_id
+                    from {{ 'referenced_lines' if is_incremental() else 'order_lines' }} as order_lines
                     where order_lines.quarantine_reason is null
                 )
                 then 'parent_quarantined'
