@@ -52,7 +52,8 @@
 
 {% macro incremental_base_candidates(key_column, reevaluated_reasons, files=none) -%}
     {#-
-        On an incremental run, the CTEs `previous`, `affected_keys`, `restaged` and `candidates` (new rows from
+        On an incremental run, the CTEs `previous`, `previously_quarantined`, `affected_keys`, `restaged` and
+        `candidates` (new rows from
         `renamed` and the staged rows of the affected keys, which carry their earlier failed_check and source_row as
         previous_failed_check and previous_source_row), each followed by a comma; nothing otherwise. The affected
         keys: the new rows', those quarantined for a reason in `reevaluated_reasons`, and `files['recheck']`'s.
@@ -65,6 +66,17 @@
 
     ),
 
+    -- read apart from `previous`: each reads the staged table once, so the engine scans only the columns and rows
+    -- it needs instead of buffering every staged row for two readers
+    previously_quarantined as (
+
+        select
+            row_key,
+            quarantine_reason
+        from {{ this }}
+
+    ),
+
     affected_keys as (
 
         select {{ row_key([key_column]) }} as row_key
@@ -72,7 +84,7 @@
         where {{ key_column }} is not null
         union
         select row_key
-        from previous
+        from previously_quarantined
         where
             quarantine_reason in ({{ reason_list(reevaluated_reasons) }})
         {%- if files is not none and files['recheck'] is not none %}
