@@ -1,4 +1,4 @@
-{% macro changed_order_ids() -%}
+{% macro changed_order_ids(orders, order_lines, refunds, fx_rates, customer_ids, products, campaigns) -%}
     {#-
         The orders an incremental order fact must rebuild: those whose header, lines or refunds staging wrote
         since the fact last ran (staged_at after the newest in the fact: a file that lands late, with old
@@ -8,16 +8,12 @@
         incremental_cutoff), those whose first-order code's
         campaign landed since then, and those on or after the first day whose exchange rate landed since then.
         On a full build: every order.
+        The arguments are the calling model's import CTEs (or relations) of stg_shop__orders, stg_shop__order_lines,
+        stg_shop__refunds, stg_reference__fx_rates, int_customer_ids_resolved, stg_shop__products and
+        stg_marketing__campaigns; give each its own import CTE, read by nothing else, so the engine streams it.
     -#}
-    {%- set orders = ref('stg_shop__orders') -%}
-    {%- set order_lines = ref('stg_shop__order_lines') -%}
-    {%- set refunds = ref('stg_shop__refunds') -%}
-    {%- set fx_rates = ref('stg_reference__fx_rates') -%}
-    {%- set customer_ids = ref('int_customer_ids_resolved') -%}
-    {%- set products = ref('stg_shop__products') -%}
-    {%- set campaigns = ref('stg_marketing__campaigns') -%}
     {%- if not is_incremental() %}
-    select order_id from {{ orders }}
+    select orders.order_id from {{ orders }} as orders
     {%- else %}
     with first_repriced_date as (
         select min(rate_date) as rate_date
@@ -29,20 +25,33 @@
         select {{ last_staged_at() }} as staged_at
     )
 
-    select order_id from {{ orders }}
+    -- each input is read once (the products and campaigns re-landed since the cutoff are small lookups)
+    select orders.order_id from {{ orders }} as orders
     where
-        staged_at > (select staged_at from last_staged)
-        or {{ loaded_since_backfill_start() }}
-        or cast(placed_at as date) >= (select rate_date from first_repriced_date)
+        orders.staged_at > (select last_staged.staged_at from last_staged)
+        or {{ loaded_since_backfill_start('orders.loaded_at') }}
+        or cast(orders.placed_at as date) >= (select first_repriced_date.rate_date from first_repriced_date)
+        or orders.discount_code in (
+            select campaigns.discount_code
+            from {{ campaigns }} as campaigns
+            where campaigns.loaded_at >= {{ incremental_cutoff() }}
+        )
     union
-    select order_id from {{ order_lines }}
-    where staged_at > (select staged_at from last_staged) or {{ loaded_since_backfill_start() }}
-    union
-    select order_id from {{ refunds }}
+    select order_lines.order_id from {{ order_lines }} as order_lines
     where
-        staged_at > (select staged_at from last_staged)
-        or {{ loaded_since_backfill_start() }}
-        or cast(refunded_at as date) >= (select rate_date from first_repriced_date)
+        order_lines.staged_at > (select last_staged.staged_at from last_staged)
+        or {{ loaded_since_backfill_start('order_lines.loaded_at') }}
+        or order_lines.product_id in (
+            select products.product_id
+            from {{ products }} as products
+            where products.loaded_at >= {{ incremental_cutoff() }}
+        )
+    union
+    select refunds.order_id from {{ refunds }} as refunds
+    where
+        refunds.staged_at > (select last_staged.staged_at from last_staged)
+        or {{ loaded_since_backfill_start('refunds.loaded_at') }}
+        or cast(refunds.refunded_at as date) >= (select first_repriced_date.rate_date from first_repriced_date)
     union
     select built.order_id
     from {{ this }} as built
@@ -51,17 +60,5 @@
             customer_ids.source_system = 'shop'
             and built.shop_customer_id = customer_ids.source_customer_id
     where built.golden_customer_id is distinct from customer_ids.golden_customer_id
-    union
-    select order_lines.order_id
-    from {{ order_lines }} as order_lines
-    inner join {{ products }} as products
-        on order_lines.product_id = products.product_id
-    where products.loaded_at >= {{ incremental_cutoff() }}
-    union
-    select orders.order_id
-    from {{ orders }} as orders
-    inner join {{ campaigns }} as campaigns
-        on orders.discount_code = campaigns.discount_code
-    where campaigns.loaded_at >= {{ incremental_cutoff() }}
     {%- endif %}
 {%- endmacro %}

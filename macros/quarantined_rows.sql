@@ -1,15 +1,18 @@
-{% macro quarantined_rows(source_system, base_models) -%}
-    {#- The quarantined rows of one source system: every base model's rows that carry a reason. -#}
-    {%- for base_model in base_models %}
+{% macro quarantined_rows(source_system, source_tables) -%}
+    {#-
+        The quarantined rows of one source system: every base model's rows that carry a reason. `source_tables` names
+        the calling model's import CTEs, one per base model, each named after its source table.
+    -#}
+    {%- for source_table in source_tables %}
     select
         '{{ source_system }}' as source_system,
-        '{{ base_model.split("__")[1] }}' as source_table,
-        row_key,
-        quarantine_reason,
-        loaded_at,
-        source_row
-    from {{ ref(base_model) }}
-    where quarantine_reason is not null
+        '{{ source_table }}' as source_table,
+        {{ source_table }}.row_key,
+        {{ source_table }}.quarantine_reason,
+        {{ source_table }}.loaded_at,
+        {{ source_table }}.source_row
+    from {{ source_table }}
+    where {{ source_table }}.quarantine_reason is not null
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 {%- endmacro %}

@@ -1,7 +1,13 @@
 -- Every customer with a first order up to the as-of date is in exactly one cohort (month 0 counts add up),
 -- month 0 retention is 1, and cohort revenue over all months equals the net sales of fct_orders minus the
 -- refunds of fct_refunds, both up to the as-of date. Returns a row per broken claim.
-with cohorts as (
+with reporting_dates as (
+
+    select * from {{ ref('int_reporting_dates') }}
+
+),
+
+cohorts as (
 
     select * from {{ ref('rpt_acquisition_cohorts') }}
 
@@ -10,14 +16,14 @@ with cohorts as (
 orders as (
 
     select * from {{ ref('fct_orders') }}
-    where order_date <= {{ as_of_date() }}
+    where order_date <= (select reporting_dates.as_of_date from reporting_dates)
 
 ),
 
 refunds as (
 
     select * from {{ ref('fct_refunds') }}
-    where refund_date <= {{ as_of_date() }} and order_date <= {{ as_of_date() }}
+    where refund_date <= (select reporting_dates.as_of_date from reporting_dates) and order_date <= (select reporting_dates.as_of_date from reporting_dates)
 
 ),
 

@@ -1,6 +1,12 @@
 -- rpt_relationship_health has one row per golden customer with an order up to the as-of date, and its order
 -- counts are consistent (untended <= judged <= all orders, same total as fct_orders). Returns offending rows.
-with health as (
+with reporting_dates as (
+
+    select * from {{ ref('int_reporting_dates') }}
+
+),
+
+health as (
 
     select * from {{ ref('rpt_relationship_health') }}
 
@@ -9,7 +15,7 @@ with health as (
 orders as (
 
     select * from {{ ref('fct_orders') }}
-    where order_date <= {{ as_of_date() }}
+    where order_date <= (select reporting_dates.as_of_date from reporting_dates)
 
 ),
 

@@ -1,16 +1,22 @@
--- One row per golden customer with at least one order up to the as-of date (see the as_of_date macro):
+-- One row per golden customer with at least one order up to the as-of date (int_reporting_dates):
 -- lifetime and trailing-12-month order behaviour in the reporting currency. Shared by segments, vendor
 -- potential and the customer dimension.
-with orders as (
+with reporting_dates as (
+
+    select * from {{ ref('int_reporting_dates') }}
+
+),
+
+orders as (
 
     select * from {{ ref('fct_orders') }}
-    where order_date <= {{ as_of_date() }}
+    where order_date <= (select reporting_dates.as_of_date from reporting_dates)
 
 ),
 
 as_of as (
 
-    select {{ as_of_date() }} as as_of_date
+    select reporting_dates.as_of_date from reporting_dates
 
 ),
 

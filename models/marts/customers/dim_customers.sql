@@ -2,7 +2,13 @@
 -- history up to the as-of date, its current RFM and behavioural segment and its vendor-potential flag.
 -- Every golden customer any system knows is here, including those known only to the CRM or the loyalty
 -- system, and ids MDM does not know under their fallback id ('shop:<id>', 'crm:<id>', 'loyalty:<id>').
-with customer_ids as (
+with reporting_dates as (
+
+    select * from {{ ref('int_reporting_dates') }}
+
+),
+
+customer_ids as (
 
     select * from {{ ref('int_customer_ids_resolved') }}
 
@@ -47,7 +53,7 @@ latest_wallet_balances as (
         wallet_balances.bonus_balance_reporting,
         wallet_balances.points_balance
     from wallet_balances
-    where wallet_balances.balance_date <= {{ as_of_date() }}
+    where wallet_balances.balance_date <= (select reporting_dates.as_of_date from reporting_dates)
     qualify row_number() over (
         partition by wallet_balances.golden_customer_id
         order by wallet_balances.balance_date desc

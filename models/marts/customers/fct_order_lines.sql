@@ -72,10 +72,62 @@ customer_ids as (
 
 ),
 
+-- what changed_order_ids compares with what this model holds, each input read by it alone so the engine streams it
+-- (on a full build only the orders are read)
+orders_for_changes as (
+
+    select * from {{ ref('stg_shop__orders') }}
+
+),
+
+order_lines_for_changes as ( -- noqa: ST03
+
+    select * from {{ ref('stg_shop__order_lines') }}
+
+),
+
+refunds_for_changes as ( -- noqa: ST03
+
+    select * from {{ ref('stg_shop__refunds') }}
+
+),
+
+fx_rates_for_changes as ( -- noqa: ST03
+
+    select * from {{ ref('stg_reference__fx_rates') }}
+
+),
+
+customer_ids_for_changes as ( -- noqa: ST03
+
+    select * from {{ ref('int_customer_ids_resolved') }}
+
+),
+
+products_for_changes as ( -- noqa: ST03
+
+    select * from {{ ref('stg_shop__products') }}
+
+),
+
+campaigns_for_changes as ( -- noqa: ST03
+
+    select * from {{ ref('stg_marketing__campaigns') }}
+
+),
+
 -- read on incremental runs only (a full build takes every line)
 changed_orders as ( -- noqa: ST03
 
-    {{ changed_order_ids() }}
+    {{ changed_order_ids(
+        'orders_for_changes',
+        'order_lines_for_changes',
+        'refunds_for_changes',
+        'fx_rates_for_changes',
+        'customer_ids_for_changes',
+        'products_for_changes',
+        'campaigns_for_changes',
+    ) }}
 
 ),
 

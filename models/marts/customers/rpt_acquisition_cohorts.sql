@@ -3,17 +3,23 @@
 -- (retention), their revenue that month (net sales of orders placed in the month minus refunds made in the
 -- month, so refunds count in the period they happen) and cumulatively per cohort customer, and the share of
 -- bargain hunters (first order used a first-order discount, no order since, as of the as-of date).
-with orders as (
+with reporting_dates as (
+
+    select * from {{ ref('int_reporting_dates') }}
+
+),
+
+orders as (
 
     select * from {{ ref('fct_orders') }}
-    where order_date <= {{ as_of_date() }}
+    where order_date <= (select reporting_dates.as_of_date from reporting_dates)
 
 ),
 
 refunds as (
 
     select * from {{ ref('fct_refunds') }}
-    where refund_date <= {{ as_of_date() }}
+    where refund_date <= (select reporting_dates.as_of_date from reporting_dates)
 
 ),
 
@@ -25,7 +31,7 @@ campaigns as (
 
 as_of as (
 
-    select {{ as_of_date() }} as as_of_date
+    select reporting_dates.as_of_date from reporting_dates
 
 ),
 
@@ -119,7 +125,7 @@ revenue_events as (
         cast(0 as decimal(18, 4)) as net_sales_amount_reporting,
         refunds.refund_amount_reporting as refunded_amount_reporting
     from refunds
-    where refunds.order_date <= {{ as_of_date() }}
+    where refunds.order_date <= (select reporting_dates.as_of_date from reporting_dates)
 
 ),
 

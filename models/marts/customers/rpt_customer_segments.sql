@@ -17,6 +17,12 @@ profiles as (
 
 ),
 
+segment_rules as (
+
+    select * from {{ ref('segment_rules') }}
+
+),
+
 rfm_segments as (
 
     select * from {{ ref('rfm_segments') }}

@@ -2,16 +2,22 @@
 -- as-of date): friends listed, referrals made and their rate per quarter over a trailing window, referred
 -- customers who bought and their revenue net of refunds, the longest chain of converted referrals starting
 -- at the advocate, and self-referral / duplicate-contact suspicions.
-with recursive referrals as (
+with recursive reporting_dates as (
+
+    select * from {{ ref('int_reporting_dates') }}
+
+),
+
+referrals as (
 
     select * from {{ ref('fct_referrals') }}
-    where linked_date <= {{ as_of_date() }}
+    where linked_date <= (select reporting_dates.as_of_date from reporting_dates)
 
 ),
 
 as_of as (
 
-    select {{ as_of_date() }} as as_of_date
+    select reporting_dates.as_of_date from reporting_dates
 
 ),
 

@@ -4,17 +4,23 @@
 -- Touchpoints by kind with their cost in the reporting currency, days since the last touch, whether the last
 -- purchase went untended, and whether the customer churned (no order for `churn_after_days` or more). The
 -- customer's segments (customer type, RFM and behavioural segment) let the summary compare churn by segment.
-with orders as (
+with reporting_dates as (
+
+    select * from {{ ref('int_reporting_dates') }}
+
+),
+
+orders as (
 
     select * from {{ ref('fct_orders') }}
-    where order_date <= {{ as_of_date() }}
+    where order_date <= (select reporting_dates.as_of_date from reporting_dates)
 
 ),
 
 touchpoints as (
 
     select * from {{ ref('int_touchpoints_converted') }}
-    where touched_date <= {{ as_of_date() }}
+    where touched_date <= (select reporting_dates.as_of_date from reporting_dates)
 
 ),
 
@@ -38,7 +44,7 @@ customer_segments as (
 
 as_of as (
 
-    select {{ as_of_date() }} as as_of_date
+    select reporting_dates.as_of_date from reporting_dates
 
 ),
 

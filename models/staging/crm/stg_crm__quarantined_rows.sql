@@ -1,9 +1,21 @@
-with quarantined as (
+with touchpoints as (
+
+    select * from {{ ref('base_crm__touchpoints') }}
+
+),
+
+referrals as (
+
+    select * from {{ ref('base_crm__referrals') }}
+
+),
+
+quarantined as (
 
     {{
         quarantined_rows('crm', [
-            'base_crm__touchpoints',
-            'base_crm__referrals'
+            'touchpoints',
+            'referrals'
         ])
     }}
 

@@ -1,9 +1,21 @@
-with quarantined as (
+with wallet_transactions as (
+
+    select * from {{ ref('base_loyalty__wallet_transactions') }}
+
+),
+
+daily_totals as (
+
+    select * from {{ ref('base_loyalty__daily_totals') }}
+
+),
+
+quarantined as (
 
     {{
         quarantined_rows('loyalty', [
-            'base_loyalty__wallet_transactions',
-            'base_loyalty__daily_totals'
+            'wallet_transactions',
+            'daily_totals'
         ])
     }}
 

@@ -1,10 +1,28 @@
-with quarantined as (
+with campaigns as (
+
+    select * from {{ ref('base_marketing__campaigns') }}
+
+),
+
+leads as (
+
+    select * from {{ ref('base_marketing__leads') }}
+
+),
+
+lead_events as (
+
+    select * from {{ ref('base_marketing__lead_events') }}
+
+),
+
+quarantined as (
 
     {{
         quarantined_rows('marketing', [
-            'base_marketing__campaigns',
-            'base_marketing__leads',
-            'base_marketing__lead_events'
+            'campaigns',
+            'leads',
+            'lead_events'
         ])
     }}
 

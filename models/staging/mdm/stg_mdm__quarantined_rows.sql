@@ -1,9 +1,21 @@
-with quarantined as (
+with customer_master as (
+
+    select * from {{ ref('base_mdm__customer_master') }}
+
+),
+
+friends_family as (
+
+    select * from {{ ref('base_mdm__friends_family') }}
+
+),
+
+quarantined as (
 
     {{
         quarantined_rows('mdm', [
-            'base_mdm__customer_master',
-            'base_mdm__friends_family'
+            'customer_master',
+            'friends_family'
         ])
     }}
 

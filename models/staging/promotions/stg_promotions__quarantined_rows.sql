@@ -1,9 +1,21 @@
-with quarantined as (
+with lottery_prizes as (
+
+    select * from {{ ref('base_promotions__lottery_prizes') }}
+
+),
+
+lottery_draws as (
+
+    select * from {{ ref('base_promotions__lottery_draws') }}
+
+),
+
+quarantined as (
 
     {{
         quarantined_rows('promotions', [
-            'base_promotions__lottery_prizes',
-            'base_promotions__lottery_draws'
+            'lottery_prizes',
+            'lottery_draws'
         ])
     }}
 

@@ -1,8 +1,14 @@
-with quarantined as (
+with fx_rates as (
+
+    select * from {{ ref('base_reference__fx_rates') }}
+
+),
+
+quarantined as (
 
     {{
         quarantined_rows('reference', [
-            'base_reference__fx_rates'
+            'fx_rates'
         ])
     }}
 

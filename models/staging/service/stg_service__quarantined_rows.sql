@@ -1,8 +1,14 @@
-with quarantined as (
+with after_sales_tickets as (
+
+    select * from {{ ref('base_service__after_sales_tickets') }}
+
+),
+
+quarantined as (
 
     {{
         quarantined_rows('service', [
-            'base_service__after_sales_tickets'
+            'after_sales_tickets'
         ])
     }}
 
