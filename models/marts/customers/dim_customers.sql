@@ -28,7 +28,7 @@ order_summary as (
 
 segments as (
 
-    select * from {{ ref('rpt_customer_segments') }}
+    select * from {{ ref('int_customer_segments_scored') }}
 
 ),
 

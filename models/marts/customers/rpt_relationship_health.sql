@@ -38,7 +38,7 @@ shop_customers as (
 
 customer_segments as (
 
-    select * from {{ ref('rpt_customer_segments') }}
+    select * from {{ ref('int_customer_segments_scored') }}
 
 ),
 
