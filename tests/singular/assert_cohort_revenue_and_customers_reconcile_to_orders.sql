@@ -23,7 +23,9 @@ orders as (
 refunds as (
 
     select * from {{ ref('fct_refunds') }}
-    where refund_date <= (select reporting_dates.as_of_date from reporting_dates) and order_date <= (select reporting_dates.as_of_date from reporting_dates)
+    where
+        refund_date <= (select reporting_dates.as_of_date from reporting_dates)
+        and order_date <= (select reporting_dates.as_of_date from reporting_dates)
 
 ),
 
