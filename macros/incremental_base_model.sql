@@ -7,20 +7,21 @@
     since it last ran by that column, whatever the rows' own loaded_at says (a late file of old rows included).
 -#}
 
-{% macro incremental_base_files(source_system, source_table, key_column, reevaluated_reasons, new_files=none, recheck=none) -%}
+{% macro incremental_base_files(landed, source_system, source_table, key_column, reevaluated_reasons, new_files=none, recheck=none) -%}
     {#-
         On an incremental run: {'new': the landed files no row came from yet (`new_files` when the model listed
         them already), 'recovery': the files holding staged rows of the keys this run re-checks (such a row may lose
         to a newer one and then needs its raw row again), 'recheck': `recheck`}. `recheck`, when given, is a query
         of further row keys the model re-checks: rows whose outcome depends on other rows than their key's (e.g.
-        every refund of an order whose refunds are measured against its sale again). Otherwise all empty.
+        every refund of an order whose refunds are measured against its sale again). Otherwise all empty. `landed` is
+        the model's source() relation of the table; `source_system` and `source_table` name its landing folder.
     -#}
     {%- if not is_incremental() -%}
         {{ return({'new': [], 'recovery': [], 'recheck': none}) }}
     {%- endif -%}
     {%- set new_files = new_files if new_files is not none else unread_landed_files(source_system, source_table) -%}
     {%- set recovery_files = files_of_staged_rows(
-        'select ' ~ clean_text(key_column) ~ ' from ' ~ source(source_system, source_table)
+        'select ' ~ clean_text(key_column) ~ ' from ' ~ landed
         ~ ' where ' ~ landed_file_filter(new_files)
         ~ ' union all select row_key from ' ~ this ~ ' where quarantine_reason in ('
         ~ reason_list(reevaluated_reasons) ~ ')'
@@ -34,17 +35,20 @@
     {{- "'" ~ reasons | join("', '") ~ "'" -}}
 {%- endmacro %}
 
-{% macro incremental_base_source(source_system, source_table, files) -%}
-    {#- The source rows a run reads (only `files['new']` on an incremental run), with the raw row as a struct. -#}
-    {{ landed_source_rows(source_system, source_table, files['new'] if is_incremental() else none) }}
+{% macro incremental_base_source(landed, files) -%}
+    {#-
+        The rows of `landed` (the model's source() relation) a run reads (only `files['new']` on an incremental run),
+        with the raw row as a struct.
+    -#}
+    {{ landed_source_rows(landed, files['new'] if is_incremental() else none) }}
 {%- endmacro %}
 
-{% macro landed_source_rows(source_system, source_table, files=none) -%}
-    {#- The source's rows (of the named landed files only, when given) with the raw row as a struct. -#}
+{% macro landed_source_rows(landed, files=none) -%}
+    {#- The rows of `landed`, a source() relation (of the named landed files only, when given), with the raw row as a struct. -#}
     select
         *,
         struct_pack(*columns(* exclude (landed_file))) as source_struct
-    from {{ source(source_system, source_table) }}
+    from {{ landed }}
     {%- if files is not none %}
         where {{ landed_file_filter(files) }}
     {%- endif %}
@@ -129,12 +133,12 @@
     {%- endif %}
 {%- endmacro %}
 
-{% macro incremental_base_final(source_system, source_table, key_column, files) -%}
+{% macro incremental_base_final(landed, key_column, files) -%}
     {#-
         The model's final select from `deduplicated`, every row stamped with the build's start (`staged_at`). On an
         incremental run a row quarantined now gets its raw row back: its own, the one stored earlier, or (a staged
         row that now loses to a newer one) read again from its file (`files['recovery']`), matched by file, key and
-        row hash.
+        row hash. `landed` is the model's source() relation.
     -#}
     {%- if is_incremental() %}
     ,
@@ -149,7 +153,7 @@
             hash(source_struct) as recovered_hash,
             any_value(to_json(source_struct)) as recovered_source_row
         from (
-            {{ landed_source_rows(source_system, source_table, files['recovery']) }}
+            {{ landed_source_rows(landed, files['recovery']) }}
         ) as recovery_source
         group by all
 

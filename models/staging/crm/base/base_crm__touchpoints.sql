@@ -6,10 +6,11 @@
 -- Rows of those keys are replaced (delete+insert on row_key), so the table equals a full build.
 {%- set reevaluated_reasons = ['future_timestamp', 'missing_fx_rate'] -%}
 {%- set dependent_checks = ['missing_fx_rate'] -%}
-{%- set files = incremental_base_files('crm', 'touchpoints', 'touchpoint_id', reevaluated_reasons) %}
+{%- set landed = source('crm', 'touchpoints') -%}
+{%- set files = incremental_base_files(landed, 'crm', 'touchpoints', 'touchpoint_id', reevaluated_reasons) %}
 with source as (
 
-    {{ incremental_base_source('crm', 'touchpoints', files) }}
+    {{ incremental_base_source(landed, files) }}
 
 ),
 
@@ -86,4 +87,4 @@ deduplicated as (
     {{ keep_latest_per_key('checked', ['touchpoint_id'], 'landed_file') }}
 
 )
-{{ incremental_base_final('crm', 'touchpoints', 'touchpoint_id', files) }}
+{{ incremental_base_final(landed, 'touchpoint_id', files) }}

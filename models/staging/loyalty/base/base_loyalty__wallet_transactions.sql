@@ -6,10 +6,11 @@
 -- Rows of those keys are replaced (delete+insert on row_key), so the table equals a full build.
 {%- set reevaluated_reasons = ['future_timestamp', 'missing_fx_rate'] -%}
 {%- set dependent_checks = ['missing_fx_rate'] -%}
-{%- set files = incremental_base_files('loyalty', 'wallet_transactions', 'transaction_id', reevaluated_reasons) %}
+{%- set landed = source('loyalty', 'wallet_transactions') -%}
+{%- set files = incremental_base_files(landed, 'loyalty', 'wallet_transactions', 'transaction_id', reevaluated_reasons) %}
 with source as (
 
-    {{ incremental_base_source('loyalty', 'wallet_transactions', files) }}
+    {{ incremental_base_source(landed, files) }}
 
 ),
 
@@ -90,4 +91,4 @@ deduplicated as (
     {{ keep_latest_per_key('checked', ['transaction_id'], 'landed_file') }}
 
 )
-{{ incremental_base_final('loyalty', 'wallet_transactions', 'transaction_id', files) }}
+{{ incremental_base_final(landed, 'transaction_id', files) }}

@@ -11,10 +11,11 @@
 -- so the table equals a full build.
 {%- set reevaluated_reasons = ['future_timestamp', 'orphan_reference', 'parent_quarantined'] -%}
 {%- set dependent_checks = ['orphan_reference', 'parent_quarantined'] -%}
-{%- set files = incremental_base_files('shop', 'order_lines', 'order_line_id', reevaluated_reasons) %}
+{%- set landed = source('shop', 'order_lines') -%}
+{%- set files = incremental_base_files(landed, 'shop', 'order_lines', 'order_line_id', reevaluated_reasons) %}
 with source as (
 
-    {{ incremental_base_source('shop', 'order_lines', files) }}
+    {{ incremental_base_source(landed, files) }}
 
 ),
 
@@ -115,4 +116,4 @@ deduplicated as (
     {{ keep_latest_per_key('checked', ['order_line_id'], 'landed_file') }}
 
 )
-{{ incremental_base_final('shop', 'order_lines', 'order_line_id', files) }}
+{{ incremental_base_final(landed, 'order_line_id', files) }}

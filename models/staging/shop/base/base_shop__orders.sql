@@ -6,10 +6,11 @@
 -- Rows of those keys are replaced (delete+insert on row_key), so the table equals a full build.
 {%- set reevaluated_reasons = ['future_timestamp', 'missing_fx_rate'] -%}
 {%- set dependent_checks = ['missing_fx_rate'] -%}
-{%- set files = incremental_base_files('shop', 'orders', 'order_id', reevaluated_reasons) %}
+{%- set landed = source('shop', 'orders') -%}
+{%- set files = incremental_base_files(landed, 'shop', 'orders', 'order_id', reevaluated_reasons) %}
 with source as (
 
-    {{ incremental_base_source('shop', 'orders', files) }}
+    {{ incremental_base_source(landed, files) }}
 
 ),
 
@@ -92,4 +93,4 @@ deduplicated as (
     {{ keep_latest_per_key('checked', ['order_id'], 'landed_file') }}
 
 )
-{{ incremental_base_final('shop', 'orders', 'order_id', files) }}
+{{ incremental_base_final(landed, 'order_id', files) }}

@@ -58,13 +58,14 @@
         where order_id in (select directly_affected.order_id from directly_affected)
     )
 {%- endset -%}
+{%- set landed = source('shop', 'refunds') -%}
 {%- set files = incremental_base_files(
-    'shop', 'refunds', 'refund_id', reevaluated_reasons, new_files=new_files,
+    landed, 'shop', 'refunds', 'refund_id', reevaluated_reasons, new_files=new_files,
     recheck='select row_key from ' ~ this ~ ' where order_id in (' ~ orders_to_recheck ~ ')'
 ) %}
 with source as (
 
-    {{ incremental_base_source('shop', 'refunds', files) }}
+    {{ incremental_base_source(landed, files) }}
 
 ),
 
@@ -335,4 +336,4 @@ deduplicated as (
     {{ keep_latest_per_key('checked', ['refund_id'], 'landed_file') }}
 
 )
-{{ incremental_base_final('shop', 'refunds', 'refund_id', files) }}
+{{ incremental_base_final(landed, 'refund_id', files) }}
