@@ -168,224 +168,395 @@ def _format_placed_at(t_us: np.ndarray, offset_min: np.ndarray) -> pa.Array:
     return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(buf.tobytes()))
 
 
+@dataclass
+class BlockOrders:
+    """The orders of one customer block, in placement order (order ids follow placement time)."""
+
+    customer: np.ndarray  # shop customer index of each order
+    placed_at: np.ndarray  # UTC microseconds, whole seconds
+    planted_campaign: np.ndarray  # campaign whose planted lift placed the order, -1 for organic orders
+    is_first: np.ndarray  # the customer's first order
+    is_last: np.ndarray  # the customer's last order
+    orders_of_customer: np.ndarray  # how many orders the order's customer places in the window
+    segment: np.ndarray
+    currency: np.ndarray
+    country: np.ndarray
+    business: np.ndarray
+    order_id: pa.Array
+    order_id_values: np.ndarray  # the same ids as a numpy object array
+
+    @property
+    def count(self) -> int:
+        return len(self.customer)
+
+    @property
+    def is_ordinary(self) -> np.ndarray:
+        """Orders of ordinary customers (no planted behaviour; duplicates of a customer included)."""
+        return np.isin(self.segment, (NORMAL, DUPLICATE))
+
+    @property
+    def is_reseller_like(self) -> np.ndarray:
+        return np.isin(self.segment, RESELLER_LIKE)
+
+    @property
+    def is_high_value(self) -> np.ndarray:
+        return self.segment == HIGH_VALUE
+
+
+@dataclass
+class OrderTerms:
+    """What the shop recorded on each order besides its lines: welcome code, channels, dealer, load time."""
+
+    table: pa.Table
+    uses_welcome_code: np.ndarray
+    welcome_discount_pct: np.ndarray  # the welcome code's discount, 0 without a code
+    dealer_id: np.ndarray  # the dealer an order came through, None for direct orders
+    loaded_at: np.ndarray
+
+
+@dataclass
+class BlockLines:
+    """The order lines of one customer block and the order amounts they add up to."""
+
+    table: pa.Table
+    line_id: pa.Array
+    order_index: np.ndarray  # index into BlockOrders of each line's order
+    lines_of_order: np.ndarray  # number of lines of each order
+    first_line_of_order: np.ndarray  # index of each order's first line
+    line_net: np.ndarray  # quantity * unit price - discount, in the order's currency
+    order_net: np.ndarray  # sum of the order's line_net
+    order_net_usd: np.ndarray  # order_net in USD at the day's rate
+
+
+@dataclass
+class BlockRefunds:
+    """The refunds of one customer block."""
+
+    table: pa.Table
+    order_index: np.ndarray  # index into BlockOrders of each refunded order
+    amount: np.ndarray  # in the order's currency
+    refunded_at: np.ndarray
+
+
 def simulate_block(rng: np.random.Generator, w: World, lo: int, hi: int, ctr: Counters) -> ChunkResult:
-    """Simulate all activity of shop customers lo..hi-1."""
-    pop = w.pop
-    c_all = np.arange(lo, hi)
-    seg = pop.segment[c_all]
+    """Simulate all activity of shop customers lo..hi-1.
 
-    # ---- order times -------------------------------------------------------------------------------
-    parts_c, parts_t = [], []
-    ordinary = c_all[np.isin(seg, (NORMAL, DUPLICATE))]
-    n_ord = pop.n_orders[ordinary]
-    rep = np.repeat(ordinary, n_ord)
-    a, b = pop.active_from[rep], pop.active_to[rep]
-    cum = pop.day_cum
-    u = cum[a] + rng.random(len(rep)) * (cum[b] - cum[a])
-    day = (np.searchsorted(cum, u, side="right") - 1).clip(a, b - 1)
-    t = START_US + day * US_PER_DAY + local_time_of_day_us(rng, len(rep)) - COUNTRY_OFFSET_MIN[
-        pop.country[rep]] * US_PER_MIN
-    parts_c.append(rep)
-    parts_t.append(t)
-    rl = c_all[np.isin(seg, RESELLER_LIKE)]
-    cc, tt = _regular(rng, rl, START_US + rng.integers(0, 15 * US_PER_DAY, len(rl)), np.full(len(rl), END_US),
-                      15, 30)
-    parts_c.append(cc)
-    parts_t.append(tt)
-    ch = c_all[np.isin(seg, (UNTENDED, TENDED))]
-    churn_at = START_US + rng.integers(230, N_DAYS - 120, len(ch)) * US_PER_DAY
-    cc, tt = _regular(rng, ch, START_US + rng.integers(0, 20 * US_PER_DAY, len(ch)), churn_at, 24, 36)
-    parts_c.append(cc)
-    parts_t.append(tt)
-    hv = c_all[seg == HIGH_VALUE]
-    parts_c.append(np.repeat(hv, 2))
-    parts_t.append(START_US + rng.integers(0, (N_DAYS - 5) * US_PER_DAY, 2 * len(hv)))
-    # bargain hunters buy once, 8 to 15 days after signing up, with a welcome code: one who would buy between
-    # welcome offers waits for the next one (so they never buy within a week of signing up, offer or not)
-    bg = c_all[seg == BARGAIN]
-    bg_t = pop.created_us[bg] + rng.integers(8 * US_PER_DAY, 15 * US_PER_DAY, len(bg))
-    waits = w.camps.active("first_order_discount", bg_t) < 0
-    bg_t[waits] = w.camps.next_start("first_order_discount", bg_t[waits]) + rng.integers(
-        US_PER_MIN, 7 * US_PER_DAY, waits.sum())
-    parts_c.append(bg)
-    parts_t.append(np.minimum(bg_t, END_US - US_PER_DAY))
-    parts_k = [np.full(len(c), -1, np.int64) for c in parts_c]
-    cc, tt, kk = _planted_campaign_orders(rng, w, c_all, np.concatenate(parts_c), np.concatenate(parts_t))
-    parts_c.append(cc)
-    parts_t.append(tt)
-    parts_k.append(kk)
-    o_c = np.concatenate(parts_c)
-    o_t = np.concatenate(parts_t)
-    o_k = np.concatenate(parts_k)  # campaign whose planted lift placed the order, -1 for organic orders
-    o_t = np.maximum(o_t, np.maximum(pop.created_us[o_c], START_US) + 10 * US_PER_MIN)
-    o_t = (np.minimum(o_t, END_US - US_PER_MIN) // US_PER_SEC) * US_PER_SEC
-    srt = np.lexsort((o_t, o_c))
-    o_c, o_t, o_k = o_c[srt], o_t[srt], o_k[srt]
-    no = len(o_c)
-    o_seg = pop.segment[o_c]
-    first = np.ones(no, bool)
-    first[1:] = o_c[1:] != o_c[:-1]
-    last = np.ones(no, bool)
-    last[:-1] = o_c[1:] != o_c[:-1]
-    per_cust = np.bincount(o_c - lo, minlength=hi - lo)
-    by_time = np.argsort(o_t, kind="stable")  # order ids follow placement time
-    o_c, o_t, o_k, first, last = o_c[by_time], o_t[by_time], o_k[by_time], first[by_time], last[by_time]
-    o_seg = pop.segment[o_c]
-    o_num = ctr.take("orders", no)
-    order_id = ids("O", o_num, 10)
-    order_id_np = np.array(order_id.to_pylist(), dtype=object)
-    cur = pop.currency[o_c]
-    country = pop.country[o_c]
-    biz = pop.business[o_c]
-    rl_o = np.isin(o_seg, RESELLER_LIKE)
-    hv_o = o_seg == HIGH_VALUE
-
-    # discount codes on first orders during welcome campaigns
-    fo = w.camps.active("first_order_discount", o_t)
-    use_code = first & (fo >= 0) & (o_seg == BARGAIN)
-    new_cust = pop.created_us[o_c] >= START_US
-    ordinary_o = np.isin(o_seg, (NORMAL, DUPLICATE))
-    use_code |= first & (fo >= 0) & ordinary_o & new_cust & (per_cust[o_c - lo] >= 2) & (rng.random(no) < 0.3)
-    use_code |= first & (fo >= 0) & (o_k >= 0) & (w.camps.ctype[np.maximum(o_k, 0)] == "first_order_discount")
-    code = np.full(no, None, dtype=object)
-    code[use_code] = w.camps.code[fo[use_code]]
-    pct = np.where(use_code, w.camps.discount_pct[np.maximum(fo, 0)], 0.0)
-
-    sales_ch = np.where(biz, pick(rng, SALES_CHANNELS, no, np.array([0.45, 0.05, 0.1, 0.25, 0.15])),
-                        pick(rng, SALES_CHANNELS, no, np.array([0.5, 0.25, 0.15, 0.03, 0.07])))
-    acq = pick(rng, ACQ_CHANNELS, no, np.array([0.25, 0.15, 0.1, 0.08, 0.1, 0.2, 0.06, 0.06]))
-    acq[rl_o | hv_o] = "direct"
-    acq[use_code] = np.where(rng.random(use_code.sum()) < 0.5, "paid_search", "social")
-    dealer = np.full(no, None, dtype=object)
-    via = np.flatnonzero(acq == "dealer")
-    for c in np.unique(country[via]):
-        rows = via[country[via] == c]
-        cand = w.dealers.by_country[c] if len(w.dealers.by_country[c]) else np.arange(w.dealers.n)
-        dealer[rows] = w.dealers.dealer_id[cand[rng.integers(0, len(cand), len(rows))]]
-    o_loaded = o_t + load_lag_us(rng, no, late_share=0.01)
-    orders = pa.table([order_id, strs(pop.shop_id[o_c]), _format_placed_at(o_t, COUNTRY_OFFSET_MIN[country]),
-                       strs(CUR[cur]), strs(sales_ch), strs(acq), strs(code), strs(dealer), ts(o_loaded)],
-                      schema=TABLES["shop.orders"].schema)
-
-    # ---- order lines -------------------------------------------------------------------------------
-    k = 1 + rng.poisson(w.lines_per_order - 1, no)
-    k[rl_o | hv_o] = np.maximum(k[rl_o | hv_o], 2)
-    line_start = np.concatenate([[0], np.cumsum(k)[:-1]])
-    l_o = np.repeat(np.arange(no), k)
-    nl = len(l_o)
-    prod = np.searchsorted(w.cat.popularity, rng.random(nl), side="right").clip(0, w.cat.n - 1)
-    lu = w.cat.list_usd[prod]
-    l_biz = biz[l_o]
-    qty = np.where(l_biz, rng.lognormal(4.6, 1.1, nl), 1 + rng.lognormal(1.0, 0.9, nl)).astype(np.int64)
-    target = np.where(rl_o[l_o], rng.uniform(700, 2500, nl), np.where(hv_o[l_o], rng.uniform(1500, 4000, nl), 0))
-    special = target > 0
-    qty[special] = np.ceil(target[special] / lu[special]).astype(np.int64)
-    qty = qty.clip(1, 2_000_000)
-    l_cur = cur[l_o]
-    rate = _fx_rate(w.fx, o_t[l_o], l_cur)
-    vol = np.where(qty >= 1000, 0.9, np.where(qty >= 100, 0.95, 1.0))
-    unit = round_money(lu * vol * rng.uniform(0.98, 1.02, nl) / rate, l_cur)
-    unit = np.maximum(unit, np.where(l_cur == 4, 1.0, 0.01))
-    promo = (~use_code[l_o]) & (rng.random(nl) < 0.03) & ~special
-    disc_pct = np.where(promo, 0.05, pct[l_o])
-    disc = round_money(disc_pct * qty * unit, l_cur)
-    line_net = qty * unit - disc
-    order_net = np.bincount(l_o, weights=line_net, minlength=no)
-    order_usd = order_net * _fx_rate(w.fx, o_t, cur)
-    l_num = ctr.take("order_lines", nl)
-    line_id = ids("OL", l_num, 11)
-    l_loaded = o_loaded[l_o] + rng.integers(0, 120, nl) * US_PER_SEC
-    late_line = rng.random(nl) < 0.003
-    l_loaded[late_line] += rng.integers(10 * US_PER_DAY, 40 * US_PER_DAY, late_line.sum())
-    # the line total the shop charged (before discount); one line in ten leaves it out (null). Derived from the
-    # line number, not the generator, so adding the column changes no other simulated value.
-    line_total = pa.array(round_money(qty * unit, l_cur), mask=np.asarray(l_num) % 10 == 7)
-    lines = pa.table([line_id, order_id.take(pa.array(l_o)), w.cat.product_id.take(pa.array(prod)),
-                      pa.array(qty.astype(np.int32)), pa.array(unit), pa.array(disc), line_total, ts(l_loaded)],
-                     schema=TABLES["shop.order_lines"].schema)
-
-    # ---- refunds -----------------------------------------------------------------------------------
-    can_refund = ordinary_o & (o_t < END_US - 2 * US_PER_DAY)
-    ref_o = np.flatnonzero(can_refund & (rng.random(no) < 0.045))
-    nr = len(ref_o)
-    whole = rng.random(nr) < 0.4
-    pick_line = line_start[ref_o] + (rng.random(nr) * k[ref_o]).astype(np.int64)
-    r_amount = np.where(whole, order_net[ref_o], line_net[pick_line] * rng.uniform(0.2, 1.0, nr))
-    r_amount = np.maximum(round_money(r_amount, cur[ref_o]), np.where(cur[ref_o] == 4, 1.0, 0.01))
-    r_at = np.minimum(o_t[ref_o] + rng.integers(US_PER_DAY, 30 * US_PER_DAY, nr), END_US)
-    r_line = line_id.take(pa.array(pick_line))
-    r_line = pc.if_else(pa.array(whole), pa.nulls(nr, pa.string()), r_line)
-    refunds = pa.table([ids("R", ctr.take("refunds", nr), 9), order_id.take(pa.array(ref_o)), r_line,
-                        pa.array(r_amount), strs(CUR[cur[ref_o]]), strs(pick(rng, REFUND_REASONS, nr)), ts(r_at),
-                        ts(r_at + load_lag_us(rng, nr))], schema=TABLES["shop.refunds"].schema)
-
-    # ---- loyalty wallet ----------------------------------------------------------------------------
-    wallet, wparts = _wallet(rng, w, o_c, o_t, cur, order_id_np, order_usd, order_net, ref_o, r_amount, r_at,
-                             ctr)
-
-    # ---- CRM touchpoints ---------------------------------------------------------------------------
-    touch = _touchpoints(rng, w, o_c, o_t, o_seg, biz, first, last, cur, c_all, ctr)
-    referrals = _referrals(rng, w, c_all, ctr)
-    requests, inquiries = _requests(rng, w, c_all, ctr)
-
-    # ---- after-sales tickets -----------------------------------------------------------------------
-    tl = np.flatnonzero((rng.random(nl) < 0.005) & (o_t[l_o] < END_US - 4 * US_PER_DAY))
-    nt = len(tl)
-    t_o = l_o[tl]
-    opened = np.minimum(o_t[t_o] + rng.integers(3 * US_PER_DAY, 60 * US_PER_DAY, nt), END_US - US_PER_DAY)
-    ctype = pick(rng, COMPLAINTS, nt, np.array([0.15, 0.25, 0.2, 0.25, 0.15]))
-    esc = pick(rng, ESCALATIONS, nt, np.array([0.2, 0.1, 0.15, 0.55]))
-    esc[ctype == "counterfeit"] = "third_party_lab"
-    res = pick(rng, RESOLUTIONS, nt, np.array([0.35, 0.2, 0.15, 0.2, 0.1]))
-    closed = opened + rng.integers(US_PER_DAY, 30 * US_PER_DAY, nt)
-    still_open = (closed > END_US) | (res == "unresolved") & (rng.random(nt) < 0.5)
-    comp = np.where(np.isin(res, ["replaced", "refunded"]), line_net[tl] * rng.uniform(0.3, 1.0, nt), 0.0)
-    comp = round_money(comp, cur[t_o])
-    t_loaded = np.where(still_open, opened, closed) + load_lag_us(rng, nt)
-    tickets = pa.table([ids("TK", ctr.take("tickets", nt), 8), line_id.take(pa.array(tl)),
-                        strs(pop.shop_id[o_c[t_o]]), strs(dealer[t_o]), strs(ctype), strs(esc), strs(res),
-                        pa.array(comp), strs(CUR[cur[t_o]]), ts(opened), ts(closed, mask=still_open), ts(t_loaded)],
-                       schema=TABLES["service.after_sales_tickets"].schema)
-
-    # ---- lottery draws -----------------------------------------------------------------------------
-    lot = w.camps.active("lottery", o_t)
-    dr = np.flatnonzero((lot >= 0) & (order_usd >= 20))
-    nd = len(dr)
-    u = rng.random(nd)
-    prize = np.full(nd, None, dtype=object)
-    for ci in np.unique(lot[dr]):
-        rows = np.flatnonzero(lot[dr] == ci)
-        pz = np.flatnonzero(w.prizes.campaign_idx == ci)
-        edges = np.cumsum(w.prizes.odds[pz])
-        hit = np.searchsorted(edges, u[rows], side="right")
-        won = hit < len(pz)
-        chosen = pz[np.minimum(hit, len(pz) - 1)]
-        won &= chosen != w.prizes.unfair  # this prize is advertised but never handed out
-        prize[rows[won]] = w.prizes.prize_id[chosen[won]]
-    drawn = np.minimum(o_t[dr] + rng.integers(US_PER_MIN, 10 * US_PER_MIN, nd), END_US)
-    draws = pa.table([ids("DR", ctr.take("draws", nd), 9), strs(w.camps.campaign_id[lot[dr]]),
-                      strs(pop.shop_id[o_c[dr]]), order_id.take(pa.array(dr)), strs(prize), ts(drawn),
-                      ts(drawn + load_lag_us(rng, nd))], schema=TABLES["promotions.lottery_draws"].schema)
-
-    # ---- truth fragments ---------------------------------------------------------------------------
-    unt = last & (o_seg == UNTENDED)
-    tnd = last & (o_seg == TENDED)
-    bgo = first & (o_seg == BARGAIN)
-    pk = np.flatnonzero(o_k >= 0)
-    refund_usd = np.zeros(no)
-    refund_usd[ref_o] = r_amount * _fx_rate(w.fx, o_t[ref_o], cur[ref_o])
-    truth = {
-        "planted_campaign_orders": {"campaign_idx": o_k[pk], "net_after_refunds_usd": order_usd[pk] - refund_usd[pk]},
-        "untended_churned": {"cust": o_c[unt], "order_id": order_id_np[unt], "at": o_t[unt]},
-        "tended_churned": {"cust": o_c[tnd], "order_id": order_id_np[tnd], "at": o_t[tnd]},
-        "bargain_hunters": {"cust": o_c[bgo], "order_id": order_id_np[bgo]},
-    }
-    protected = order_id_np[~ordinary_o]
-    tables = {"shop.orders": orders, "shop.order_lines": lines, "shop.refunds": refunds,
-              "loyalty.wallet_transactions": wallet, "crm.touchpoints": touch, "crm.referrals": referrals,
+    Each step draws from `rng` in turn (the wallet and the planted campaign orders from their own streams), so
+    the same seed gives the same tables."""
+    customers = np.arange(lo, hi)
+    order_customer, order_time, order_campaign = _order_times(rng, w, customers)
+    orders = _place_orders(w, customers, order_customer, order_time, order_campaign, ctr)
+    terms = _order_terms(rng, w, orders)
+    lines = _order_lines(rng, w, orders, terms, ctr)
+    refunds = _refunds(rng, orders, lines, ctr)
+    wallet, wallet_totals = _wallet(rng, w, orders.customer, orders.placed_at, orders.currency,
+                                    orders.order_id_values, lines.order_net_usd, lines.order_net,
+                                    refunds.order_index, refunds.amount, refunds.refunded_at, ctr)
+    touchpoints = _touchpoints(rng, w, orders.customer, orders.placed_at, orders.segment, orders.business,
+                               orders.is_first, orders.is_last, orders.currency, customers, ctr)
+    referrals = _referrals(rng, w, customers, ctr)
+    requests, inquiries = _requests(rng, w, customers, ctr)
+    tickets = _after_sales_tickets(rng, w, orders, terms, lines, ctr)
+    draws = _lottery_draws(rng, w, orders, lines, ctr)
+    tables = {"shop.orders": terms.table, "shop.order_lines": lines.table, "shop.refunds": refunds.table,
+              "loyalty.wallet_transactions": wallet, "crm.touchpoints": touchpoints, "crm.referrals": referrals,
               "shop.custom_order_requests": requests, "shop.reseller_inquiries": inquiries,
               "service.after_sales_tickets": tickets, "promotions.lottery_draws": draws}
-    return ChunkResult(tables, *wparts, truth=truth, protected_orders=protected)
+    return ChunkResult(tables, *wallet_totals, truth=_truth_fragments(w, orders, lines, refunds),
+                       protected_orders=orders.order_id_values[~orders.is_ordinary])
+
+
+def _order_times(rng: np.random.Generator, w: World, customers: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """When each customer of the block orders, by segment, plus the orders planted campaigns cause.
+
+    Returns the ordering customer, the time (UTC microseconds, not yet clamped to the window) and the campaign
+    whose planted lift placed the order (-1 for a customer's own orders), in no particular order."""
+    segment = w.pop.segment[customers]
+    own_orders = [
+        _ordinary_order_times(rng, w.pop, customers[np.isin(segment, (NORMAL, DUPLICATE))]),
+        _reseller_order_times(rng, customers[np.isin(segment, RESELLER_LIKE)]),
+        _churner_order_times(rng, customers[np.isin(segment, (UNTENDED, TENDED))]),
+        _high_value_order_times(rng, customers[segment == HIGH_VALUE]),
+        _bargain_hunter_order_times(rng, w, customers[segment == BARGAIN]),
+    ]
+    own_customer = [who for who, _ in own_orders]
+    own_time = [at for _, at in own_orders]
+    own_campaign = [np.full(len(who), -1, np.int64) for who in own_customer]
+    planted_customer, planted_time, planted_campaign = _planted_campaign_orders(
+        rng, w, customers, np.concatenate(own_customer), np.concatenate(own_time))
+    return (np.concatenate([*own_customer, planted_customer]), np.concatenate([*own_time, planted_time]),
+            np.concatenate([*own_campaign, planted_campaign]))
+
+
+def _ordinary_order_times(rng: np.random.Generator, pop: Population, customers: np.ndarray
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """Ordinary customers place their number of orders on days of their active period, busier days more likely
+    (the population's day weights), at a local time of day typical for shopping."""
+    order_customer = np.repeat(customers, pop.n_orders[customers])
+    first_day, end_day = pop.active_from[order_customer], pop.active_to[order_customer]
+    cumulative_weight = pop.day_cum
+    u = cumulative_weight[first_day] + rng.random(len(order_customer)) * (
+        cumulative_weight[end_day] - cumulative_weight[first_day])
+    day = (np.searchsorted(cumulative_weight, u, side="right") - 1).clip(first_day, end_day - 1)
+    placed_at = (START_US + day * US_PER_DAY + local_time_of_day_us(rng, len(order_customer))
+                 - COUNTRY_OFFSET_MIN[pop.country[order_customer]] * US_PER_MIN)
+    return order_customer, placed_at
+
+
+def _reseller_order_times(rng: np.random.Generator, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Reseller-like customers restock every 15 to 30 days through the whole window."""
+    first_order = START_US + rng.integers(0, 15 * US_PER_DAY, len(customers))
+    return _regular(rng, customers, first_order, np.full(len(customers), END_US), 15, 30)
+
+
+def _churner_order_times(rng: np.random.Generator, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Tended and untended customers order every 24 to 36 days until they churn, between day 230 and 120 days
+    before the window's end."""
+    churn_at = START_US + rng.integers(230, N_DAYS - 120, len(customers)) * US_PER_DAY
+    first_order = START_US + rng.integers(0, 20 * US_PER_DAY, len(customers))
+    return _regular(rng, customers, first_order, churn_at, 24, 36)
+
+
+def _high_value_order_times(rng: np.random.Generator, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """High-value customers place two (large) orders at any time in the window."""
+    return np.repeat(customers, 2), START_US + rng.integers(0, (N_DAYS - 5) * US_PER_DAY, 2 * len(customers))
+
+
+def _bargain_hunter_order_times(rng: np.random.Generator, w: World, customers: np.ndarray
+                                ) -> tuple[np.ndarray, np.ndarray]:
+    """Bargain hunters buy once, 8 to 15 days after signing up, with a welcome code: one who would buy between
+    welcome offers waits for the next one (so they never buy within a week of signing up, offer or not)."""
+    placed_at = w.pop.created_us[customers] + rng.integers(8 * US_PER_DAY, 15 * US_PER_DAY, len(customers))
+    waits = w.camps.active("first_order_discount", placed_at) < 0
+    placed_at[waits] = w.camps.next_start("first_order_discount", placed_at[waits]) + rng.integers(
+        US_PER_MIN, 7 * US_PER_DAY, waits.sum())
+    return customers, np.minimum(placed_at, END_US - US_PER_DAY)
+
+
+def _place_orders(w: World, customers: np.ndarray, order_customer: np.ndarray, order_time: np.ndarray,
+                  order_campaign: np.ndarray, ctr: Counters) -> BlockOrders:
+    """Orders as the shop records them: placed at least ten minutes after the customer's account exists and
+    inside the window, to the second, numbered in placement order."""
+    pop = w.pop
+    order_time = np.maximum(order_time, np.maximum(pop.created_us[order_customer], START_US) + 10 * US_PER_MIN)
+    order_time = (np.minimum(order_time, END_US - US_PER_MIN) // US_PER_SEC) * US_PER_SEC
+    by_customer = np.lexsort((order_time, order_customer))
+    order_customer, order_time = order_customer[by_customer], order_time[by_customer]
+    order_campaign = order_campaign[by_customer]
+    is_first = _group_starts(order_customer)
+    is_last = np.ones(len(order_customer), bool)
+    is_last[:-1] = order_customer[1:] != order_customer[:-1]
+    orders_per_customer = np.bincount(order_customer - customers[0], minlength=len(customers))
+    by_time = np.argsort(order_time, kind="stable")
+    order_customer, order_time = order_customer[by_time], order_time[by_time]
+    order_id = ids("O", ctr.take("orders", len(order_customer)), 10)
+    return BlockOrders(
+        customer=order_customer, placed_at=order_time, planted_campaign=order_campaign[by_time],
+        is_first=is_first[by_time], is_last=is_last[by_time],
+        orders_of_customer=orders_per_customer[order_customer - customers[0]],
+        segment=pop.segment[order_customer], currency=pop.currency[order_customer],
+        country=pop.country[order_customer], business=pop.business[order_customer], order_id=order_id,
+        order_id_values=np.array(order_id.to_pylist(), dtype=object))
+
+
+def _order_terms(rng: np.random.Generator, w: World, orders: BlockOrders) -> OrderTerms:
+    """The shop's order rows: welcome codes, sales and acquisition channels, the dealer an order came through,
+    and when the row reached the export (1% of rows late)."""
+    uses_code, code, discount_pct = _welcome_codes(rng, w, orders)
+    sales_channel, acquisition_channel, dealer = _order_channels(rng, w, orders, uses_code)
+    n = orders.count
+    loaded_at = orders.placed_at + load_lag_us(rng, n, late_share=0.01)
+    table = pa.table([orders.order_id, strs(w.pop.shop_id[orders.customer]),
+                      _format_placed_at(orders.placed_at, COUNTRY_OFFSET_MIN[orders.country]),
+                      strs(CUR[orders.currency]), strs(sales_channel), strs(acquisition_channel), strs(code),
+                      strs(dealer), ts(loaded_at)], schema=TABLES["shop.orders"].schema)
+    return OrderTerms(table, uses_code, discount_pct, dealer, loaded_at)
+
+
+def _welcome_codes(rng: np.random.Generator, w: World, orders: BlockOrders
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which first orders placed during a welcome (first-order discount) campaign use its code: every bargain
+    hunter's, 30% of new ordinary customers' who order at least twice, and every order a welcome campaign's
+    planted conversion placed. Returns the mask, the code (None without) and the discount percentage."""
+    welcome = w.camps.active("first_order_discount", orders.placed_at)
+    first_in_welcome = orders.is_first & (welcome >= 0)
+    uses_code = first_in_welcome & (orders.segment == BARGAIN)
+    new_customer = w.pop.created_us[orders.customer] >= START_US
+    uses_code |= (first_in_welcome & orders.is_ordinary & new_customer & (orders.orders_of_customer >= 2)
+                  & (rng.random(orders.count) < 0.3))
+    planted = orders.planted_campaign
+    uses_code |= first_in_welcome & (planted >= 0) & (w.camps.ctype[np.maximum(planted, 0)] == "first_order_discount")
+    code = np.full(orders.count, None, dtype=object)
+    code[uses_code] = w.camps.code[welcome[uses_code]]
+    discount_pct = np.where(uses_code, w.camps.discount_pct[np.maximum(welcome, 0)], 0.0)
+    return uses_code, code, discount_pct
+
+
+def _order_channels(rng: np.random.Generator, w: World, orders: BlockOrders, uses_code: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sales channel (businesses order more by phone), acquisition channel (resellers and high-value customers
+    come direct, welcome-code orders from paid search or social) and, for orders acquired through a dealer, a
+    dealer of the customer's country (any dealer if the country has none)."""
+    n = orders.count
+    sales_channel = np.where(orders.business,
+                             pick(rng, SALES_CHANNELS, n, np.array([0.45, 0.05, 0.1, 0.25, 0.15])),
+                             pick(rng, SALES_CHANNELS, n, np.array([0.5, 0.25, 0.15, 0.03, 0.07])))
+    acquisition_channel = pick(rng, ACQ_CHANNELS, n, np.array([0.25, 0.15, 0.1, 0.08, 0.1, 0.2, 0.06, 0.06]))
+    acquisition_channel[orders.is_reseller_like | orders.is_high_value] = "direct"
+    acquisition_channel[uses_code] = np.where(rng.random(uses_code.sum()) < 0.5, "paid_search", "social")
+    dealer = np.full(n, None, dtype=object)
+    via_dealer = np.flatnonzero(acquisition_channel == "dealer")
+    for country in np.unique(orders.country[via_dealer]):
+        rows = via_dealer[orders.country[via_dealer] == country]
+        candidates = w.dealers.by_country[country]
+        if not len(candidates):
+            candidates = np.arange(w.dealers.n)
+        dealer[rows] = w.dealers.dealer_id[candidates[rng.integers(0, len(candidates), len(rows))]]
+    return sales_channel, acquisition_channel, dealer
+
+
+def _order_lines(rng: np.random.Generator, w: World, orders: BlockOrders, terms: OrderTerms,
+                 ctr: Counters) -> BlockLines:
+    """Lines of each order: products by popularity, quantities (businesses buy in bulk; resellers and high-value
+    customers fill large lines), unit prices from list price with volume breaks, the welcome code's or a 3%
+    chance of a 5% promotion discount; rows land within two minutes of their order (0.3% 10 to 40 days late)."""
+    reseller_like, high_value = orders.is_reseller_like, orders.is_high_value
+    lines_of_order = 1 + rng.poisson(w.lines_per_order - 1, orders.count)
+    lines_of_order[reseller_like | high_value] = np.maximum(lines_of_order[reseller_like | high_value], 2)
+    first_line_of_order = np.concatenate([[0], np.cumsum(lines_of_order)[:-1]])
+    order_index = np.repeat(np.arange(orders.count), lines_of_order)
+    n = len(order_index)
+    product = np.searchsorted(w.cat.popularity, rng.random(n), side="right").clip(0, w.cat.n - 1)
+    list_usd = w.cat.list_usd[product]
+    quantity = np.where(orders.business[order_index], rng.lognormal(4.6, 1.1, n),
+                        1 + rng.lognormal(1.0, 0.9, n)).astype(np.int64)
+    # resellers and high-value customers buy enough of a product to reach a line value in USD
+    target_usd = np.where(reseller_like[order_index], rng.uniform(700, 2500, n),
+                          np.where(high_value[order_index], rng.uniform(1500, 4000, n), 0))
+    large_line = target_usd > 0
+    quantity[large_line] = np.ceil(target_usd[large_line] / list_usd[large_line]).astype(np.int64)
+    quantity = quantity.clip(1, 2_000_000)
+    currency = orders.currency[order_index]
+    rate = _fx_rate(w.fx, orders.placed_at[order_index], currency)
+    volume_factor = np.where(quantity >= 1000, 0.9, np.where(quantity >= 100, 0.95, 1.0))
+    unit_price = round_money(list_usd * volume_factor * rng.uniform(0.98, 1.02, n) / rate, currency)
+    unit_price = np.maximum(unit_price, np.where(currency == 4, 1.0, 0.01))
+    promotion = (~terms.uses_welcome_code[order_index]) & (rng.random(n) < 0.03) & ~large_line
+    discount_pct = np.where(promotion, 0.05, terms.welcome_discount_pct[order_index])
+    discount = round_money(discount_pct * quantity * unit_price, currency)
+    line_net = quantity * unit_price - discount
+    order_net = np.bincount(order_index, weights=line_net, minlength=orders.count)
+    order_net_usd = order_net * _fx_rate(w.fx, orders.placed_at, orders.currency)
+    line_number = ctr.take("order_lines", n)
+    line_id = ids("OL", line_number, 11)
+    loaded_at = terms.loaded_at[order_index] + rng.integers(0, 120, n) * US_PER_SEC
+    late = rng.random(n) < 0.003
+    loaded_at[late] += rng.integers(10 * US_PER_DAY, 40 * US_PER_DAY, late.sum())
+    # the line total the shop charged (before discount); one line in ten leaves it out (null). Derived from the
+    # line number, not the generator, so adding the column changes no other simulated value.
+    line_total = pa.array(round_money(quantity * unit_price, currency), mask=np.asarray(line_number) % 10 == 7)
+    table = pa.table([line_id, orders.order_id.take(pa.array(order_index)), w.cat.product_id.take(pa.array(product)),
+                      pa.array(quantity.astype(np.int32)), pa.array(unit_price), pa.array(discount), line_total,
+                      ts(loaded_at)], schema=TABLES["shop.order_lines"].schema)
+    return BlockLines(table, line_id, order_index, lines_of_order, first_line_of_order, line_net, order_net,
+                      order_net_usd)
+
+
+def _refunds(rng: np.random.Generator, orders: BlockOrders, lines: BlockLines, ctr: Counters) -> BlockRefunds:
+    """4.5% of ordinary customers' orders (placed at least two days before the window's end) are refunded 1 to
+    30 days later: 40% whole, the rest 20% to 100% of one line."""
+    currency = orders.currency
+    can_refund = orders.is_ordinary & (orders.placed_at < END_US - 2 * US_PER_DAY)
+    refunded = np.flatnonzero(can_refund & (rng.random(orders.count) < 0.045))
+    n = len(refunded)
+    whole = rng.random(n) < 0.4
+    line = lines.first_line_of_order[refunded] + (rng.random(n) * lines.lines_of_order[refunded]).astype(np.int64)
+    amount = np.where(whole, lines.order_net[refunded], lines.line_net[line] * rng.uniform(0.2, 1.0, n))
+    amount = np.maximum(round_money(amount, currency[refunded]), np.where(currency[refunded] == 4, 1.0, 0.01))
+    refunded_at = np.minimum(orders.placed_at[refunded] + rng.integers(US_PER_DAY, 30 * US_PER_DAY, n), END_US)
+    line_id = pc.if_else(pa.array(whole), pa.nulls(n, pa.string()), lines.line_id.take(pa.array(line)))
+    table = pa.table([ids("R", ctr.take("refunds", n), 9), orders.order_id.take(pa.array(refunded)), line_id,
+                      pa.array(amount), strs(CUR[currency[refunded]]), strs(pick(rng, REFUND_REASONS, n)),
+                      ts(refunded_at), ts(refunded_at + load_lag_us(rng, n))], schema=TABLES["shop.refunds"].schema)
+    return BlockRefunds(table, refunded, amount, refunded_at)
+
+
+def _after_sales_tickets(rng: np.random.Generator, w: World, orders: BlockOrders, terms: OrderTerms,
+                         lines: BlockLines, ctr: Counters) -> pa.Table:
+    """After-sales tickets on 0.5% of order lines, opened 3 to 60 days after the order: counterfeit complaints
+    go to a third-party lab; replaced or refunded parts are compensated 30% to 100% of the line; tickets closing
+    after the window (and half the unresolved ones) are still open."""
+    at_risk = (rng.random(len(lines.order_index)) < 0.005) & (
+        orders.placed_at[lines.order_index] < END_US - 4 * US_PER_DAY)
+    ticket_line = np.flatnonzero(at_risk)
+    n = len(ticket_line)
+    order = lines.order_index[ticket_line]
+    opened = np.minimum(orders.placed_at[order] + rng.integers(3 * US_PER_DAY, 60 * US_PER_DAY, n),
+                        END_US - US_PER_DAY)
+    complaint = pick(rng, COMPLAINTS, n, np.array([0.15, 0.25, 0.2, 0.25, 0.15]))
+    escalation = pick(rng, ESCALATIONS, n, np.array([0.2, 0.1, 0.15, 0.55]))
+    escalation[complaint == "counterfeit"] = "third_party_lab"
+    resolution = pick(rng, RESOLUTIONS, n, np.array([0.35, 0.2, 0.15, 0.2, 0.1]))
+    closed = opened + rng.integers(US_PER_DAY, 30 * US_PER_DAY, n)
+    still_open = (closed > END_US) | (resolution == "unresolved") & (rng.random(n) < 0.5)
+    compensation = np.where(np.isin(resolution, ["replaced", "refunded"]),
+                            lines.line_net[ticket_line] * rng.uniform(0.3, 1.0, n), 0.0)
+    compensation = round_money(compensation, orders.currency[order])
+    loaded_at = np.where(still_open, opened, closed) + load_lag_us(rng, n)
+    return pa.table([ids("TK", ctr.take("tickets", n), 8), lines.line_id.take(pa.array(ticket_line)),
+                     strs(w.pop.shop_id[orders.customer[order]]), strs(terms.dealer_id[order]), strs(complaint),
+                     strs(escalation), strs(resolution), pa.array(compensation), strs(CUR[orders.currency[order]]),
+                     ts(opened), ts(closed, mask=still_open), ts(loaded_at)],
+                    schema=TABLES["service.after_sales_tickets"].schema)
+
+
+def _lottery_draws(rng: np.random.Generator, w: World, orders: BlockOrders, lines: BlockLines,
+                   ctr: Counters) -> pa.Table:
+    """Every order of at least USD 20 during a lottery campaign enters a draw minutes later; it wins a prize with
+    the prize's advertised odds, except the unfair prize, which is never handed out."""
+    lottery = w.camps.active("lottery", orders.placed_at)
+    entered = np.flatnonzero((lottery >= 0) & (lines.order_net_usd >= 20))
+    n = len(entered)
+    u = rng.random(n)
+    prize = np.full(n, None, dtype=object)
+    for campaign in np.unique(lottery[entered]):
+        rows = np.flatnonzero(lottery[entered] == campaign)
+        prizes = np.flatnonzero(w.prizes.campaign_idx == campaign)
+        odds_edges = np.cumsum(w.prizes.odds[prizes])
+        hit = np.searchsorted(odds_edges, u[rows], side="right")
+        won = hit < len(prizes)
+        chosen = prizes[np.minimum(hit, len(prizes) - 1)]
+        won &= chosen != w.prizes.unfair
+        prize[rows[won]] = w.prizes.prize_id[chosen[won]]
+    drawn_at = np.minimum(orders.placed_at[entered] + rng.integers(US_PER_MIN, 10 * US_PER_MIN, n), END_US)
+    return pa.table([ids("DR", ctr.take("draws", n), 9), strs(w.camps.campaign_id[lottery[entered]]),
+                     strs(w.pop.shop_id[orders.customer[entered]]), orders.order_id.take(pa.array(entered)),
+                     strs(prize), ts(drawn_at), ts(drawn_at + load_lag_us(rng, n))],
+                    schema=TABLES["promotions.lottery_draws"].schema)
+
+
+def _truth_fragments(w: World, orders: BlockOrders, lines: BlockLines, refunds: BlockRefunds
+                     ) -> dict[str, dict[str, np.ndarray]]:
+    """The block's part of the answer key: orders planted campaigns caused (net of refunds, USD), the last
+    orders of untended and tended churners, and bargain hunters' single orders."""
+    untended_last = orders.is_last & (orders.segment == UNTENDED)
+    tended_last = orders.is_last & (orders.segment == TENDED)
+    bargain_first = orders.is_first & (orders.segment == BARGAIN)
+    planted = np.flatnonzero(orders.planted_campaign >= 0)
+    refund_usd = np.zeros(orders.count)
+    refunded = refunds.order_index
+    refund_usd[refunded] = refunds.amount * _fx_rate(w.fx, orders.placed_at[refunded], orders.currency[refunded])
+    order_id = orders.order_id_values
+    return {
+        "planted_campaign_orders": {"campaign_idx": orders.planted_campaign[planted],
+                                    "net_after_refunds_usd": lines.order_net_usd[planted] - refund_usd[planted]},
+        "untended_churned": {"cust": orders.customer[untended_last], "order_id": order_id[untended_last],
+                             "at": orders.placed_at[untended_last]},
+        "tended_churned": {"cust": orders.customer[tended_last], "order_id": order_id[tended_last],
+                           "at": orders.placed_at[tended_last]},
+        "bargain_hunters": {"cust": orders.customer[bargain_first], "order_id": order_id[bargain_first]},
+    }
 
 
 def _golden_opted_out(pop: Population) -> np.ndarray:
