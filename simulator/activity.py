@@ -51,6 +51,8 @@ FX_DAY0 = int(FX_START_DATE.astype(int))
 CUR = np.array(CURRENCIES, dtype=object)
 TX_TYPES = ["top_up", "top_up_bonus", "spend", "refund_credit", "points_earned", "points_redeemed",
             "points_expired", "manual_adjustment"]
+(TOP_UP, TOP_UP_BONUS, SPEND, REFUND_CREDIT, POINTS_EARNED, POINTS_REDEEMED, POINTS_EXPIRED,
+ MANUAL_ADJUSTMENT) = range(len(TX_TYPES))  # positions in TX_TYPES
 SALES_CHANNELS = np.array(["web", "app", "marketplace", "phone", "store"], dtype=object)
 ACQ_CHANNELS = np.array(["organic_search", "paid_search", "social", "referral", "marketplace", "direct", "email",
                          "dealer"], dtype=object)
@@ -249,9 +251,7 @@ def simulate_block(rng: np.random.Generator, w: World, lo: int, hi: int, ctr: Co
     terms = _order_terms(rng, w, orders)
     lines = _order_lines(rng, w, orders, terms, ctr)
     refunds = _refunds(rng, orders, lines, ctr)
-    wallet, wallet_totals = _wallet(rng, w, orders.customer, orders.placed_at, orders.currency,
-                                    orders.order_id_values, lines.order_net_usd, lines.order_net,
-                                    refunds.order_index, refunds.amount, refunds.refunded_at, ctr)
+    wallet, wallet_totals = _wallet(rng, w, orders, lines, refunds, ctr)
     touchpoints = _touchpoints(rng, w, orders.customer, orders.placed_at, orders.segment, orders.business,
                                orders.is_first, orders.is_last, orders.currency, customers, ctr)
     referrals = _referrals(rng, w, customers, ctr)
@@ -671,125 +671,223 @@ def _fifo_expiry(lot_c: np.ndarray, lot_at: np.ndarray, lot_pts: np.ndarray, use
     return running - prev
 
 
-def _wallet(rng: np.random.Generator, w: World, o_c: np.ndarray, o_t: np.ndarray, cur: np.ndarray,
-            order_id: np.ndarray, order_usd: np.ndarray, order_net: np.ndarray, ref_o: np.ndarray,
-            r_amount: np.ndarray, r_at: np.ndarray, ctr: Counters) -> tuple[pa.Table, tuple[np.ndarray, ...]]:
+@dataclass
+class PointMovements:
+    """Points added (lots) or consumed (takebacks, redemptions) per customer, with their times."""
+
+    customer: np.ndarray
+    at: np.ndarray
+    points: np.ndarray
+
+
+@dataclass
+class GoodwillGrants:
+    """Goodwill support staff grant on members' orders: points for some, money for the others."""
+
+    order_index: np.ndarray  # index into BlockOrders of the order the grant is for
+    as_points: np.ndarray  # granted as points (else as money)
+    granted_at: np.ndarray
+    lots: PointMovements  # the grants made as points
+
+
+@dataclass
+class Ledger:
+    """Wallet and points movements collected one kind at a time, before they are put in time order."""
+
+    tx_type: list[np.ndarray] = field(default_factory=list)
+    amount: list[np.ndarray] = field(default_factory=list)
+    points: list[np.ndarray] = field(default_factory=list)
+    at: list[np.ndarray] = field(default_factory=list)
+    order_id: list[np.ndarray] = field(default_factory=list)
+    campaign_id: list[np.ndarray] = field(default_factory=list)
+    customer: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, tx_type: int, amount: np.ndarray, points: np.ndarray, at: np.ndarray,
+            order_id: np.ndarray | None, campaign_id: np.ndarray | None, customer: np.ndarray) -> None:
+        """Record movements of one type (an index into TX_TYPES); times after the window's end are moved to it."""
+        n = len(at)
+        self.tx_type.append(np.full(n, tx_type, np.int8))
+        self.amount.append(np.asarray(amount, dtype=float))
+        self.points.append(np.asarray(points, dtype=np.int64))
+        self.at.append(np.minimum(np.asarray(at, dtype=np.int64), END_US))
+        self.order_id.append(np.full(n, None, dtype=object) if order_id is None else order_id)
+        self.campaign_id.append(np.full(n, None, dtype=object) if campaign_id is None else campaign_id)
+        self.customer.append(customer)
+
+
+def _wallet(rng: np.random.Generator, w: World, orders: BlockOrders, lines: BlockLines, refunds: BlockRefunds,
+            ctr: Counters) -> tuple[pa.Table, tuple[np.ndarray, ...]]:
     """Wallet and points movements that behave like a real loyalty system.
 
     Every wallet order is preceded by its own top-up of at least the order amount, so the wallet never spends
     more than it holds; top-ups during a recharge-bonus campaign earn the bonus of the highest recharge tier
     reached in the reporting currency. Points are earned per order in lots; a refund takes back the refunded
     share of the order's points (a negative `points_earned` row); redemptions never exceed a lot's points;
-    unredeemed points expire 365 days after earning, consumption taking the oldest-expiring lot first."""
+    unredeemed points expire 365 days after earning, consumption taking the oldest-expiring lot first.
+
+    Returns the loyalty.wallet_transactions rows and, for the loyalty system's daily totals, each movement's
+    day, type, amount in USD and points."""
     rng = rng.spawn(1)[0]  # own stream: changes here leave the other tables of the block untouched
-    pop = w.pop
-    no = len(o_c)
-    mem = pop.member_id[o_c] != None  # noqa: E711
-    mo = np.flatnonzero(mem)
-    types, amount, points, t_at, oid, camp, owner = [], [], [], [], [], [], []
+    ledger = Ledger()
+    member_orders = np.flatnonzero(w.pop.member_id[orders.customer] != None)  # noqa: E711
+    earned, consumed = _points_on_orders(rng, w, orders, lines, refunds, member_orders, ledger)
+    goodwill = _goodwill_points(rng, orders, member_orders, ledger)
+    _points_expiry(earned, goodwill.lots, consumed, ledger)
+    _wallet_paid_orders(rng, w, orders, lines, refunds, member_orders, ledger)
+    _goodwill_money(rng, orders, goodwill, ledger)
+    return _wallet_rows(rng, w, ledger, ctr)
 
-    def add(tp: int, amt: np.ndarray, pts: np.ndarray, at: np.ndarray, orders: np.ndarray | None,
-            cmp: np.ndarray | None, own: np.ndarray) -> None:
-        n = len(at)
-        types.append(np.full(n, tp, np.int8))
-        amount.append(np.asarray(amt, dtype=float))
-        points.append(np.asarray(pts, dtype=np.int64))
-        t_at.append(np.minimum(np.asarray(at, dtype=np.int64), END_US))
-        oid.append(np.full(n, None, dtype=object) if orders is None else orders)
-        camp.append(np.full(n, None, dtype=object) if cmp is None else cmp)
-        owner.append(own)
 
-    refund_share = np.zeros(no)
-    refund_share[ref_o] = np.minimum(r_amount / np.maximum(order_net[ref_o], 1e-9), 1.0)
-    refund_at = np.full(no, -1, np.int64)
-    refund_at[ref_o] = r_at
+def _points_on_orders(rng: np.random.Generator, w: World, orders: BlockOrders, lines: BlockLines,
+                      refunds: BlockRefunds, member_orders: np.ndarray, ledger: Ledger
+                      ) -> tuple[PointMovements, PointMovements]:
+    """Members earn a lot of one point per whole USD of each order (two during a points-multiplier campaign)
+    1 to 30 minutes after ordering. A refund takes back the refunded share of the order's points two minutes
+    after it; 30% of lots are partly redeemed 5 to 200 days after earning (30% to 100% of what is left).
 
-    # ---- points: lots earned on member orders (doubled during points campaigns) -------------------------
-    mult = w.camps.active("points_multiplier", o_t[mo])
-    pts = np.floor(order_usd[mo]).astype(np.int64) * np.where(mult >= 0, 2, 1)
-    ok = pts > 0
-    e_o, e_pts = mo[ok], pts[ok]
-    e_at = o_t[e_o] + rng.integers(US_PER_MIN, 30 * US_PER_MIN, len(e_o))
-    e_camp = np.where(mult[ok] >= 0, w.camps.campaign_id[np.maximum(mult[ok], 0)], None)
-    add(4, np.zeros(len(e_o)), e_pts, e_at, order_id[e_o], e_camp, o_c[e_o])
-    # a refund takes back the refunded share of the points the order earned
-    tb_at = np.minimum(refund_at[e_o] + 2 * US_PER_MIN, END_US)
-    tb = np.floor(e_pts * refund_share[e_o] + 1e-9).astype(np.int64)
-    tk = (refund_at[e_o] >= 0) & (tb > 0)
-    tb = np.where(tk, tb, 0)
-    add(4, np.zeros(tk.sum()), -tb[tk], tb_at[tk], order_id[e_o[tk]], None, o_c[e_o[tk]])
-    # redemptions: part of what is left of a lot, never more
-    red = rng.random(len(e_o)) < 0.3
-    red_pts = np.floor((e_pts - tb) * rng.uniform(0.3, 1.0, len(e_o))).astype(np.int64)
-    red_at = e_at + rng.integers(5 * US_PER_DAY, 200 * US_PER_DAY, len(e_o))
-    rk = red & (red_pts > 0) & (red_at < END_US)
-    add(5, np.zeros(rk.sum()), -red_pts[rk], red_at[rk], None, None, o_c[e_o[rk]])
-    # goodwill points granted by support staff: a lot like any other
-    ma = mo[rng.random(len(mo)) < 0.01]
-    is_pts = rng.random(len(ma)) < 0.5
-    ma_at = np.minimum(o_t[ma] + rng.integers(US_PER_DAY, 20 * US_PER_DAY, len(ma)), END_US)
-    g_pts = rng.integers(10, 100, len(ma))
-    add(7, np.zeros(is_pts.sum()), g_pts[is_pts], ma_at[is_pts], None, None, o_c[ma[is_pts]])
-    # expiry 365 days after earning, of what the oldest-expiring-first rule leaves in each lot
-    lot_c = np.concatenate([o_c[e_o], o_c[ma[is_pts]]])
-    lot_at = np.concatenate([e_at, ma_at[is_pts]])
-    lot_pts = np.concatenate([e_pts, g_pts[is_pts]])
-    srt = np.lexsort((lot_at, lot_c))
-    lot_c, lot_at, lot_pts = lot_c[srt], lot_at[srt], lot_pts[srt]
-    use_c = np.concatenate([o_c[e_o[tk]], o_c[e_o[rk]]])
-    use_at = np.concatenate([tb_at[tk], red_at[rk]])
-    use_pts = np.concatenate([tb[tk], red_pts[rk]])
-    expired = _fifo_expiry(lot_c, lot_at, lot_pts, use_c, use_at, use_pts)
-    exp_at = lot_at + POINTS_EXPIRY_US
-    ek = (expired > 0) & (exp_at < END_US)
-    add(6, np.zeros(ek.sum()), -expired[ek], exp_at[ek], None, None, lot_c[ek])
+    Returns the lots earned and the points consumed (takebacks, then redemptions)."""
+    refund_share = np.zeros(orders.count)
+    refund_share[refunds.order_index] = np.minimum(
+        refunds.amount / np.maximum(lines.order_net[refunds.order_index], 1e-9), 1.0)
+    refund_at = np.full(orders.count, -1, np.int64)
+    refund_at[refunds.order_index] = refunds.refunded_at
 
-    # ---- wallet money: each wallet order is funded by a top-up just before it ---------------------------
-    sp = mo[(rng.random(len(mo)) < 0.4) & (order_usd[mo] <= MAX_WALLET_ORDER_USD)]
-    c = cur[sp]
-    add(2, -order_net[sp], np.zeros(len(sp)), o_t[sp] + 5 * US_PER_SEC, order_id[sp], None, o_c[sp])
-    tu_at = np.maximum(o_t[sp] - rng.integers(US_PER_HOUR, 10 * US_PER_DAY, len(sp)), START_US)
-    tu_rate = _fx_rate(w.fx, tu_at, c)
-    wish_usd = np.array([50.0, 100.0, 300.0, 1000.0])[rng.choice(4, len(sp), p=[0.2, 0.45, 0.25, 0.1])]
-    wish_usd = np.maximum(wish_usd, np.ceil(order_usd[sp] / 10) * 10)
-    tu_amt = np.maximum(_ceil_money(wish_usd / tu_rate, c), order_net[sp])
-    add(0, tu_amt, np.zeros(len(sp)), tu_at, None, None, o_c[sp])
-    rb = w.camps.active("recharge_bonus", tu_at)
-    tier = np.searchsorted(TIER_MIN_USD, np.round(tu_amt * tu_rate, 4), side="right") - 1
-    bk = (rb >= 0) & (tier >= 0)
-    bonus = round_money(TIER_BONUS_USD[tier[bk]] / tu_rate[bk], c[bk])
-    add(1, bonus, np.zeros(bk.sum()), tu_at[bk] + US_PER_SEC, None, w.camps.campaign_id[rb[bk]], o_c[sp[bk]])
-    # refunds of wallet-paid orders are credited back to the wallet
-    paid = np.zeros(no, bool)
-    paid[sp] = True
-    rc = paid[ref_o]
-    add(3, r_amount[rc], np.zeros(rc.sum()), r_at[rc] + US_PER_MIN, order_id[ref_o[rc]], None, o_c[ref_o[rc]])
-    # goodwill money credited by support staff
-    mm = ~is_pts
-    add(7, round_money(rng.uniform(1, 20, mm.sum()) / USD_PER_UNIT[cur[ma[mm]]], cur[ma[mm]]), np.zeros(mm.sum()),
-        ma_at[mm], None, None, o_c[ma[mm]])
+    multiplier = w.camps.active("points_multiplier", orders.placed_at[member_orders])
+    points = np.floor(lines.order_net_usd[member_orders]).astype(np.int64) * np.where(multiplier >= 0, 2, 1)
+    earns = points > 0
+    earning_order, earned = member_orders[earns], points[earns]
+    earned_at = orders.placed_at[earning_order] + rng.integers(US_PER_MIN, 30 * US_PER_MIN, len(earning_order))
+    campaign_id = np.where(multiplier[earns] >= 0, w.camps.campaign_id[np.maximum(multiplier[earns], 0)], None)
+    customer = orders.customer[earning_order]
+    order_id = orders.order_id_values[earning_order]
+    ledger.add(POINTS_EARNED, np.zeros(len(earning_order)), earned, earned_at, order_id, campaign_id, customer)
 
-    tp = np.concatenate(types)
-    amt = np.concatenate(amount)
-    pt = np.concatenate(points)
-    at = np.concatenate(t_at)
-    oi = np.concatenate(oid)
-    cm = np.concatenate(camp)
-    ow = np.concatenate(owner)
-    srt = np.lexsort((tp, at))
-    tp, amt, pt, at, oi, cm, ow = tp[srt], amt[srt], pt[srt], at[srt], oi[srt], cm[srt], ow[srt]
-    n = len(tp)
-    wcur = pop.currency[ow]
+    taken_back_at = np.minimum(refund_at[earning_order] + 2 * US_PER_MIN, END_US)
+    taken_back = np.floor(earned * refund_share[earning_order] + 1e-9).astype(np.int64)
+    takes_back = (refund_at[earning_order] >= 0) & (taken_back > 0)
+    taken_back = np.where(takes_back, taken_back, 0)
+    ledger.add(POINTS_EARNED, np.zeros(takes_back.sum()), -taken_back[takes_back], taken_back_at[takes_back],
+               order_id[takes_back], None, customer[takes_back])
+
+    redeems = rng.random(len(earning_order)) < 0.3
+    redeemed = np.floor((earned - taken_back) * rng.uniform(0.3, 1.0, len(earning_order))).astype(np.int64)
+    redeemed_at = earned_at + rng.integers(5 * US_PER_DAY, 200 * US_PER_DAY, len(earning_order))
+    redeems &= (redeemed > 0) & (redeemed_at < END_US)
+    ledger.add(POINTS_REDEEMED, np.zeros(redeems.sum()), -redeemed[redeems], redeemed_at[redeems], None, None,
+               customer[redeems])
+
+    consumed = PointMovements(np.concatenate([customer[takes_back], customer[redeems]]),
+                              np.concatenate([taken_back_at[takes_back], redeemed_at[redeems]]),
+                              np.concatenate([taken_back[takes_back], redeemed[redeems]]))
+    return PointMovements(customer, earned_at, earned), consumed
+
+
+def _goodwill_points(rng: np.random.Generator, orders: BlockOrders, member_orders: np.ndarray,
+                     ledger: Ledger) -> GoodwillGrants:
+    """Support staff grant goodwill on 1% of members' orders, 1 to 20 days after the order: half of the grants
+    as 10 to 99 points (a lot like any other, recorded here), the rest as money (_goodwill_money)."""
+    granted_on = member_orders[rng.random(len(member_orders)) < 0.01]
+    as_points = rng.random(len(granted_on)) < 0.5
+    granted_at = np.minimum(orders.placed_at[granted_on] + rng.integers(US_PER_DAY, 20 * US_PER_DAY, len(granted_on)),
+                            END_US)
+    points = rng.integers(10, 100, len(granted_on))
+    customer = orders.customer[granted_on[as_points]]
+    ledger.add(MANUAL_ADJUSTMENT, np.zeros(as_points.sum()), points[as_points], granted_at[as_points], None, None,
+               customer)
+    return GoodwillGrants(granted_on, as_points, granted_at,
+                          PointMovements(customer, granted_at[as_points], points[as_points]))
+
+
+def _points_expiry(earned: PointMovements, goodwill: PointMovements, consumed: PointMovements,
+                   ledger: Ledger) -> None:
+    """Points expire 365 days after earning, as much of each lot as the oldest-expiring-first rule leaves in it;
+    expiries after the window's end are not recorded."""
+    lot_customer = np.concatenate([earned.customer, goodwill.customer])
+    lot_at = np.concatenate([earned.at, goodwill.at])
+    lot_points = np.concatenate([earned.points, goodwill.points])
+    by_customer = np.lexsort((lot_at, lot_customer))
+    lot_customer, lot_at, lot_points = lot_customer[by_customer], lot_at[by_customer], lot_points[by_customer]
+    expired = _fifo_expiry(lot_customer, lot_at, lot_points, consumed.customer, consumed.at, consumed.points)
+    expires_at = lot_at + POINTS_EXPIRY_US
+    recorded = (expired > 0) & (expires_at < END_US)
+    ledger.add(POINTS_EXPIRED, np.zeros(recorded.sum()), -expired[recorded], expires_at[recorded], None, None,
+               lot_customer[recorded])
+
+
+def _wallet_paid_orders(rng: np.random.Generator, w: World, orders: BlockOrders, lines: BlockLines,
+                        refunds: BlockRefunds, member_orders: np.ndarray, ledger: Ledger) -> None:
+    """40% of members' orders up to USD 1,500 are paid from the wallet five seconds after ordering, each funded
+    by a top-up 1 hour to 10 days earlier: a usual amount (USD 50, 100, 300 or 1,000, at least the order's USD
+    rounded up to 10) in the order's currency, rounded up and never less than the order. A top-up during a
+    recharge-bonus campaign earns the bonus of the highest tier reached a second later; refunds of wallet-paid
+    orders are credited back to the wallet a minute after the refund."""
+    paid = member_orders[(rng.random(len(member_orders)) < 0.4)
+                         & (lines.order_net_usd[member_orders] <= MAX_WALLET_ORDER_USD)]
+    currency = orders.currency[paid]
+    customer = orders.customer[paid]
+    ledger.add(SPEND, -lines.order_net[paid], np.zeros(len(paid)), orders.placed_at[paid] + 5 * US_PER_SEC,
+               orders.order_id_values[paid], None, customer)
+
+    top_up_at = np.maximum(orders.placed_at[paid] - rng.integers(US_PER_HOUR, 10 * US_PER_DAY, len(paid)), START_US)
+    rate = _fx_rate(w.fx, top_up_at, currency)
+    wished_usd = np.array([50.0, 100.0, 300.0, 1000.0])[rng.choice(4, len(paid), p=[0.2, 0.45, 0.25, 0.1])]
+    wished_usd = np.maximum(wished_usd, np.ceil(lines.order_net_usd[paid] / 10) * 10)
+    top_up = np.maximum(_ceil_money(wished_usd / rate, currency), lines.order_net[paid])
+    ledger.add(TOP_UP, top_up, np.zeros(len(paid)), top_up_at, None, None, customer)
+
+    recharge_campaign = w.camps.active("recharge_bonus", top_up_at)
+    tier = np.searchsorted(TIER_MIN_USD, np.round(top_up * rate, 4), side="right") - 1
+    earns_bonus = (recharge_campaign >= 0) & (tier >= 0)
+    bonus = round_money(TIER_BONUS_USD[tier[earns_bonus]] / rate[earns_bonus], currency[earns_bonus])
+    ledger.add(TOP_UP_BONUS, bonus, np.zeros(earns_bonus.sum()), top_up_at[earns_bonus] + US_PER_SEC, None,
+               w.camps.campaign_id[recharge_campaign[earns_bonus]], customer[earns_bonus])
+
+    wallet_paid = np.zeros(orders.count, bool)
+    wallet_paid[paid] = True
+    credited = wallet_paid[refunds.order_index]
+    credited_order = refunds.order_index[credited]
+    ledger.add(REFUND_CREDIT, refunds.amount[credited], np.zeros(credited.sum()),
+               refunds.refunded_at[credited] + US_PER_MIN, orders.order_id_values[credited_order], None,
+               orders.customer[credited_order])
+
+
+def _goodwill_money(rng: np.random.Generator, orders: BlockOrders, goodwill: GoodwillGrants, ledger: Ledger) -> None:
+    """The goodwill grants not made as points are USD 1 to 20 credited to the wallet in the order's currency."""
+    as_money = ~goodwill.as_points
+    order = goodwill.order_index[as_money]
+    currency = orders.currency[order]
+    amount = round_money(rng.uniform(1, 20, as_money.sum()) / USD_PER_UNIT[currency], currency)
+    ledger.add(MANUAL_ADJUSTMENT, amount, np.zeros(as_money.sum()), goodwill.granted_at[as_money], None, None,
+               orders.customer[order])
+
+
+def _wallet_rows(rng: np.random.Generator, w: World, ledger: Ledger, ctr: Counters
+                 ) -> tuple[pa.Table, tuple[np.ndarray, ...]]:
+    """The loyalty system's export of the movements in time order (types in TX_TYPES order at the same time),
+    landing soon after each movement (0.5% 10 to 30 days late), and for its daily totals each movement's day,
+    type, amount in USD and points."""
+    tx_type = np.concatenate(ledger.tx_type)
+    amount = np.concatenate(ledger.amount)
+    points = np.concatenate(ledger.points)
+    at = np.concatenate(ledger.at)
+    order_id = np.concatenate(ledger.order_id)
+    campaign_id = np.concatenate(ledger.campaign_id)
+    customer = np.concatenate(ledger.customer)
+    in_time = np.lexsort((tx_type, at))
+    tx_type, amount, points, at = tx_type[in_time], amount[in_time], points[in_time], at[in_time]
+    order_id, campaign_id, customer = order_id[in_time], campaign_id[in_time], customer[in_time]
+    n = len(tx_type)
+    currency = w.pop.currency[customer]
     late = rng.random(n) < 0.005
-    loaded = at + load_lag_us(rng, n)
-    loaded[late] += rng.integers(10 * US_PER_DAY, 30 * US_PER_DAY, late.sum())
-    table = pa.table([ids("W", ctr.take("wallet", n), 11), strs(pop.member_id[ow]),
-                      strs(np.array(TX_TYPES, dtype=object)[tp]), pa.array(amt), pa.array(pt.astype(np.int32)),
-                      strs(CUR[wcur]), strs(oi), strs(cm), ts(at), ts(loaded)],
-                     schema=TABLES["loyalty.wallet_transactions"].schema)
+    loaded_at = at + load_lag_us(rng, n)
+    loaded_at[late] += rng.integers(10 * US_PER_DAY, 30 * US_PER_DAY, late.sum())
+    table = pa.table([ids("W", ctr.take("wallet", n), 11), strs(w.pop.member_id[customer]),
+                      strs(np.array(TX_TYPES, dtype=object)[tx_type]), pa.array(amount),
+                      pa.array(points.astype(np.int32)), strs(CUR[currency]), strs(order_id), strs(campaign_id),
+                      ts(at), ts(loaded_at)], schema=TABLES["loyalty.wallet_transactions"].schema)
     day = (at - START_US) // US_PER_DAY
-    amt_usd = amt * _fx_rate(w.fx, at, wcur)  # the loyalty system reports its daily totals in USD
-    return table, (day, tp.astype(np.int64), amt_usd, pt)
+    amount_usd = amount * _fx_rate(w.fx, at, currency)  # the loyalty system reports its daily totals in USD
+    return table, (day, tx_type.astype(np.int64), amount_usd, points)
 
 
 def _touchpoints(rng: np.random.Generator, w: World, o_c: np.ndarray, o_t: np.ndarray, o_seg: np.ndarray,
