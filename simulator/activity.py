@@ -117,23 +117,25 @@ class ChunkResult:
     protected_orders: np.ndarray
 
 
-def _fx_rate(fx: np.ndarray, t_us: np.ndarray, cur: np.ndarray) -> np.ndarray:
-    day = (t_us // US_PER_DAY - FX_DAY0).clip(0, len(fx) - 1)
-    return fx[day, cur]
+def _fx_rate(fx: np.ndarray, at: np.ndarray, currency: np.ndarray) -> np.ndarray:
+    """USD per unit of each currency on the day of `at` (the first or last day of the rates outside them)."""
+    day = (at // US_PER_DAY - FX_DAY0).clip(0, len(fx) - 1)
+    return fx[day, currency]
 
 
-def _regular(rng: np.random.Generator, cust: np.ndarray, start: np.ndarray, end: np.ndarray, gap_lo: float,
-             gap_hi: float) -> tuple[np.ndarray, np.ndarray]:
-    """Roughly periodic event times between start and end for each customer."""
-    if len(cust) == 0:
+def _regular(rng: np.random.Generator, customers: np.ndarray, start: np.ndarray, end: np.ndarray,
+             min_gap_days: float, max_gap_days: float) -> tuple[np.ndarray, np.ndarray]:
+    """Roughly periodic events of each customer from its start until before its end, min_gap_days to
+    max_gap_days apart. Returns the customer and time of each event."""
+    if len(customers) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    max_n = int(np.ceil((end - start).max() / (gap_lo * US_PER_DAY))) + 1
-    gaps = (rng.uniform(gap_lo, gap_hi, (len(cust), max_n)) * US_PER_DAY).astype(np.int64)
+    max_events = int(np.ceil((end - start).max() / (min_gap_days * US_PER_DAY))) + 1
+    gaps = (rng.uniform(min_gap_days, max_gap_days, (len(customers), max_events)) * US_PER_DAY).astype(np.int64)
     gaps[:, 0] = 0
-    t = start[:, None] + np.cumsum(gaps, axis=1)
-    ok = t < end[:, None]
-    r, _ = np.nonzero(ok)
-    return cust[r], t[ok]
+    at = start[:, None] + np.cumsum(gaps, axis=1)
+    before_end = at < end[:, None]
+    row, _ = np.nonzero(before_end)
+    return customers[row], at[before_end]
 
 
 def _digits(buf: np.ndarray, col: int, values: np.ndarray, width: int) -> None:
@@ -252,10 +254,10 @@ def simulate_block(rng: np.random.Generator, w: World, lo: int, hi: int, ctr: Co
     lines = _order_lines(rng, w, orders, terms, ctr)
     refunds = _refunds(rng, orders, lines, ctr)
     wallet, wallet_totals = _wallet(rng, w, orders, lines, refunds, ctr)
-    touchpoints = _touchpoints(rng, w, orders.customer, orders.placed_at, orders.segment, orders.business,
-                               orders.is_first, orders.is_last, orders.currency, customers, ctr)
+    touchpoints = _touchpoints(rng, w, orders, customers, ctr)
     referrals = _referrals(rng, w, customers, ctr)
-    requests, inquiries = _requests(rng, w, customers, ctr)
+    requests = _custom_order_requests(rng, w, customers, ctr)
+    inquiries = _reseller_inquiries(rng, w, customers, ctr)
     tickets = _after_sales_tickets(rng, w, orders, terms, lines, ctr)
     draws = _lottery_draws(rng, w, orders, lines, ctr)
     tables = {"shop.orders": terms.table, "shop.order_lines": lines.table, "shop.refunds": refunds.table,
@@ -564,52 +566,72 @@ def _golden_opted_out(pop: Population) -> np.ndarray:
     return np.bincount(pop.golden_idx, weights=pop.opt_out, minlength=pop.golden_idx.max() + 1) > 0
 
 
-def _planted_campaign_orders(rng: np.random.Generator, w: World, c_all: np.ndarray, natural_c: np.ndarray,
-                             natural_t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Extra orders a campaign's planted lift causes: customers, times and campaign index.
-
-    Every ordinary customer of the block in the group the campaign reaches (loyalty members, or customers who
-    accept outreach) who signed up before the campaign and is still active on its first day places Poisson(rate)
-    extra orders at uniform times in the window; the rest are not reached.
-    A first-order offer converts, with its planted probability, each ordinary customer (one shop account, in
-    the customer master) who signs up in the window at least a week before its end and whose own first order
-    (natural_c, natural_t) comes more than eight days after signing up: an extra first order with the code
-    within three days of signing up (the customer's own orders follow as before)."""
+def _planted_campaign_orders(rng: np.random.Generator, w: World, customers: np.ndarray, own_customer: np.ndarray,
+                             own_time: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Extra orders the campaigns' planted effects cause (_campaign_lift_orders, then
+    _first_order_conversions): customers, times and campaign index. `own_customer` and `own_time` are the
+    block's orders without campaigns."""
     rng = rng.spawn(1)[0]  # own stream, like the wallet's
+    lift_customer, lift_time, lift_campaign = _campaign_lift_orders(rng, w, customers)
+    converted_customer, converted_time, converted_campaign = _first_order_conversions(rng, w, customers,
+                                                                                      own_customer, own_time)
+    return (np.concatenate([np.zeros(0, np.int64), *lift_customer, *converted_customer]),
+            np.concatenate([np.zeros(0, np.int64), *lift_time, *converted_time]),
+            np.concatenate([np.zeros(0, np.int64), *lift_campaign, *converted_campaign]))
+
+
+def _campaign_lift_orders(rng: np.random.Generator, w: World, customers: np.ndarray
+                          ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Every ordinary customer of the block in the group a campaign with a planted lift reaches (loyalty members,
+    or customers who accept outreach) who signed up before the campaign and is still active on its first day
+    places Poisson(rate) extra orders at uniform times in the campaign's window; the rest are not reached.
+    Returns customers, times and campaign index, one array per campaign."""
     pop, camps = w.pop, w.camps
     rate = camps.planted_rate
-    ordinary_c = c_all[pop.segment[c_all] == NORMAL]
-    groups = {"loyalty_members": ordinary_c[pop.member_id[ordinary_c] != None],  # noqa: E711
+    ordinary = customers[pop.segment[customers] == NORMAL]
+    groups = {"loyalty_members": ordinary[pop.member_id[ordinary] != None],  # noqa: E711
               # the warehouse reads a golden customer as opted out when any of its accounts is
-              "outreach_customers": ordinary_c[~_golden_opted_out(pop)[pop.golden_idx[ordinary_c]]]}
-    out_c, out_t, out_k = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    for ci in np.flatnonzero(rate > 0):
-        day0 = (camps.starts[ci] - START_US) // US_PER_DAY
-        group = groups[camps.reached_group[ci]]
-        reached = group[(pop.created_us[group] < camps.starts[ci]) & (pop.active_from[group] <= day0)
-                        & (pop.active_to[group] > day0)]
-        n = rng.poisson(rate[ci], len(reached))
-        who = np.repeat(reached, n)
-        out_c.append(who)
-        out_t.append(camps.starts[ci] + (rng.random(len(who)) * (camps.ends[ci] - camps.starts[ci])).astype(np.int64))
-        out_k.append(np.full(len(who), ci, np.int64))
+              "outreach_customers": ordinary[~_golden_opted_out(pop)[pop.golden_idx[ordinary]]]}
+    lift_customer, lift_time, lift_campaign = [], [], []
+    for campaign in np.flatnonzero(rate > 0):
+        first_day = (camps.starts[campaign] - START_US) // US_PER_DAY
+        group = groups[camps.reached_group[campaign]]
+        reached = group[(pop.created_us[group] < camps.starts[campaign]) & (pop.active_from[group] <= first_day)
+                        & (pop.active_to[group] > first_day)]
+        who = np.repeat(reached, rng.poisson(rate[campaign], len(reached)))
+        campaign_length = camps.ends[campaign] - camps.starts[campaign]
+        lift_customer.append(who)
+        lift_time.append(camps.starts[campaign] + (rng.random(len(who)) * campaign_length).astype(np.int64))
+        lift_campaign.append(np.full(len(who), campaign, np.int64))
+    return lift_customer, lift_time, lift_campaign
+
+
+def _first_order_conversions(rng: np.random.Generator, w: World, customers: np.ndarray, own_customer: np.ndarray,
+                             own_time: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """A first-order offer converts, with its planted probability, each ordinary customer (one shop account, in
+    the customer master) who signs up in the offer's window at least a week before its end and whose own first
+    order comes more than eight days after signing up: an extra first order with the code within three days of
+    signing up (the customer's own orders follow as before). Returns customers, times and campaign index, one
+    array per offer."""
+    pop, camps = w.pop, w.camps
     conversion = camps.planted_conversion
-    first_t = np.full(len(c_all), END_US + 1, np.int64)
-    np.minimum.at(first_t, natural_c - c_all[0], natural_t)
-    single_account = np.bincount(pop.golden_idx, minlength=pop.n)[pop.golden_idx[c_all]] == 1
-    created = pop.created_us[c_all]
-    ordinary = (pop.segment[c_all] == NORMAL) & single_account & ~pop.missing_xwalk[c_all]
+    own_first_order = np.full(len(customers), END_US + 1, np.int64)
+    np.minimum.at(own_first_order, own_customer - customers[0], own_time)
+    single_account = np.bincount(pop.golden_idx, minlength=pop.n)[pop.golden_idx[customers]] == 1
+    created = pop.created_us[customers]
+    convertible = (pop.segment[customers] == NORMAL) & single_account & ~pop.missing_xwalk[customers]
     # who would buy anyway, but not within eight days of signing up (a converted customer never looks like a
     # one-order bargain hunter)
-    ordinary &= (first_t > created + 8 * US_PER_DAY) & (first_t <= END_US)
-    for ci in np.flatnonzero(conversion > 0):
-        signed_up = (created >= camps.starts[ci]) & (created < camps.ends[ci] - 7 * US_PER_DAY)
-        cand = np.flatnonzero(ordinary & signed_up)
-        who = c_all[cand[rng.random(len(cand)) < conversion[ci]]]
-        out_c.append(who)
-        out_t.append(pop.created_us[who] + rng.integers(10 * US_PER_MIN, 3 * US_PER_DAY, len(who)))
-        out_k.append(np.full(len(who), ci, np.int64))
-    return np.concatenate(out_c), np.concatenate(out_t), np.concatenate(out_k)
+    convertible &= (own_first_order > created + 8 * US_PER_DAY) & (own_first_order <= END_US)
+    converted_customer, converted_time, converted_campaign = [], [], []
+    for campaign in np.flatnonzero(conversion > 0):
+        signed_up = (created >= camps.starts[campaign]) & (created < camps.ends[campaign] - 7 * US_PER_DAY)
+        candidates = np.flatnonzero(convertible & signed_up)
+        who = customers[candidates[rng.random(len(candidates)) < conversion[campaign]]]
+        converted_customer.append(who)
+        converted_time.append(pop.created_us[who] + rng.integers(10 * US_PER_MIN, 3 * US_PER_DAY, len(who)))
+        converted_campaign.append(np.full(len(who), campaign, np.int64))
+    return converted_customer, converted_time, converted_campaign
 
 
 # Recharge tiers in the reporting currency (mirror of seeds/recharge_tiers.csv): a top-up of at least the
@@ -890,103 +912,144 @@ def _wallet_rows(rng: np.random.Generator, w: World, ledger: Ledger, ctr: Counte
     return table, (day, tx_type.astype(np.int64), amount_usd, points)
 
 
-def _touchpoints(rng: np.random.Generator, w: World, o_c: np.ndarray, o_t: np.ndarray, o_seg: np.ndarray,
-                 biz: np.ndarray, first: np.ndarray, last: np.ndarray, cur: np.ndarray, c_all: np.ndarray,
+def _touchpoints(rng: np.random.Generator, w: World, orders: BlockOrders, customers: np.ndarray,
                  ctr: Counters) -> pa.Table:
-    pop = w.pop
-    crm = pop.crm_id[o_c] != None  # noqa: E711
-    p = np.where(biz, 0.45, 0.12)
-    lag = rng.integers(12 * US_PER_HOUR, 10 * US_PER_DAY, len(o_c))
-    # tended customers: a touchpoint within a few days of every order
-    tnd = o_seg == TENDED
-    p[tnd] = 1.0
-    lag[tnd] = rng.integers(6 * US_PER_HOUR, 3 * US_PER_DAY, tnd.sum())
-    unt = o_seg == UNTENDED
-    p[unt] = 0.85
-    lag[unt] = rng.integers(6 * US_PER_HOUR, 5 * US_PER_DAY, unt.sum())
-    p[unt & last] = 0.0  # the last order of an untended customer is never followed up
-    # ordinary customers who go quiet still got a follow-up after their last order
-    quiet = last & (o_t < END_US - 45 * US_PER_DAY) & ~unt
-    p[quiet] = 1.0
-    lag[quiet] = rng.integers(6 * US_PER_HOUR, 5 * US_PER_DAY, quiet.sum())
-    sel = np.flatnonzero(crm & (rng.random(len(o_c)) < p))
-    at = o_t[sel] + lag[sel]
-    who = o_c[sel]
-    tt = pick(rng, TOUCH_TYPES, len(sel), np.array([0.45, 0.1, 0.35, 0.0, 0.1]))
-    # December greeting cards for business contacts
-    b = c_all[pop.business[c_all] & (pop.crm_id[c_all] != None) & (pop.segment[c_all] != UNTENDED)]  # noqa: E711
-    card_c = np.concatenate([b, b])
-    card_t = np.concatenate([np.full(len(b), START_US + 40 * US_PER_DAY), np.full(len(b), START_US + 405 * US_PER_DAY)])
-    card_t = card_t + rng.integers(0, 10 * US_PER_DAY, len(card_c))
-    who = np.concatenate([who, card_c])
-    at = np.concatenate([at, card_t])
-    tt = np.concatenate([tt, np.full(len(card_c), "greeting_card", dtype=object)])
-    keep = at < END_US
-    who, at, tt = who[keep], at[keep], tt[keep]
-    srt = np.lexsort((who, at))
-    who, at, tt = who[srt], at[srt], tt[srt]
-    n = len(who)
-    cost_usd = np.select([tt == x for x in TOUCH_TYPES], TOUCH_COST_USD) * rng.uniform(0.8, 1.2, n)
-    c = pop.currency[who]
-    cost = round_money(cost_usd / USD_PER_UNIT[c], c)
-    emp = ids("E", rng.integers(1, 120, n), 3)
-    return pa.table([ids("T", ctr.take("touchpoints", n), 10), strs(pop.crm_id[who]), strs(tt), emp,
-                     pa.array(cost), strs(CUR[c]), ts(at), ts(at + load_lag_us(rng, n))],
+    """CRM touchpoints with the block's contacts inside the window: follow-ups of orders and December greeting
+    cards, each costed (USD 0.10 for an email up to 80 for a visit, give or take 20%) in the customer's
+    currency and logged by one of 119 employees."""
+    follow_up_customer, follow_up_at, follow_up_type = _order_follow_ups(rng, w, orders)
+    card_customer, card_at = _greeting_cards(rng, w, customers)
+    customer = np.concatenate([follow_up_customer, card_customer])
+    at = np.concatenate([follow_up_at, card_at])
+    touch_type = np.concatenate([follow_up_type, np.full(len(card_customer), "greeting_card", dtype=object)])
+    inside_window = at < END_US
+    customer, at, touch_type = customer[inside_window], at[inside_window], touch_type[inside_window]
+    in_time = np.lexsort((customer, at))
+    customer, at, touch_type = customer[in_time], at[in_time], touch_type[in_time]
+    n = len(customer)
+    cost_usd = np.select([touch_type == t for t in TOUCH_TYPES], TOUCH_COST_USD) * rng.uniform(0.8, 1.2, n)
+    currency = w.pop.currency[customer]
+    cost = round_money(cost_usd / USD_PER_UNIT[currency], currency)
+    employee_id = ids("E", rng.integers(1, 120, n), 3)
+    return pa.table([ids("T", ctr.take("touchpoints", n), 10), strs(w.pop.crm_id[customer]), strs(touch_type),
+                     employee_id, pa.array(cost), strs(CUR[currency]), ts(at), ts(at + load_lag_us(rng, n))],
                     schema=TABLES["crm.touchpoints"].schema)
 
 
-def _referrals(rng: np.random.Generator, w: World, c_all: np.ndarray, ctr: Counters) -> pa.Table:
+def _order_follow_ups(rng: np.random.Generator, w: World, orders: BlockOrders
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Orders of CRM contacts the account team follows up: 45% of business and 12% of consumer orders, 12 hours
+    to 10 days later; every order of a tended customer within 3 days; 85% of an untended customer's orders
+    within 5 days, but never the last one; and, within 5 days, the last order of any other customer who goes
+    quiet (more than 45 days before the window's end). Returns customer, time and kind of touchpoint."""
+    likelihood = np.where(orders.business, 0.45, 0.12)
+    lag = rng.integers(12 * US_PER_HOUR, 10 * US_PER_DAY, orders.count)
+    tended = orders.segment == TENDED
+    likelihood[tended] = 1.0
+    lag[tended] = rng.integers(6 * US_PER_HOUR, 3 * US_PER_DAY, tended.sum())
+    untended = orders.segment == UNTENDED
+    likelihood[untended] = 0.85
+    lag[untended] = rng.integers(6 * US_PER_HOUR, 5 * US_PER_DAY, untended.sum())
+    likelihood[untended & orders.is_last] = 0.0
+    went_quiet = orders.is_last & (orders.placed_at < END_US - 45 * US_PER_DAY) & ~untended
+    likelihood[went_quiet] = 1.0
+    lag[went_quiet] = rng.integers(6 * US_PER_HOUR, 5 * US_PER_DAY, went_quiet.sum())
+    is_contact = w.pop.crm_id[orders.customer] != None  # noqa: E711
+    followed_up = np.flatnonzero(is_contact & (rng.random(orders.count) < likelihood))
+    touch_type = pick(rng, TOUCH_TYPES, len(followed_up), np.array([0.45, 0.1, 0.35, 0.0, 0.1]))
+    return orders.customer[followed_up], orders.placed_at[followed_up] + lag[followed_up], touch_type
+
+
+def _greeting_cards(rng: np.random.Generator, w: World, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Business customers who are CRM contacts (untended ones excepted) get a greeting card in each December of
+    the window, sent between the 11th and the 21st. Returns customer and time of each card."""
     pop = w.pop
-    seg = pop.segment[c_all]
-    rl = c_all[np.isin(seg, RESELLER_LIKE)]
+    business_contacts = customers[pop.business[customers] & (pop.crm_id[customers] != None)  # noqa: E711
+                                  & (pop.segment[customers] != UNTENDED)]
+    customer = np.concatenate([business_contacts, business_contacts])
+    n = len(business_contacts)
+    at = np.concatenate([np.full(n, START_US + 40 * US_PER_DAY), np.full(n, START_US + 405 * US_PER_DAY)])
+    return customer, at + rng.integers(0, 10 * US_PER_DAY, len(customer))
+
+
+def _referrals(rng: np.random.Generator, w: World, customers: np.ndarray, ctr: Counters) -> pa.Table:
+    """People the block's CRM contacts refer: reseller-like customers one or two a month, 4% of ordinary
+    contacts one to three at any time; 30% of the people referred become CRM contacts (of any block)."""
+    reseller_customer, reseller_at = _reseller_referral_times(rng, w, customers)
+    other_customer, other_at = _occasional_referral_times(rng, w, customers)
+    customer = np.concatenate([reseller_customer, other_customer])
+    at = np.concatenate([reseller_at, other_at])
+    n = len(customer)
+    first_name, last_name, full_name = person_names(rng, n)
+    converted_contact = np.full(n, None, dtype=object)
+    converted = rng.random(n) < 0.3
+    converted_contact[converted] = w.all_crm[rng.integers(0, len(w.all_crm), converted.sum())]
+    return pa.table([ids("RF", ctr.take("referrals", n), 9), strs(w.pop.crm_id[customer]), strs(full_name),
+                     strs(emails(rng, first_name, last_name)), strs(phones(rng, w.pop.country[customer])),
+                     strs(converted_contact), ts(at), ts(at + load_lag_us(rng, n))],
+                    schema=TABLES["crm.referrals"].schema)
+
+
+def _reseller_referral_times(rng: np.random.Generator, w: World, customers: np.ndarray
+                             ) -> tuple[np.ndarray, np.ndarray]:
+    """Reseller-like customers refer one or two people in every month of the window, at any time of the month."""
+    resellers = customers[np.isin(w.pop.segment[customers], RESELLER_LIKE)]
     months = np.datetime64("2024-11", "M") + np.arange(24)
-    m_start = months.astype("datetime64[D]").astype(np.int64) * US_PER_DAY
-    m_len = ((months + 1).astype("datetime64[D]").astype(np.int64) * US_PER_DAY) - m_start
-    per = 1 + (rng.random((len(rl), 24)) < 0.5)
-    r_c = np.repeat(np.repeat(rl, 24), per.ravel())
-    r_m = np.repeat(np.tile(np.arange(24), len(rl)), per.ravel())
-    r_t = m_start[r_m] + (rng.random(len(r_m)) * (m_len[r_m] - US_PER_HOUR)).astype(np.int64)
-    others = c_all[(seg == NORMAL) & (pop.crm_id[c_all] != None) & (rng.random(len(c_all)) < 0.04)]  # noqa: E711
-    kk = rng.integers(1, 4, len(others))
-    o_c = np.repeat(others, kk)
-    o_t = START_US + rng.integers(0, (N_DAYS - 1) * US_PER_DAY, len(o_c))
-    who = np.concatenate([r_c, o_c])
-    at = np.concatenate([r_t, o_t])
-    n = len(who)
-    first, last, full = person_names(rng, n)
-    conv = np.full(n, None, dtype=object)
-    cv = rng.random(n) < 0.3
-    conv[cv] = w.all_crm[rng.integers(0, len(w.all_crm), cv.sum())]
-    return pa.table([ids("RF", ctr.take("referrals", n), 9), strs(pop.crm_id[who]), strs(full),
-                     strs(emails(rng, first, last)), strs(phones(rng, pop.country[who])), strs(conv), ts(at),
-                     ts(at + load_lag_us(rng, n))], schema=TABLES["crm.referrals"].schema)
+    month_start = months.astype("datetime64[D]").astype(np.int64) * US_PER_DAY
+    month_length = ((months + 1).astype("datetime64[D]").astype(np.int64) * US_PER_DAY) - month_start
+    per_month = (1 + (rng.random((len(resellers), 24)) < 0.5)).ravel()
+    customer = np.repeat(np.repeat(resellers, 24), per_month)
+    month = np.repeat(np.tile(np.arange(24), len(resellers)), per_month)
+    at = month_start[month] + (rng.random(len(month)) * (month_length[month] - US_PER_HOUR)).astype(np.int64)
+    return customer, at
 
 
-def _requests(rng: np.random.Generator, w: World, c_all: np.ndarray, ctr: Counters) -> tuple[pa.Table, pa.Table]:
+def _occasional_referral_times(rng: np.random.Generator, w: World, customers: np.ndarray
+                               ) -> tuple[np.ndarray, np.ndarray]:
+    """4% of ordinary customers who are CRM contacts refer one to three people at any time in the window."""
     pop = w.pop
-    seg = pop.segment[c_all]
-    rl = c_all[np.isin(seg, RESELLER_LIKE)]
-    rc, rt = _regular(rng, rl, START_US + rng.integers(0, 25 * US_PER_DAY, len(rl)), np.full(len(rl), END_US),
-                      30, 55)
-    ob = c_all[(seg == NORMAL) & pop.business[c_all] & (rng.random(len(c_all)) < 0.08)]
-    kk = rng.integers(1, 4, len(ob))
-    oc = np.repeat(ob, kk)
-    ot = START_US + rng.integers(0, (N_DAYS - 1) * US_PER_DAY, len(oc))
-    who = np.concatenate([rc, oc])
-    at = np.maximum(np.concatenate([rt, ot]), pop.created_us[who] + US_PER_HOUR)
-    n = len(who)
-    q = (rng.lognormal(8, 1, n)).astype(np.int64).clip(100) // 100 * 100
-    desc = np.array([REQUEST_TEXT[i].format(q=qq) for i, qq in zip(rng.integers(0, len(REQUEST_TEXT), n), q,
-                                                                     strict=True)], dtype=object)
-    req = pa.table([ids("CR", ctr.take("requests", n), 8), strs(pop.shop_id[who]),
-                    strs(pick(rng, np.array(CATEGORIES, dtype=object), n)), pa.array(q.astype(np.int32)), strs(desc),
-                    ts(at), ts(at + load_lag_us(rng, n))], schema=TABLES["shop.custom_order_requests"].schema)
-    k1 = rng.integers(1, 3, len(rl))
-    ib = c_all[(seg == NORMAL) & pop.business[c_all] & (rng.random(len(c_all)) < 0.03)]
-    who = np.concatenate([np.repeat(rl, k1), ib])
-    m = len(who)
-    at = np.maximum(START_US + rng.integers(0, (N_DAYS - 1) * US_PER_DAY, m), pop.created_us[who] + US_PER_HOUR)
-    inq = pa.table([ids("RI", ctr.take("inquiries", m), 7), strs(pop.shop_id[who]), strs(pick(rng, INQ_CHANNELS, m)),
-                    strs(pick(rng, INQ_MESSAGES, m)), ts(at), ts(at + load_lag_us(rng, m))],
-                   schema=TABLES["shop.reseller_inquiries"].schema)
-    return req, inq
+    referrers = customers[(pop.segment[customers] == NORMAL) & (pop.crm_id[customers] != None)  # noqa: E711
+                          & (rng.random(len(customers)) < 0.04)]
+    customer = np.repeat(referrers, rng.integers(1, 4, len(referrers)))
+    return customer, START_US + rng.integers(0, (N_DAYS - 1) * US_PER_DAY, len(customer))
+
+
+def _custom_order_requests(rng: np.random.Generator, w: World, customers: np.ndarray, ctr: Counters) -> pa.Table:
+    """Requests for custom bulk orders of a category (from 100 pieces, in hundreds, a few thousand typically):
+    reseller-like customers every 30 to 55 days, 8% of ordinary business customers one to three times; never in
+    a customer's first hour."""
+    pop = w.pop
+    segment = pop.segment[customers]
+    resellers = customers[np.isin(segment, RESELLER_LIKE)]
+    reseller_customer, reseller_at = _regular(rng, resellers,
+                                              START_US + rng.integers(0, 25 * US_PER_DAY, len(resellers)),
+                                              np.full(len(resellers), END_US), 30, 55)
+    businesses = customers[(segment == NORMAL) & pop.business[customers] & (rng.random(len(customers)) < 0.08)]
+    business_customer = np.repeat(businesses, rng.integers(1, 4, len(businesses)))
+    business_at = START_US + rng.integers(0, (N_DAYS - 1) * US_PER_DAY, len(business_customer))
+    customer = np.concatenate([reseller_customer, business_customer])
+    at = np.maximum(np.concatenate([reseller_at, business_at]), pop.created_us[customer] + US_PER_HOUR)
+    n = len(customer)
+    quantity = (rng.lognormal(8, 1, n)).astype(np.int64).clip(100) // 100 * 100
+    text = rng.integers(0, len(REQUEST_TEXT), n)
+    description = np.array([REQUEST_TEXT[i].format(q=q) for i, q in zip(text, quantity, strict=True)], dtype=object)
+    return pa.table([ids("CR", ctr.take("requests", n), 8), strs(pop.shop_id[customer]),
+                     strs(pick(rng, np.array(CATEGORIES, dtype=object), n)), pa.array(quantity.astype(np.int32)),
+                     strs(description), ts(at), ts(at + load_lag_us(rng, n))],
+                    schema=TABLES["shop.custom_order_requests"].schema)
+
+
+def _reseller_inquiries(rng: np.random.Generator, w: World, customers: np.ndarray, ctr: Counters) -> pa.Table:
+    """Inquiries about becoming a reseller: one or two from each reseller-like customer and one from 3% of
+    ordinary business customers, at any time after their first hour."""
+    pop = w.pop
+    segment = pop.segment[customers]
+    resellers = customers[np.isin(segment, RESELLER_LIKE)]
+    per_reseller = rng.integers(1, 3, len(resellers))
+    businesses = customers[(segment == NORMAL) & pop.business[customers] & (rng.random(len(customers)) < 0.03)]
+    customer = np.concatenate([np.repeat(resellers, per_reseller), businesses])
+    n = len(customer)
+    at = np.maximum(START_US + rng.integers(0, (N_DAYS - 1) * US_PER_DAY, n), pop.created_us[customer] + US_PER_HOUR)
+    return pa.table([ids("RI", ctr.take("inquiries", n), 7), strs(pop.shop_id[customer]),
+                     strs(pick(rng, INQ_CHANNELS, n)), strs(pick(rng, INQ_MESSAGES, n)), ts(at),
+                     ts(at + load_lag_us(rng, n))], schema=TABLES["shop.reseller_inquiries"].schema)
