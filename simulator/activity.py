@@ -94,9 +94,9 @@ class Counters:
 class World:
     """Everything customer activity depends on."""
 
-    pop: Population
-    cat: Catalog
-    camps: Campaigns
+    population: Population
+    catalog: Catalog
+    campaigns: Campaigns
     prizes: Prizes
     dealers: Dealers
     fx: np.ndarray
@@ -242,67 +242,68 @@ class BlockRefunds:
     refunded_at: np.ndarray
 
 
-def simulate_block(rng: np.random.Generator, w: World, lo: int, hi: int, ctr: Counters) -> ChunkResult:
-    """Simulate all activity of shop customers lo..hi-1.
+def simulate_block(rng: np.random.Generator, world: World, first_customer: int, end_customer: int,
+                   counters: Counters) -> ChunkResult:
+    """Simulate all activity of shop customers first_customer..end_customer-1.
 
     Each step draws from `rng` in turn (the wallet and the planted campaign orders from their own streams), so
     the same seed gives the same tables."""
-    customers = np.arange(lo, hi)
-    order_customer, order_time, order_campaign = _order_times(rng, w, customers)
-    orders = _place_orders(w, customers, order_customer, order_time, order_campaign, ctr)
-    terms = _order_terms(rng, w, orders)
-    lines = _order_lines(rng, w, orders, terms, ctr)
-    refunds = _refunds(rng, orders, lines, ctr)
-    wallet, wallet_totals = _wallet(rng, w, orders, lines, refunds, ctr)
-    touchpoints = _touchpoints(rng, w, orders, customers, ctr)
-    referrals = _referrals(rng, w, customers, ctr)
-    requests = _custom_order_requests(rng, w, customers, ctr)
-    inquiries = _reseller_inquiries(rng, w, customers, ctr)
-    tickets = _after_sales_tickets(rng, w, orders, terms, lines, ctr)
-    draws = _lottery_draws(rng, w, orders, lines, ctr)
+    customers = np.arange(first_customer, end_customer)
+    order_customer, order_time, order_campaign = _order_times(rng, world, customers)
+    orders = _place_orders(world, customers, order_customer, order_time, order_campaign, counters)
+    terms = _order_terms(rng, world, orders)
+    lines = _order_lines(rng, world, orders, terms, counters)
+    refunds = _refunds(rng, orders, lines, counters)
+    wallet, wallet_totals = _wallet(rng, world, orders, lines, refunds, counters)
+    touchpoints = _touchpoints(rng, world, orders, customers, counters)
+    referrals = _referrals(rng, world, customers, counters)
+    requests = _custom_order_requests(rng, world, customers, counters)
+    inquiries = _reseller_inquiries(rng, world, customers, counters)
+    tickets = _after_sales_tickets(rng, world, orders, terms, lines, counters)
+    draws = _lottery_draws(rng, world, orders, lines, counters)
     tables = {"shop.orders": terms.table, "shop.order_lines": lines.table, "shop.refunds": refunds.table,
               "loyalty.wallet_transactions": wallet, "crm.touchpoints": touchpoints, "crm.referrals": referrals,
               "shop.custom_order_requests": requests, "shop.reseller_inquiries": inquiries,
               "service.after_sales_tickets": tickets, "promotions.lottery_draws": draws}
-    return ChunkResult(tables, *wallet_totals, truth=_truth_fragments(w, orders, lines, refunds),
+    return ChunkResult(tables, *wallet_totals, truth=_truth_fragments(world, orders, lines, refunds),
                        protected_orders=orders.order_id_values[~orders.is_ordinary])
 
 
-def _order_times(rng: np.random.Generator, w: World, customers: np.ndarray
+def _order_times(rng: np.random.Generator, world: World, customers: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """When each customer of the block orders, by segment, plus the orders planted campaigns cause.
 
     Returns the ordering customer, the time (UTC microseconds, not yet clamped to the window) and the campaign
     whose planted lift placed the order (-1 for a customer's own orders), in no particular order."""
-    segment = w.pop.segment[customers]
+    segment = world.population.segment[customers]
     own_orders = [
-        _ordinary_order_times(rng, w.pop, customers[np.isin(segment, (NORMAL, DUPLICATE))]),
+        _ordinary_order_times(rng, world.population, customers[np.isin(segment, (NORMAL, DUPLICATE))]),
         _reseller_order_times(rng, customers[np.isin(segment, RESELLER_LIKE)]),
         _churner_order_times(rng, customers[np.isin(segment, (UNTENDED, TENDED))]),
         _high_value_order_times(rng, customers[segment == HIGH_VALUE]),
-        _bargain_hunter_order_times(rng, w, customers[segment == BARGAIN]),
+        _bargain_hunter_order_times(rng, world, customers[segment == BARGAIN]),
     ]
     own_customer = [who for who, _ in own_orders]
     own_time = [at for _, at in own_orders]
     own_campaign = [np.full(len(who), -1, np.int64) for who in own_customer]
     planted_customer, planted_time, planted_campaign = _planted_campaign_orders(
-        rng, w, customers, np.concatenate(own_customer), np.concatenate(own_time))
+        rng, world, customers, np.concatenate(own_customer), np.concatenate(own_time))
     return (np.concatenate([*own_customer, planted_customer]), np.concatenate([*own_time, planted_time]),
             np.concatenate([*own_campaign, planted_campaign]))
 
 
-def _ordinary_order_times(rng: np.random.Generator, pop: Population, customers: np.ndarray
+def _ordinary_order_times(rng: np.random.Generator, population: Population, customers: np.ndarray
                           ) -> tuple[np.ndarray, np.ndarray]:
     """Ordinary customers place their number of orders on days of their active period, busier days more likely
     (the population's day weights), at a local time of day typical for shopping."""
-    order_customer = np.repeat(customers, pop.n_orders[customers])
-    first_day, end_day = pop.active_from[order_customer], pop.active_to[order_customer]
-    cumulative_weight = pop.day_cum
+    order_customer = np.repeat(customers, population.n_orders[customers])
+    first_day, end_day = population.active_from[order_customer], population.active_to[order_customer]
+    cumulative_weight = population.day_cum
     u = cumulative_weight[first_day] + rng.random(len(order_customer)) * (
         cumulative_weight[end_day] - cumulative_weight[first_day])
     day = (np.searchsorted(cumulative_weight, u, side="right") - 1).clip(first_day, end_day - 1)
     placed_at = (START_US + day * US_PER_DAY + local_time_of_day_us(rng, len(order_customer))
-                 - COUNTRY_OFFSET_MIN[pop.country[order_customer]] * US_PER_MIN)
+                 - COUNTRY_OFFSET_MIN[population.country[order_customer]] * US_PER_MIN)
     return order_customer, placed_at
 
 
@@ -325,23 +326,23 @@ def _high_value_order_times(rng: np.random.Generator, customers: np.ndarray) -> 
     return np.repeat(customers, 2), START_US + rng.integers(0, (N_DAYS - 5) * US_PER_DAY, 2 * len(customers))
 
 
-def _bargain_hunter_order_times(rng: np.random.Generator, w: World, customers: np.ndarray
+def _bargain_hunter_order_times(rng: np.random.Generator, world: World, customers: np.ndarray
                                 ) -> tuple[np.ndarray, np.ndarray]:
     """Bargain hunters buy once, 8 to 15 days after signing up, with a welcome code: one who would buy between
     welcome offers waits for the next one (so they never buy within a week of signing up, offer or not)."""
-    placed_at = w.pop.created_us[customers] + rng.integers(8 * US_PER_DAY, 15 * US_PER_DAY, len(customers))
-    waits = w.camps.active("first_order_discount", placed_at) < 0
-    placed_at[waits] = w.camps.next_start("first_order_discount", placed_at[waits]) + rng.integers(
+    placed_at = world.population.created_us[customers] + rng.integers(8 * US_PER_DAY, 15 * US_PER_DAY, len(customers))
+    waits = world.campaigns.active("first_order_discount", placed_at) < 0
+    placed_at[waits] = world.campaigns.next_start("first_order_discount", placed_at[waits]) + rng.integers(
         US_PER_MIN, 7 * US_PER_DAY, waits.sum())
     return customers, np.minimum(placed_at, END_US - US_PER_DAY)
 
 
-def _place_orders(w: World, customers: np.ndarray, order_customer: np.ndarray, order_time: np.ndarray,
-                  order_campaign: np.ndarray, ctr: Counters) -> BlockOrders:
+def _place_orders(world: World, customers: np.ndarray, order_customer: np.ndarray, order_time: np.ndarray,
+                  order_campaign: np.ndarray, counters: Counters) -> BlockOrders:
     """Orders as the shop records them: placed at least ten minutes after the customer's account exists and
     inside the window, to the second, numbered in placement order."""
-    pop = w.pop
-    order_time = np.maximum(order_time, np.maximum(pop.created_us[order_customer], START_US) + 10 * US_PER_MIN)
+    population = world.population
+    order_time = np.maximum(order_time, np.maximum(population.created_us[order_customer], START_US) + 10 * US_PER_MIN)
     order_time = (np.minimum(order_time, END_US - US_PER_MIN) // US_PER_SEC) * US_PER_SEC
     by_customer = np.lexsort((order_time, order_customer))
     order_customer, order_time = order_customer[by_customer], order_time[by_customer]
@@ -352,50 +353,51 @@ def _place_orders(w: World, customers: np.ndarray, order_customer: np.ndarray, o
     orders_per_customer = np.bincount(order_customer - customers[0], minlength=len(customers))
     by_time = np.argsort(order_time, kind="stable")
     order_customer, order_time = order_customer[by_time], order_time[by_time]
-    order_id = ids("O", ctr.take("orders", len(order_customer)), 10)
+    order_id = ids("O", counters.take("orders", len(order_customer)), 10)
     return BlockOrders(
         customer=order_customer, placed_at=order_time, planted_campaign=order_campaign[by_time],
         is_first=is_first[by_time], is_last=is_last[by_time],
         orders_of_customer=orders_per_customer[order_customer - customers[0]],
-        segment=pop.segment[order_customer], currency=pop.currency[order_customer],
-        country=pop.country[order_customer], business=pop.business[order_customer], order_id=order_id,
+        segment=population.segment[order_customer], currency=population.currency[order_customer],
+        country=population.country[order_customer], business=population.business[order_customer], order_id=order_id,
         order_id_values=np.array(order_id.to_pylist(), dtype=object))
 
 
-def _order_terms(rng: np.random.Generator, w: World, orders: BlockOrders) -> OrderTerms:
+def _order_terms(rng: np.random.Generator, world: World, orders: BlockOrders) -> OrderTerms:
     """The shop's order rows: welcome codes, sales and acquisition channels, the dealer an order came through,
     and when the row reached the export (1% of rows late)."""
-    uses_code, code, discount_pct = _welcome_codes(rng, w, orders)
-    sales_channel, acquisition_channel, dealer = _order_channels(rng, w, orders, uses_code)
+    uses_code, code, discount_pct = _welcome_codes(rng, world, orders)
+    sales_channel, acquisition_channel, dealer = _order_channels(rng, world, orders, uses_code)
     n = orders.count
     loaded_at = orders.placed_at + load_lag_us(rng, n, late_share=0.01)
-    table = pa.table([orders.order_id, strs(w.pop.shop_id[orders.customer]),
+    table = pa.table([orders.order_id, strs(world.population.shop_id[orders.customer]),
                       _format_placed_at(orders.placed_at, COUNTRY_OFFSET_MIN[orders.country]),
                       strs(CUR[orders.currency]), strs(sales_channel), strs(acquisition_channel), strs(code),
                       strs(dealer), ts(loaded_at)], schema=TABLES["shop.orders"].schema)
     return OrderTerms(table, uses_code, discount_pct, dealer, loaded_at)
 
 
-def _welcome_codes(rng: np.random.Generator, w: World, orders: BlockOrders
+def _welcome_codes(rng: np.random.Generator, world: World, orders: BlockOrders
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Which first orders placed during a welcome (first-order discount) campaign use its code: every bargain
     hunter's, 30% of new ordinary customers' who order at least twice, and every order a welcome campaign's
     planted conversion placed. Returns the mask, the code (None without) and the discount percentage."""
-    welcome = w.camps.active("first_order_discount", orders.placed_at)
+    welcome = world.campaigns.active("first_order_discount", orders.placed_at)
     first_in_welcome = orders.is_first & (welcome >= 0)
     uses_code = first_in_welcome & (orders.segment == BARGAIN)
-    new_customer = w.pop.created_us[orders.customer] >= START_US
+    new_customer = world.population.created_us[orders.customer] >= START_US
     uses_code |= (first_in_welcome & orders.is_ordinary & new_customer & (orders.orders_of_customer >= 2)
                   & (rng.random(orders.count) < 0.3))
     planted = orders.planted_campaign
-    uses_code |= first_in_welcome & (planted >= 0) & (w.camps.ctype[np.maximum(planted, 0)] == "first_order_discount")
+    planted_welcome = world.campaigns.ctype[np.maximum(planted, 0)] == "first_order_discount"
+    uses_code |= first_in_welcome & (planted >= 0) & planted_welcome
     code = np.full(orders.count, None, dtype=object)
-    code[uses_code] = w.camps.code[welcome[uses_code]]
-    discount_pct = np.where(uses_code, w.camps.discount_pct[np.maximum(welcome, 0)], 0.0)
+    code[uses_code] = world.campaigns.code[welcome[uses_code]]
+    discount_pct = np.where(uses_code, world.campaigns.discount_pct[np.maximum(welcome, 0)], 0.0)
     return uses_code, code, discount_pct
 
 
-def _order_channels(rng: np.random.Generator, w: World, orders: BlockOrders, uses_code: np.ndarray
+def _order_channels(rng: np.random.Generator, world: World, orders: BlockOrders, uses_code: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sales channel (businesses order more by phone), acquisition channel (resellers and high-value customers
     come direct, welcome-code orders from paid search or social) and, for orders acquired through a dealer, a
@@ -411,26 +413,26 @@ def _order_channels(rng: np.random.Generator, w: World, orders: BlockOrders, use
     via_dealer = np.flatnonzero(acquisition_channel == "dealer")
     for country in np.unique(orders.country[via_dealer]):
         rows = via_dealer[orders.country[via_dealer] == country]
-        candidates = w.dealers.by_country[country]
+        candidates = world.dealers.by_country[country]
         if not len(candidates):
-            candidates = np.arange(w.dealers.n)
-        dealer[rows] = w.dealers.dealer_id[candidates[rng.integers(0, len(candidates), len(rows))]]
+            candidates = np.arange(world.dealers.n)
+        dealer[rows] = world.dealers.dealer_id[candidates[rng.integers(0, len(candidates), len(rows))]]
     return sales_channel, acquisition_channel, dealer
 
 
-def _order_lines(rng: np.random.Generator, w: World, orders: BlockOrders, terms: OrderTerms,
-                 ctr: Counters) -> BlockLines:
+def _order_lines(rng: np.random.Generator, world: World, orders: BlockOrders, terms: OrderTerms,
+                 counters: Counters) -> BlockLines:
     """Lines of each order: products by popularity, quantities (businesses buy in bulk; resellers and high-value
     customers fill large lines), unit prices from list price with volume breaks, the welcome code's or a 3%
     chance of a 5% promotion discount; rows land within two minutes of their order (0.3% 10 to 40 days late)."""
     reseller_like, high_value = orders.is_reseller_like, orders.is_high_value
-    lines_of_order = 1 + rng.poisson(w.lines_per_order - 1, orders.count)
+    lines_of_order = 1 + rng.poisson(world.lines_per_order - 1, orders.count)
     lines_of_order[reseller_like | high_value] = np.maximum(lines_of_order[reseller_like | high_value], 2)
     first_line_of_order = np.concatenate([[0], np.cumsum(lines_of_order)[:-1]])
     order_index = np.repeat(np.arange(orders.count), lines_of_order)
     n = len(order_index)
-    product = np.searchsorted(w.cat.popularity, rng.random(n), side="right").clip(0, w.cat.n - 1)
-    list_usd = w.cat.list_usd[product]
+    product = np.searchsorted(world.catalog.popularity, rng.random(n), side="right").clip(0, world.catalog.n - 1)
+    list_usd = world.catalog.list_usd[product]
     quantity = np.where(orders.business[order_index], rng.lognormal(4.6, 1.1, n),
                         1 + rng.lognormal(1.0, 0.9, n)).astype(np.int64)
     # resellers and high-value customers buy enough of a product to reach a line value in USD
@@ -440,7 +442,7 @@ def _order_lines(rng: np.random.Generator, w: World, orders: BlockOrders, terms:
     quantity[large_line] = np.ceil(target_usd[large_line] / list_usd[large_line]).astype(np.int64)
     quantity = quantity.clip(1, 2_000_000)
     currency = orders.currency[order_index]
-    rate = _fx_rate(w.fx, orders.placed_at[order_index], currency)
+    rate = _fx_rate(world.fx, orders.placed_at[order_index], currency)
     volume_factor = np.where(quantity >= 1000, 0.9, np.where(quantity >= 100, 0.95, 1.0))
     unit_price = round_money(list_usd * volume_factor * rng.uniform(0.98, 1.02, n) / rate, currency)
     unit_price = np.maximum(unit_price, np.where(currency == 4, 1.0, 0.01))
@@ -449,8 +451,8 @@ def _order_lines(rng: np.random.Generator, w: World, orders: BlockOrders, terms:
     discount = round_money(discount_pct * quantity * unit_price, currency)
     line_net = quantity * unit_price - discount
     order_net = np.bincount(order_index, weights=line_net, minlength=orders.count)
-    order_net_usd = order_net * _fx_rate(w.fx, orders.placed_at, orders.currency)
-    line_number = ctr.take("order_lines", n)
+    order_net_usd = order_net * _fx_rate(world.fx, orders.placed_at, orders.currency)
+    line_number = counters.take("order_lines", n)
     line_id = ids("OL", line_number, 11)
     loaded_at = terms.loaded_at[order_index] + rng.integers(0, 120, n) * US_PER_SEC
     late = rng.random(n) < 0.003
@@ -458,14 +460,15 @@ def _order_lines(rng: np.random.Generator, w: World, orders: BlockOrders, terms:
     # the line total the shop charged (before discount); one line in ten leaves it out (null). Derived from the
     # line number, not the generator, so adding the column changes no other simulated value.
     line_total = pa.array(round_money(quantity * unit_price, currency), mask=np.asarray(line_number) % 10 == 7)
-    table = pa.table([line_id, orders.order_id.take(pa.array(order_index)), w.cat.product_id.take(pa.array(product)),
-                      pa.array(quantity.astype(np.int32)), pa.array(unit_price), pa.array(discount), line_total,
-                      ts(loaded_at)], schema=TABLES["shop.order_lines"].schema)
+    table = pa.table([line_id, orders.order_id.take(pa.array(order_index)),
+                      world.catalog.product_id.take(pa.array(product)), pa.array(quantity.astype(np.int32)),
+                      pa.array(unit_price), pa.array(discount), line_total, ts(loaded_at)],
+                     schema=TABLES["shop.order_lines"].schema)
     return BlockLines(table, line_id, order_index, lines_of_order, first_line_of_order, line_net, order_net,
                       order_net_usd)
 
 
-def _refunds(rng: np.random.Generator, orders: BlockOrders, lines: BlockLines, ctr: Counters) -> BlockRefunds:
+def _refunds(rng: np.random.Generator, orders: BlockOrders, lines: BlockLines, counters: Counters) -> BlockRefunds:
     """4.5% of ordinary customers' orders (placed at least two days before the window's end) are refunded 1 to
     30 days later: 40% whole, the rest 20% to 100% of one line."""
     currency = orders.currency
@@ -478,14 +481,14 @@ def _refunds(rng: np.random.Generator, orders: BlockOrders, lines: BlockLines, c
     amount = np.maximum(round_money(amount, currency[refunded]), np.where(currency[refunded] == 4, 1.0, 0.01))
     refunded_at = np.minimum(orders.placed_at[refunded] + rng.integers(US_PER_DAY, 30 * US_PER_DAY, n), END_US)
     line_id = pc.if_else(pa.array(whole), pa.nulls(n, pa.string()), lines.line_id.take(pa.array(line)))
-    table = pa.table([ids("R", ctr.take("refunds", n), 9), orders.order_id.take(pa.array(refunded)), line_id,
+    table = pa.table([ids("R", counters.take("refunds", n), 9), orders.order_id.take(pa.array(refunded)), line_id,
                       pa.array(amount), strs(CUR[currency[refunded]]), strs(pick(rng, REFUND_REASONS, n)),
                       ts(refunded_at), ts(refunded_at + load_lag_us(rng, n))], schema=TABLES["shop.refunds"].schema)
     return BlockRefunds(table, refunded, amount, refunded_at)
 
 
-def _after_sales_tickets(rng: np.random.Generator, w: World, orders: BlockOrders, terms: OrderTerms,
-                         lines: BlockLines, ctr: Counters) -> pa.Table:
+def _after_sales_tickets(rng: np.random.Generator, world: World, orders: BlockOrders, terms: OrderTerms,
+                         lines: BlockLines, counters: Counters) -> pa.Table:
     """After-sales tickets on 0.5% of order lines, opened 3 to 60 days after the order: counterfeit complaints
     go to a third-party lab; replaced or refunded parts are compensated 30% to 100% of the line; tickets closing
     after the window (and half the unresolved ones) are still open."""
@@ -506,39 +509,39 @@ def _after_sales_tickets(rng: np.random.Generator, w: World, orders: BlockOrders
                             lines.line_net[ticket_line] * rng.uniform(0.3, 1.0, n), 0.0)
     compensation = round_money(compensation, orders.currency[order])
     loaded_at = np.where(still_open, opened, closed) + load_lag_us(rng, n)
-    return pa.table([ids("TK", ctr.take("tickets", n), 8), lines.line_id.take(pa.array(ticket_line)),
-                     strs(w.pop.shop_id[orders.customer[order]]), strs(terms.dealer_id[order]), strs(complaint),
-                     strs(escalation), strs(resolution), pa.array(compensation), strs(CUR[orders.currency[order]]),
-                     ts(opened), ts(closed, mask=still_open), ts(loaded_at)],
+    return pa.table([ids("TK", counters.take("tickets", n), 8), lines.line_id.take(pa.array(ticket_line)),
+                     strs(world.population.shop_id[orders.customer[order]]), strs(terms.dealer_id[order]),
+                     strs(complaint), strs(escalation), strs(resolution), pa.array(compensation),
+                     strs(CUR[orders.currency[order]]), ts(opened), ts(closed, mask=still_open), ts(loaded_at)],
                     schema=TABLES["service.after_sales_tickets"].schema)
 
 
-def _lottery_draws(rng: np.random.Generator, w: World, orders: BlockOrders, lines: BlockLines,
-                   ctr: Counters) -> pa.Table:
+def _lottery_draws(rng: np.random.Generator, world: World, orders: BlockOrders, lines: BlockLines,
+                   counters: Counters) -> pa.Table:
     """Every order of at least USD 20 during a lottery campaign enters a draw minutes later; it wins a prize with
     the prize's advertised odds, except the unfair prize, which is never handed out."""
-    lottery = w.camps.active("lottery", orders.placed_at)
+    lottery = world.campaigns.active("lottery", orders.placed_at)
     entered = np.flatnonzero((lottery >= 0) & (lines.order_net_usd >= 20))
     n = len(entered)
     u = rng.random(n)
     prize = np.full(n, None, dtype=object)
     for campaign in np.unique(lottery[entered]):
         rows = np.flatnonzero(lottery[entered] == campaign)
-        prizes = np.flatnonzero(w.prizes.campaign_idx == campaign)
-        odds_edges = np.cumsum(w.prizes.odds[prizes])
+        prizes = np.flatnonzero(world.prizes.campaign_idx == campaign)
+        odds_edges = np.cumsum(world.prizes.odds[prizes])
         hit = np.searchsorted(odds_edges, u[rows], side="right")
         won = hit < len(prizes)
         chosen = prizes[np.minimum(hit, len(prizes) - 1)]
-        won &= chosen != w.prizes.unfair
-        prize[rows[won]] = w.prizes.prize_id[chosen[won]]
+        won &= chosen != world.prizes.unfair
+        prize[rows[won]] = world.prizes.prize_id[chosen[won]]
     drawn_at = np.minimum(orders.placed_at[entered] + rng.integers(US_PER_MIN, 10 * US_PER_MIN, n), END_US)
-    return pa.table([ids("DR", ctr.take("draws", n), 9), strs(w.camps.campaign_id[lottery[entered]]),
-                     strs(w.pop.shop_id[orders.customer[entered]]), orders.order_id.take(pa.array(entered)),
+    return pa.table([ids("DR", counters.take("draws", n), 9), strs(world.campaigns.campaign_id[lottery[entered]]),
+                     strs(world.population.shop_id[orders.customer[entered]]), orders.order_id.take(pa.array(entered)),
                      strs(prize), ts(drawn_at), ts(drawn_at + load_lag_us(rng, n))],
                     schema=TABLES["promotions.lottery_draws"].schema)
 
 
-def _truth_fragments(w: World, orders: BlockOrders, lines: BlockLines, refunds: BlockRefunds
+def _truth_fragments(world: World, orders: BlockOrders, lines: BlockLines, refunds: BlockRefunds
                      ) -> dict[str, dict[str, np.ndarray]]:
     """The block's part of the answer key: orders planted campaigns caused (net of refunds, USD), the last
     orders of untended and tended churners, and bargain hunters' single orders."""
@@ -548,7 +551,7 @@ def _truth_fragments(w: World, orders: BlockOrders, lines: BlockLines, refunds: 
     planted = np.flatnonzero(orders.planted_campaign >= 0)
     refund_usd = np.zeros(orders.count)
     refunded = refunds.order_index
-    refund_usd[refunded] = refunds.amount * _fx_rate(w.fx, orders.placed_at[refunded], orders.currency[refunded])
+    refund_usd[refunded] = refunds.amount * _fx_rate(world.fx, orders.placed_at[refunded], orders.currency[refunded])
     order_id = orders.order_id_values
     return {
         "planted_campaign_orders": {"campaign_idx": orders.planted_campaign[planted],
@@ -561,75 +564,75 @@ def _truth_fragments(w: World, orders: BlockOrders, lines: BlockLines, refunds: 
     }
 
 
-def _golden_opted_out(pop: Population) -> np.ndarray:
+def _golden_opted_out(population: Population) -> np.ndarray:
     """Whether any shop account of each golden customer opted out of outreach, by golden index."""
-    return np.bincount(pop.golden_idx, weights=pop.opt_out, minlength=pop.golden_idx.max() + 1) > 0
+    return np.bincount(population.golden_idx, weights=population.opt_out, minlength=population.golden_idx.max() + 1) > 0
 
 
-def _planted_campaign_orders(rng: np.random.Generator, w: World, customers: np.ndarray, own_customer: np.ndarray,
+def _planted_campaign_orders(rng: np.random.Generator, world: World, customers: np.ndarray, own_customer: np.ndarray,
                              own_time: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Extra orders the campaigns' planted effects cause (_campaign_lift_orders, then
     _first_order_conversions): customers, times and campaign index. `own_customer` and `own_time` are the
     block's orders without campaigns."""
     rng = rng.spawn(1)[0]  # own stream, like the wallet's
-    lift_customer, lift_time, lift_campaign = _campaign_lift_orders(rng, w, customers)
-    converted_customer, converted_time, converted_campaign = _first_order_conversions(rng, w, customers,
+    lift_customer, lift_time, lift_campaign = _campaign_lift_orders(rng, world, customers)
+    converted_customer, converted_time, converted_campaign = _first_order_conversions(rng, world, customers,
                                                                                       own_customer, own_time)
     return (np.concatenate([np.zeros(0, np.int64), *lift_customer, *converted_customer]),
             np.concatenate([np.zeros(0, np.int64), *lift_time, *converted_time]),
             np.concatenate([np.zeros(0, np.int64), *lift_campaign, *converted_campaign]))
 
 
-def _campaign_lift_orders(rng: np.random.Generator, w: World, customers: np.ndarray
+def _campaign_lift_orders(rng: np.random.Generator, world: World, customers: np.ndarray
                           ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
     """Every ordinary customer of the block in the group a campaign with a planted lift reaches (loyalty members,
     or customers who accept outreach) who signed up before the campaign and is still active on its first day
     places Poisson(rate) extra orders at uniform times in the campaign's window; the rest are not reached.
     Returns customers, times and campaign index, one array per campaign."""
-    pop, camps = w.pop, w.camps
-    rate = camps.planted_rate
-    ordinary = customers[pop.segment[customers] == NORMAL]
-    groups = {"loyalty_members": ordinary[pop.member_id[ordinary] != None],  # noqa: E711
+    population, campaigns = world.population, world.campaigns
+    rate = campaigns.planted_rate
+    ordinary = customers[population.segment[customers] == NORMAL]
+    groups = {"loyalty_members": ordinary[population.member_id[ordinary] != None],  # noqa: E711
               # the warehouse reads a golden customer as opted out when any of its accounts is
-              "outreach_customers": ordinary[~_golden_opted_out(pop)[pop.golden_idx[ordinary]]]}
+              "outreach_customers": ordinary[~_golden_opted_out(population)[population.golden_idx[ordinary]]]}
     lift_customer, lift_time, lift_campaign = [], [], []
     for campaign in np.flatnonzero(rate > 0):
-        first_day = (camps.starts[campaign] - START_US) // US_PER_DAY
-        group = groups[camps.reached_group[campaign]]
-        reached = group[(pop.created_us[group] < camps.starts[campaign]) & (pop.active_from[group] <= first_day)
-                        & (pop.active_to[group] > first_day)]
+        first_day = (campaigns.starts[campaign] - START_US) // US_PER_DAY
+        group = groups[campaigns.reached_group[campaign]]
+        reached = group[(population.created_us[group] < campaigns.starts[campaign])
+                        & (population.active_from[group] <= first_day) & (population.active_to[group] > first_day)]
         who = np.repeat(reached, rng.poisson(rate[campaign], len(reached)))
-        campaign_length = camps.ends[campaign] - camps.starts[campaign]
+        campaign_length = campaigns.ends[campaign] - campaigns.starts[campaign]
         lift_customer.append(who)
-        lift_time.append(camps.starts[campaign] + (rng.random(len(who)) * campaign_length).astype(np.int64))
+        lift_time.append(campaigns.starts[campaign] + (rng.random(len(who)) * campaign_length).astype(np.int64))
         lift_campaign.append(np.full(len(who), campaign, np.int64))
     return lift_customer, lift_time, lift_campaign
 
 
-def _first_order_conversions(rng: np.random.Generator, w: World, customers: np.ndarray, own_customer: np.ndarray,
+def _first_order_conversions(rng: np.random.Generator, world: World, customers: np.ndarray, own_customer: np.ndarray,
                              own_time: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
     """A first-order offer converts, with its planted probability, each ordinary customer (one shop account, in
     the customer master) who signs up in the offer's window at least a week before its end and whose own first
     order comes more than eight days after signing up: an extra first order with the code within three days of
     signing up (the customer's own orders follow as before). Returns customers, times and campaign index, one
     array per offer."""
-    pop, camps = w.pop, w.camps
-    conversion = camps.planted_conversion
+    population, campaigns = world.population, world.campaigns
+    conversion = campaigns.planted_conversion
     own_first_order = np.full(len(customers), END_US + 1, np.int64)
     np.minimum.at(own_first_order, own_customer - customers[0], own_time)
-    single_account = np.bincount(pop.golden_idx, minlength=pop.n)[pop.golden_idx[customers]] == 1
-    created = pop.created_us[customers]
-    convertible = (pop.segment[customers] == NORMAL) & single_account & ~pop.missing_xwalk[customers]
+    single_account = np.bincount(population.golden_idx, minlength=population.n)[population.golden_idx[customers]] == 1
+    created = population.created_us[customers]
+    convertible = (population.segment[customers] == NORMAL) & single_account & ~population.missing_xwalk[customers]
     # who would buy anyway, but not within eight days of signing up (a converted customer never looks like a
     # one-order bargain hunter)
     convertible &= (own_first_order > created + 8 * US_PER_DAY) & (own_first_order <= END_US)
     converted_customer, converted_time, converted_campaign = [], [], []
     for campaign in np.flatnonzero(conversion > 0):
-        signed_up = (created >= camps.starts[campaign]) & (created < camps.ends[campaign] - 7 * US_PER_DAY)
+        signed_up = (created >= campaigns.starts[campaign]) & (created < campaigns.ends[campaign] - 7 * US_PER_DAY)
         candidates = np.flatnonzero(convertible & signed_up)
         who = customers[candidates[rng.random(len(candidates)) < conversion[campaign]]]
         converted_customer.append(who)
-        converted_time.append(pop.created_us[who] + rng.integers(10 * US_PER_MIN, 3 * US_PER_DAY, len(who)))
+        converted_time.append(population.created_us[who] + rng.integers(10 * US_PER_MIN, 3 * US_PER_DAY, len(who)))
         converted_campaign.append(np.full(len(who), campaign, np.int64))
     return converted_customer, converted_time, converted_campaign
 
@@ -737,8 +740,8 @@ class Ledger:
         self.customer.append(customer)
 
 
-def _wallet(rng: np.random.Generator, w: World, orders: BlockOrders, lines: BlockLines, refunds: BlockRefunds,
-            ctr: Counters) -> tuple[pa.Table, tuple[np.ndarray, ...]]:
+def _wallet(rng: np.random.Generator, world: World, orders: BlockOrders, lines: BlockLines, refunds: BlockRefunds,
+            counters: Counters) -> tuple[pa.Table, tuple[np.ndarray, ...]]:
     """Wallet and points movements that behave like a real loyalty system.
 
     Every wallet order is preceded by its own top-up of at least the order amount, so the wallet never spends
@@ -751,16 +754,16 @@ def _wallet(rng: np.random.Generator, w: World, orders: BlockOrders, lines: Bloc
     day, type, amount in USD and points."""
     rng = rng.spawn(1)[0]  # own stream: changes here leave the other tables of the block untouched
     ledger = Ledger()
-    member_orders = np.flatnonzero(w.pop.member_id[orders.customer] != None)  # noqa: E711
-    earned, consumed = _points_on_orders(rng, w, orders, lines, refunds, member_orders, ledger)
+    member_orders = np.flatnonzero(world.population.member_id[orders.customer] != None)  # noqa: E711
+    earned, consumed = _points_on_orders(rng, world, orders, lines, refunds, member_orders, ledger)
     goodwill = _goodwill_points(rng, orders, member_orders, ledger)
     _points_expiry(earned, goodwill.lots, consumed, ledger)
-    _wallet_paid_orders(rng, w, orders, lines, refunds, member_orders, ledger)
+    _wallet_paid_orders(rng, world, orders, lines, refunds, member_orders, ledger)
     _goodwill_money(rng, orders, goodwill, ledger)
-    return _wallet_rows(rng, w, ledger, ctr)
+    return _wallet_rows(rng, world, ledger, counters)
 
 
-def _points_on_orders(rng: np.random.Generator, w: World, orders: BlockOrders, lines: BlockLines,
+def _points_on_orders(rng: np.random.Generator, world: World, orders: BlockOrders, lines: BlockLines,
                       refunds: BlockRefunds, member_orders: np.ndarray, ledger: Ledger
                       ) -> tuple[PointMovements, PointMovements]:
     """Members earn a lot of one point per whole USD of each order (two during a points-multiplier campaign)
@@ -774,12 +777,12 @@ def _points_on_orders(rng: np.random.Generator, w: World, orders: BlockOrders, l
     refund_at = np.full(orders.count, -1, np.int64)
     refund_at[refunds.order_index] = refunds.refunded_at
 
-    multiplier = w.camps.active("points_multiplier", orders.placed_at[member_orders])
+    multiplier = world.campaigns.active("points_multiplier", orders.placed_at[member_orders])
     points = np.floor(lines.order_net_usd[member_orders]).astype(np.int64) * np.where(multiplier >= 0, 2, 1)
     earns = points > 0
     earning_order, earned = member_orders[earns], points[earns]
     earned_at = orders.placed_at[earning_order] + rng.integers(US_PER_MIN, 30 * US_PER_MIN, len(earning_order))
-    campaign_id = np.where(multiplier[earns] >= 0, w.camps.campaign_id[np.maximum(multiplier[earns], 0)], None)
+    campaign_id = np.where(multiplier[earns] >= 0, world.campaigns.campaign_id[np.maximum(multiplier[earns], 0)], None)
     customer = orders.customer[earning_order]
     order_id = orders.order_id_values[earning_order]
     ledger.add(POINTS_EARNED, np.zeros(len(earning_order)), earned, earned_at, order_id, campaign_id, customer)
@@ -836,7 +839,7 @@ def _points_expiry(earned: PointMovements, goodwill: PointMovements, consumed: P
                lot_customer[recorded])
 
 
-def _wallet_paid_orders(rng: np.random.Generator, w: World, orders: BlockOrders, lines: BlockLines,
+def _wallet_paid_orders(rng: np.random.Generator, world: World, orders: BlockOrders, lines: BlockLines,
                         refunds: BlockRefunds, member_orders: np.ndarray, ledger: Ledger) -> None:
     """40% of members' orders up to USD 1,500 are paid from the wallet five seconds after ordering, each funded
     by a top-up 1 hour to 10 days earlier: a usual amount (USD 50, 100, 300 or 1,000, at least the order's USD
@@ -851,18 +854,18 @@ def _wallet_paid_orders(rng: np.random.Generator, w: World, orders: BlockOrders,
                orders.order_id_values[paid], None, customer)
 
     top_up_at = np.maximum(orders.placed_at[paid] - rng.integers(US_PER_HOUR, 10 * US_PER_DAY, len(paid)), START_US)
-    rate = _fx_rate(w.fx, top_up_at, currency)
+    rate = _fx_rate(world.fx, top_up_at, currency)
     wished_usd = np.array([50.0, 100.0, 300.0, 1000.0])[rng.choice(4, len(paid), p=[0.2, 0.45, 0.25, 0.1])]
     wished_usd = np.maximum(wished_usd, np.ceil(lines.order_net_usd[paid] / 10) * 10)
     top_up = np.maximum(_ceil_money(wished_usd / rate, currency), lines.order_net[paid])
     ledger.add(TOP_UP, top_up, np.zeros(len(paid)), top_up_at, None, None, customer)
 
-    recharge_campaign = w.camps.active("recharge_bonus", top_up_at)
+    recharge_campaign = world.campaigns.active("recharge_bonus", top_up_at)
     tier = np.searchsorted(TIER_MIN_USD, np.round(top_up * rate, 4), side="right") - 1
     earns_bonus = (recharge_campaign >= 0) & (tier >= 0)
     bonus = round_money(TIER_BONUS_USD[tier[earns_bonus]] / rate[earns_bonus], currency[earns_bonus])
     ledger.add(TOP_UP_BONUS, bonus, np.zeros(earns_bonus.sum()), top_up_at[earns_bonus] + US_PER_SEC, None,
-               w.camps.campaign_id[recharge_campaign[earns_bonus]], customer[earns_bonus])
+               world.campaigns.campaign_id[recharge_campaign[earns_bonus]], customer[earns_bonus])
 
     wallet_paid = np.zeros(orders.count, bool)
     wallet_paid[paid] = True
@@ -883,7 +886,7 @@ def _goodwill_money(rng: np.random.Generator, orders: BlockOrders, goodwill: Goo
                orders.customer[order])
 
 
-def _wallet_rows(rng: np.random.Generator, w: World, ledger: Ledger, ctr: Counters
+def _wallet_rows(rng: np.random.Generator, world: World, ledger: Ledger, counters: Counters
                  ) -> tuple[pa.Table, tuple[np.ndarray, ...]]:
     """The loyalty system's export of the movements in time order (types in TX_TYPES order at the same time),
     landing soon after each movement (0.5% 10 to 30 days late), and for its daily totals each movement's day,
@@ -899,26 +902,26 @@ def _wallet_rows(rng: np.random.Generator, w: World, ledger: Ledger, ctr: Counte
     tx_type, amount, points, at = tx_type[in_time], amount[in_time], points[in_time], at[in_time]
     order_id, campaign_id, customer = order_id[in_time], campaign_id[in_time], customer[in_time]
     n = len(tx_type)
-    currency = w.pop.currency[customer]
+    currency = world.population.currency[customer]
     late = rng.random(n) < 0.005
     loaded_at = at + load_lag_us(rng, n)
     loaded_at[late] += rng.integers(10 * US_PER_DAY, 30 * US_PER_DAY, late.sum())
-    table = pa.table([ids("W", ctr.take("wallet", n), 11), strs(w.pop.member_id[customer]),
+    table = pa.table([ids("W", counters.take("wallet", n), 11), strs(world.population.member_id[customer]),
                       strs(np.array(TX_TYPES, dtype=object)[tx_type]), pa.array(amount),
                       pa.array(points.astype(np.int32)), strs(CUR[currency]), strs(order_id), strs(campaign_id),
                       ts(at), ts(loaded_at)], schema=TABLES["loyalty.wallet_transactions"].schema)
     day = (at - START_US) // US_PER_DAY
-    amount_usd = amount * _fx_rate(w.fx, at, currency)  # the loyalty system reports its daily totals in USD
+    amount_usd = amount * _fx_rate(world.fx, at, currency)  # the loyalty system reports its daily totals in USD
     return table, (day, tx_type.astype(np.int64), amount_usd, points)
 
 
-def _touchpoints(rng: np.random.Generator, w: World, orders: BlockOrders, customers: np.ndarray,
-                 ctr: Counters) -> pa.Table:
+def _touchpoints(rng: np.random.Generator, world: World, orders: BlockOrders, customers: np.ndarray,
+                 counters: Counters) -> pa.Table:
     """CRM touchpoints with the block's contacts inside the window: follow-ups of orders and December greeting
     cards, each costed (USD 0.10 for an email up to 80 for a visit, give or take 20%) in the customer's
     currency and logged by one of 119 employees."""
-    follow_up_customer, follow_up_at, follow_up_type = _order_follow_ups(rng, w, orders)
-    card_customer, card_at = _greeting_cards(rng, w, customers)
+    follow_up_customer, follow_up_at, follow_up_type = _order_follow_ups(rng, world, orders)
+    card_customer, card_at = _greeting_cards(rng, world, customers)
     customer = np.concatenate([follow_up_customer, card_customer])
     at = np.concatenate([follow_up_at, card_at])
     touch_type = np.concatenate([follow_up_type, np.full(len(card_customer), "greeting_card", dtype=object)])
@@ -928,15 +931,16 @@ def _touchpoints(rng: np.random.Generator, w: World, orders: BlockOrders, custom
     customer, at, touch_type = customer[in_time], at[in_time], touch_type[in_time]
     n = len(customer)
     cost_usd = np.select([touch_type == t for t in TOUCH_TYPES], TOUCH_COST_USD) * rng.uniform(0.8, 1.2, n)
-    currency = w.pop.currency[customer]
+    currency = world.population.currency[customer]
     cost = round_money(cost_usd / USD_PER_UNIT[currency], currency)
     employee_id = ids("E", rng.integers(1, 120, n), 3)
-    return pa.table([ids("T", ctr.take("touchpoints", n), 10), strs(w.pop.crm_id[customer]), strs(touch_type),
-                     employee_id, pa.array(cost), strs(CUR[currency]), ts(at), ts(at + load_lag_us(rng, n))],
+    return pa.table([ids("T", counters.take("touchpoints", n), 10), strs(world.population.crm_id[customer]),
+                     strs(touch_type), employee_id, pa.array(cost), strs(CUR[currency]), ts(at),
+                     ts(at + load_lag_us(rng, n))],
                     schema=TABLES["crm.touchpoints"].schema)
 
 
-def _order_follow_ups(rng: np.random.Generator, w: World, orders: BlockOrders
+def _order_follow_ups(rng: np.random.Generator, world: World, orders: BlockOrders
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Orders of CRM contacts the account team follows up: 45% of business and 12% of consumer orders, 12 hours
     to 10 days later; every order of a tended customer within 3 days; 85% of an untended customer's orders
@@ -954,46 +958,47 @@ def _order_follow_ups(rng: np.random.Generator, w: World, orders: BlockOrders
     went_quiet = orders.is_last & (orders.placed_at < END_US - 45 * US_PER_DAY) & ~untended
     likelihood[went_quiet] = 1.0
     lag[went_quiet] = rng.integers(6 * US_PER_HOUR, 5 * US_PER_DAY, went_quiet.sum())
-    is_contact = w.pop.crm_id[orders.customer] != None  # noqa: E711
+    is_contact = world.population.crm_id[orders.customer] != None  # noqa: E711
     followed_up = np.flatnonzero(is_contact & (rng.random(orders.count) < likelihood))
     touch_type = pick(rng, TOUCH_TYPES, len(followed_up), np.array([0.45, 0.1, 0.35, 0.0, 0.1]))
     return orders.customer[followed_up], orders.placed_at[followed_up] + lag[followed_up], touch_type
 
 
-def _greeting_cards(rng: np.random.Generator, w: World, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _greeting_cards(rng: np.random.Generator, world: World, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Business customers who are CRM contacts (untended ones excepted) get a greeting card in each December of
     the window, sent between the 11th and the 21st. Returns customer and time of each card."""
-    pop = w.pop
-    business_contacts = customers[pop.business[customers] & (pop.crm_id[customers] != None)  # noqa: E711
-                                  & (pop.segment[customers] != UNTENDED)]
+    population = world.population
+    business_contacts = customers[population.business[customers] & (population.crm_id[customers] != None)  # noqa: E711
+                                  & (population.segment[customers] != UNTENDED)]
     customer = np.concatenate([business_contacts, business_contacts])
     n = len(business_contacts)
     at = np.concatenate([np.full(n, START_US + 40 * US_PER_DAY), np.full(n, START_US + 405 * US_PER_DAY)])
     return customer, at + rng.integers(0, 10 * US_PER_DAY, len(customer))
 
 
-def _referrals(rng: np.random.Generator, w: World, customers: np.ndarray, ctr: Counters) -> pa.Table:
+def _referrals(rng: np.random.Generator, world: World, customers: np.ndarray, counters: Counters) -> pa.Table:
     """People the block's CRM contacts refer: reseller-like customers one or two a month, 4% of ordinary
     contacts one to three at any time; 30% of the people referred become CRM contacts (of any block)."""
-    reseller_customer, reseller_at = _reseller_referral_times(rng, w, customers)
-    other_customer, other_at = _occasional_referral_times(rng, w, customers)
+    reseller_customer, reseller_at = _reseller_referral_times(rng, world, customers)
+    other_customer, other_at = _occasional_referral_times(rng, world, customers)
     customer = np.concatenate([reseller_customer, other_customer])
     at = np.concatenate([reseller_at, other_at])
     n = len(customer)
     first_name, last_name, full_name = person_names(rng, n)
     converted_contact = np.full(n, None, dtype=object)
     converted = rng.random(n) < 0.3
-    converted_contact[converted] = w.all_crm[rng.integers(0, len(w.all_crm), converted.sum())]
-    return pa.table([ids("RF", ctr.take("referrals", n), 9), strs(w.pop.crm_id[customer]), strs(full_name),
-                     strs(emails(rng, first_name, last_name)), strs(phones(rng, w.pop.country[customer])),
-                     strs(converted_contact), ts(at), ts(at + load_lag_us(rng, n))],
+    converted_contact[converted] = world.all_crm[rng.integers(0, len(world.all_crm), converted.sum())]
+    return pa.table([ids("RF", counters.take("referrals", n), 9), strs(world.population.crm_id[customer]),
+                     strs(full_name), strs(emails(rng, first_name, last_name)),
+                     strs(phones(rng, world.population.country[customer])), strs(converted_contact), ts(at),
+                     ts(at + load_lag_us(rng, n))],
                     schema=TABLES["crm.referrals"].schema)
 
 
-def _reseller_referral_times(rng: np.random.Generator, w: World, customers: np.ndarray
+def _reseller_referral_times(rng: np.random.Generator, world: World, customers: np.ndarray
                              ) -> tuple[np.ndarray, np.ndarray]:
     """Reseller-like customers refer one or two people in every month of the window, at any time of the month."""
-    resellers = customers[np.isin(w.pop.segment[customers], RESELLER_LIKE)]
+    resellers = customers[np.isin(world.population.segment[customers], RESELLER_LIKE)]
     months = np.datetime64("2024-11", "M") + np.arange(24)
     month_start = months.astype("datetime64[D]").astype(np.int64) * US_PER_DAY
     month_length = ((months + 1).astype("datetime64[D]").astype(np.int64) * US_PER_DAY) - month_start
@@ -1004,52 +1009,54 @@ def _reseller_referral_times(rng: np.random.Generator, w: World, customers: np.n
     return customer, at
 
 
-def _occasional_referral_times(rng: np.random.Generator, w: World, customers: np.ndarray
+def _occasional_referral_times(rng: np.random.Generator, world: World, customers: np.ndarray
                                ) -> tuple[np.ndarray, np.ndarray]:
     """4% of ordinary customers who are CRM contacts refer one to three people at any time in the window."""
-    pop = w.pop
-    referrers = customers[(pop.segment[customers] == NORMAL) & (pop.crm_id[customers] != None)  # noqa: E711
+    population = world.population
+    referrers = customers[(population.segment[customers] == NORMAL) & (population.crm_id[customers] != None)  # noqa: E711
                           & (rng.random(len(customers)) < 0.04)]
     customer = np.repeat(referrers, rng.integers(1, 4, len(referrers)))
     return customer, START_US + rng.integers(0, (N_DAYS - 1) * US_PER_DAY, len(customer))
 
 
-def _custom_order_requests(rng: np.random.Generator, w: World, customers: np.ndarray, ctr: Counters) -> pa.Table:
+def _custom_order_requests(rng: np.random.Generator, world: World, customers: np.ndarray,
+                           counters: Counters) -> pa.Table:
     """Requests for custom bulk orders of a category (from 100 pieces, in hundreds, a few thousand typically):
     reseller-like customers every 30 to 55 days, 8% of ordinary business customers one to three times; never in
     a customer's first hour."""
-    pop = w.pop
-    segment = pop.segment[customers]
+    population = world.population
+    segment = population.segment[customers]
     resellers = customers[np.isin(segment, RESELLER_LIKE)]
     reseller_customer, reseller_at = _regular(rng, resellers,
                                               START_US + rng.integers(0, 25 * US_PER_DAY, len(resellers)),
                                               np.full(len(resellers), END_US), 30, 55)
-    businesses = customers[(segment == NORMAL) & pop.business[customers] & (rng.random(len(customers)) < 0.08)]
+    businesses = customers[(segment == NORMAL) & population.business[customers] & (rng.random(len(customers)) < 0.08)]
     business_customer = np.repeat(businesses, rng.integers(1, 4, len(businesses)))
     business_at = START_US + rng.integers(0, (N_DAYS - 1) * US_PER_DAY, len(business_customer))
     customer = np.concatenate([reseller_customer, business_customer])
-    at = np.maximum(np.concatenate([reseller_at, business_at]), pop.created_us[customer] + US_PER_HOUR)
+    at = np.maximum(np.concatenate([reseller_at, business_at]), population.created_us[customer] + US_PER_HOUR)
     n = len(customer)
     quantity = (rng.lognormal(8, 1, n)).astype(np.int64).clip(100) // 100 * 100
     text = rng.integers(0, len(REQUEST_TEXT), n)
     description = np.array([REQUEST_TEXT[i].format(q=q) for i, q in zip(text, quantity, strict=True)], dtype=object)
-    return pa.table([ids("CR", ctr.take("requests", n), 8), strs(pop.shop_id[customer]),
+    return pa.table([ids("CR", counters.take("requests", n), 8), strs(population.shop_id[customer]),
                      strs(pick(rng, np.array(CATEGORIES, dtype=object), n)), pa.array(quantity.astype(np.int32)),
                      strs(description), ts(at), ts(at + load_lag_us(rng, n))],
                     schema=TABLES["shop.custom_order_requests"].schema)
 
 
-def _reseller_inquiries(rng: np.random.Generator, w: World, customers: np.ndarray, ctr: Counters) -> pa.Table:
+def _reseller_inquiries(rng: np.random.Generator, world: World, customers: np.ndarray, counters: Counters) -> pa.Table:
     """Inquiries about becoming a reseller: one or two from each reseller-like customer and one from 3% of
     ordinary business customers, at any time after their first hour."""
-    pop = w.pop
-    segment = pop.segment[customers]
+    population = world.population
+    segment = population.segment[customers]
     resellers = customers[np.isin(segment, RESELLER_LIKE)]
     per_reseller = rng.integers(1, 3, len(resellers))
-    businesses = customers[(segment == NORMAL) & pop.business[customers] & (rng.random(len(customers)) < 0.03)]
+    businesses = customers[(segment == NORMAL) & population.business[customers] & (rng.random(len(customers)) < 0.03)]
     customer = np.concatenate([np.repeat(resellers, per_reseller), businesses])
     n = len(customer)
-    at = np.maximum(START_US + rng.integers(0, (N_DAYS - 1) * US_PER_DAY, n), pop.created_us[customer] + US_PER_HOUR)
-    return pa.table([ids("RI", ctr.take("inquiries", n), 7), strs(pop.shop_id[customer]),
+    at = np.maximum(START_US + rng.integers(0, (N_DAYS - 1) * US_PER_DAY, n),
+                    population.created_us[customer] + US_PER_HOUR)
+    return pa.table([ids("RI", counters.take("inquiries", n), 7), strs(population.shop_id[customer]),
                      strs(pick(rng, INQ_CHANNELS, n)), strs(pick(rng, INQ_MESSAGES, n)), ts(at),
                      ts(at + load_lag_us(rng, n))], schema=TABLES["shop.reseller_inquiries"].schema)

@@ -245,16 +245,19 @@ def _answer_key(world: World, fragments: dict[str, list], injector: FaultInjecto
                 systems: frozenset[str] | None) -> dict[str, pa.Table]:
     """The truth/ tables: planted behaviours, the faults injected and the landing's file forms (with
     ``systems``, only the faults of the systems written and the truths that speak of them)."""
-    pop = world.pop
+    population = world.population
     truths = {
-        "resellers": truth_mod.resellers(pop),
-        "bargain_hunters": truth_mod.customers_with_order(pop, fragments["bargain_hunters"], "first_order_id", False),
+        "resellers": truth_mod.resellers(population),
+        "bargain_hunters": truth_mod.customers_with_order(population, fragments["bargain_hunters"], "first_order_id",
+                                                           False),
         "under_reporting_dealers": truth_mod.under_reporting(world.dealers),
-        "unfair_prizes": truth_mod.prizes(world.prizes, world.camps.campaign_id, True),
-        "fair_prizes": truth_mod.prizes(world.prizes, world.camps.campaign_id, False),
-        "untended_churned": truth_mod.customers_with_order(pop, fragments["untended_churned"], "last_order_id", True),
-        "tended_churned": truth_mod.customers_with_order(pop, fragments["tended_churned"], "last_order_id", True),
-        "campaign_lift": truth_mod.campaign_lift(world.camps, fragments["planted_campaign_orders"]),
+        "unfair_prizes": truth_mod.prizes(world.prizes, world.campaigns.campaign_id, True),
+        "fair_prizes": truth_mod.prizes(world.prizes, world.campaigns.campaign_id, False),
+        "untended_churned": truth_mod.customers_with_order(population, fragments["untended_churned"], "last_order_id",
+                                                            True),
+        "tended_churned": truth_mod.customers_with_order(population, fragments["tended_churned"], "last_order_id",
+                                                          True),
+        "campaign_lift": truth_mod.campaign_lift(world.campaigns, fragments["planted_campaign_orders"]),
         "faults": injector.records(),
         "landing_files": landing_files,
     }
