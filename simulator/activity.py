@@ -118,7 +118,7 @@ class ChunkResult:
 
 
 def _fx_rate(fx: np.ndarray, at: np.ndarray, currency: np.ndarray) -> np.ndarray:
-    """USD per unit of each currency on the day of `at` (the first or last day of the rates outside them)."""
+    """USD per unit of each currency on the day of `at` (before or after the rates' days: their first or last)."""
     day = (at // US_PER_DAY - FX_DAY0).clip(0, len(fx) - 1)
     return fx[day, currency]
 
@@ -247,7 +247,7 @@ def simulate_block(rng: np.random.Generator, world: World, first_customer: int, 
     """Simulate all activity of shop customers first_customer..end_customer-1.
 
     Each step draws from `rng` in turn (the wallet and the planted campaign orders from their own streams), so
-    the same seed gives the same tables."""
+    the same seed gives the same tables; a step moved or drawing differently changes every table after it."""
     customers = np.arange(first_customer, end_customer)
     order_customer, order_time, order_campaign = _order_times(rng, world, customers)
     orders = _place_orders(world, customers, order_customer, order_time, order_campaign, counters)
