@@ -51,6 +51,8 @@ FX_DAY0 = int(FX_START_DATE.astype(int))
 CUR = np.array(CURRENCIES, dtype=object)
 TX_TYPES = ["top_up", "top_up_bonus", "spend", "refund_credit", "points_earned", "points_redeemed",
             "points_expired", "manual_adjustment"]
+(TOP_UP, TOP_UP_BONUS, SPEND, REFUND_CREDIT, POINTS_EARNED, POINTS_REDEEMED, POINTS_EXPIRED,
+ MANUAL_ADJUSTMENT) = range(len(TX_TYPES))  # positions in TX_TYPES
 SALES_CHANNELS = np.array(["web", "app", "marketplace", "phone", "store"], dtype=object)
 ACQ_CHANNELS = np.array(["organic_search", "paid_search", "social", "referral", "marketplace", "direct", "email",
                          "dealer"], dtype=object)
@@ -92,9 +94,9 @@ class Counters:
 class World:
     """Everything customer activity depends on."""
 
-    pop: Population
-    cat: Catalog
-    camps: Campaigns
+    population: Population
+    catalog: Catalog
+    campaigns: Campaigns
     prizes: Prizes
     dealers: Dealers
     fx: np.ndarray
@@ -115,23 +117,25 @@ class ChunkResult:
     protected_orders: np.ndarray
 
 
-def _fx_rate(fx: np.ndarray, t_us: np.ndarray, cur: np.ndarray) -> np.ndarray:
-    day = (t_us // US_PER_DAY - FX_DAY0).clip(0, len(fx) - 1)
-    return fx[day, cur]
+def _fx_rate(fx: np.ndarray, at: np.ndarray, currency: np.ndarray) -> np.ndarray:
+    """USD per unit of each currency on the day of `at` (before or after the rates' days: their first or last)."""
+    day = (at // US_PER_DAY - FX_DAY0).clip(0, len(fx) - 1)
+    return fx[day, currency]
 
 
-def _regular(rng: np.random.Generator, cust: np.ndarray, start: np.ndarray, end: np.ndarray, gap_lo: float,
-             gap_hi: float) -> tuple[np.ndarray, np.ndarray]:
-    """Roughly periodic event times between start and end for each customer."""
-    if len(cust) == 0:
+def _regular(rng: np.random.Generator, customers: np.ndarray, start: np.ndarray, end: np.ndarray,
+             min_gap_days: float, max_gap_days: float) -> tuple[np.ndarray, np.ndarray]:
+    """Roughly periodic events of each customer from its start until before its end, min_gap_days to
+    max_gap_days apart. Returns the customer and time of each event."""
+    if len(customers) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    max_n = int(np.ceil((end - start).max() / (gap_lo * US_PER_DAY))) + 1
-    gaps = (rng.uniform(gap_lo, gap_hi, (len(cust), max_n)) * US_PER_DAY).astype(np.int64)
+    max_events = int(np.ceil((end - start).max() / (min_gap_days * US_PER_DAY))) + 1
+    gaps = (rng.uniform(min_gap_days, max_gap_days, (len(customers), max_events)) * US_PER_DAY).astype(np.int64)
     gaps[:, 0] = 0
-    t = start[:, None] + np.cumsum(gaps, axis=1)
-    ok = t < end[:, None]
-    r, _ = np.nonzero(ok)
-    return cust[r], t[ok]
+    at = start[:, None] + np.cumsum(gaps, axis=1)
+    before_end = at < end[:, None]
+    row, _ = np.nonzero(before_end)
+    return customers[row], at[before_end]
 
 
 def _digits(buf: np.ndarray, col: int, values: np.ndarray, width: int) -> None:
@@ -168,277 +172,469 @@ def _format_placed_at(t_us: np.ndarray, offset_min: np.ndarray) -> pa.Array:
     return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(buf.tobytes()))
 
 
-def simulate_block(rng: np.random.Generator, w: World, lo: int, hi: int, ctr: Counters) -> ChunkResult:
-    """Simulate all activity of shop customers lo..hi-1."""
-    pop = w.pop
-    c_all = np.arange(lo, hi)
-    seg = pop.segment[c_all]
+@dataclass
+class BlockOrders:
+    """The orders of one customer block, in placement order (order ids follow placement time)."""
 
-    # ---- order times -------------------------------------------------------------------------------
-    parts_c, parts_t = [], []
-    ordinary = c_all[np.isin(seg, (NORMAL, DUPLICATE))]
-    n_ord = pop.n_orders[ordinary]
-    rep = np.repeat(ordinary, n_ord)
-    a, b = pop.active_from[rep], pop.active_to[rep]
-    cum = pop.day_cum
-    u = cum[a] + rng.random(len(rep)) * (cum[b] - cum[a])
-    day = (np.searchsorted(cum, u, side="right") - 1).clip(a, b - 1)
-    t = START_US + day * US_PER_DAY + local_time_of_day_us(rng, len(rep)) - COUNTRY_OFFSET_MIN[
-        pop.country[rep]] * US_PER_MIN
-    parts_c.append(rep)
-    parts_t.append(t)
-    rl = c_all[np.isin(seg, RESELLER_LIKE)]
-    cc, tt = _regular(rng, rl, START_US + rng.integers(0, 15 * US_PER_DAY, len(rl)), np.full(len(rl), END_US),
-                      15, 30)
-    parts_c.append(cc)
-    parts_t.append(tt)
-    ch = c_all[np.isin(seg, (UNTENDED, TENDED))]
-    churn_at = START_US + rng.integers(230, N_DAYS - 120, len(ch)) * US_PER_DAY
-    cc, tt = _regular(rng, ch, START_US + rng.integers(0, 20 * US_PER_DAY, len(ch)), churn_at, 24, 36)
-    parts_c.append(cc)
-    parts_t.append(tt)
-    hv = c_all[seg == HIGH_VALUE]
-    parts_c.append(np.repeat(hv, 2))
-    parts_t.append(START_US + rng.integers(0, (N_DAYS - 5) * US_PER_DAY, 2 * len(hv)))
-    # bargain hunters buy once, 8 to 15 days after signing up, with a welcome code: one who would buy between
-    # welcome offers waits for the next one (so they never buy within a week of signing up, offer or not)
-    bg = c_all[seg == BARGAIN]
-    bg_t = pop.created_us[bg] + rng.integers(8 * US_PER_DAY, 15 * US_PER_DAY, len(bg))
-    waits = w.camps.active("first_order_discount", bg_t) < 0
-    bg_t[waits] = w.camps.next_start("first_order_discount", bg_t[waits]) + rng.integers(
-        US_PER_MIN, 7 * US_PER_DAY, waits.sum())
-    parts_c.append(bg)
-    parts_t.append(np.minimum(bg_t, END_US - US_PER_DAY))
-    parts_k = [np.full(len(c), -1, np.int64) for c in parts_c]
-    cc, tt, kk = _planted_campaign_orders(rng, w, c_all, np.concatenate(parts_c), np.concatenate(parts_t))
-    parts_c.append(cc)
-    parts_t.append(tt)
-    parts_k.append(kk)
-    o_c = np.concatenate(parts_c)
-    o_t = np.concatenate(parts_t)
-    o_k = np.concatenate(parts_k)  # campaign whose planted lift placed the order, -1 for organic orders
-    o_t = np.maximum(o_t, np.maximum(pop.created_us[o_c], START_US) + 10 * US_PER_MIN)
-    o_t = (np.minimum(o_t, END_US - US_PER_MIN) // US_PER_SEC) * US_PER_SEC
-    srt = np.lexsort((o_t, o_c))
-    o_c, o_t, o_k = o_c[srt], o_t[srt], o_k[srt]
-    no = len(o_c)
-    o_seg = pop.segment[o_c]
-    first = np.ones(no, bool)
-    first[1:] = o_c[1:] != o_c[:-1]
-    last = np.ones(no, bool)
-    last[:-1] = o_c[1:] != o_c[:-1]
-    per_cust = np.bincount(o_c - lo, minlength=hi - lo)
-    by_time = np.argsort(o_t, kind="stable")  # order ids follow placement time
-    o_c, o_t, o_k, first, last = o_c[by_time], o_t[by_time], o_k[by_time], first[by_time], last[by_time]
-    o_seg = pop.segment[o_c]
-    o_num = ctr.take("orders", no)
-    order_id = ids("O", o_num, 10)
-    order_id_np = np.array(order_id.to_pylist(), dtype=object)
-    cur = pop.currency[o_c]
-    country = pop.country[o_c]
-    biz = pop.business[o_c]
-    rl_o = np.isin(o_seg, RESELLER_LIKE)
-    hv_o = o_seg == HIGH_VALUE
+    customer: np.ndarray  # shop customer index of each order
+    placed_at: np.ndarray  # UTC microseconds, whole seconds
+    planted_campaign: np.ndarray  # campaign whose planted lift placed the order, -1 for organic orders
+    is_first: np.ndarray  # the customer's first order
+    is_last: np.ndarray  # the customer's last order
+    orders_of_customer: np.ndarray  # how many orders the order's customer places in the window
+    segment: np.ndarray
+    currency: np.ndarray
+    country: np.ndarray
+    business: np.ndarray
+    order_id: pa.Array
+    order_id_values: np.ndarray  # the same ids as a numpy object array
 
-    # discount codes on first orders during welcome campaigns
-    fo = w.camps.active("first_order_discount", o_t)
-    use_code = first & (fo >= 0) & (o_seg == BARGAIN)
-    new_cust = pop.created_us[o_c] >= START_US
-    ordinary_o = np.isin(o_seg, (NORMAL, DUPLICATE))
-    use_code |= first & (fo >= 0) & ordinary_o & new_cust & (per_cust[o_c - lo] >= 2) & (rng.random(no) < 0.3)
-    use_code |= first & (fo >= 0) & (o_k >= 0) & (w.camps.ctype[np.maximum(o_k, 0)] == "first_order_discount")
-    code = np.full(no, None, dtype=object)
-    code[use_code] = w.camps.code[fo[use_code]]
-    pct = np.where(use_code, w.camps.discount_pct[np.maximum(fo, 0)], 0.0)
+    @property
+    def count(self) -> int:
+        return len(self.customer)
 
-    sales_ch = np.where(biz, pick(rng, SALES_CHANNELS, no, np.array([0.45, 0.05, 0.1, 0.25, 0.15])),
-                        pick(rng, SALES_CHANNELS, no, np.array([0.5, 0.25, 0.15, 0.03, 0.07])))
-    acq = pick(rng, ACQ_CHANNELS, no, np.array([0.25, 0.15, 0.1, 0.08, 0.1, 0.2, 0.06, 0.06]))
-    acq[rl_o | hv_o] = "direct"
-    acq[use_code] = np.where(rng.random(use_code.sum()) < 0.5, "paid_search", "social")
-    dealer = np.full(no, None, dtype=object)
-    via = np.flatnonzero(acq == "dealer")
-    for c in np.unique(country[via]):
-        rows = via[country[via] == c]
-        cand = w.dealers.by_country[c] if len(w.dealers.by_country[c]) else np.arange(w.dealers.n)
-        dealer[rows] = w.dealers.dealer_id[cand[rng.integers(0, len(cand), len(rows))]]
-    o_loaded = o_t + load_lag_us(rng, no, late_share=0.01)
-    orders = pa.table([order_id, strs(pop.shop_id[o_c]), _format_placed_at(o_t, COUNTRY_OFFSET_MIN[country]),
-                       strs(CUR[cur]), strs(sales_ch), strs(acq), strs(code), strs(dealer), ts(o_loaded)],
-                      schema=TABLES["shop.orders"].schema)
+    @property
+    def is_ordinary(self) -> np.ndarray:
+        """Orders of ordinary customers (no planted behaviour; duplicates of a customer included)."""
+        return np.isin(self.segment, (NORMAL, DUPLICATE))
 
-    # ---- order lines -------------------------------------------------------------------------------
-    k = 1 + rng.poisson(w.lines_per_order - 1, no)
-    k[rl_o | hv_o] = np.maximum(k[rl_o | hv_o], 2)
-    line_start = np.concatenate([[0], np.cumsum(k)[:-1]])
-    l_o = np.repeat(np.arange(no), k)
-    nl = len(l_o)
-    prod = np.searchsorted(w.cat.popularity, rng.random(nl), side="right").clip(0, w.cat.n - 1)
-    lu = w.cat.list_usd[prod]
-    l_biz = biz[l_o]
-    qty = np.where(l_biz, rng.lognormal(4.6, 1.1, nl), 1 + rng.lognormal(1.0, 0.9, nl)).astype(np.int64)
-    target = np.where(rl_o[l_o], rng.uniform(700, 2500, nl), np.where(hv_o[l_o], rng.uniform(1500, 4000, nl), 0))
-    special = target > 0
-    qty[special] = np.ceil(target[special] / lu[special]).astype(np.int64)
-    qty = qty.clip(1, 2_000_000)
-    l_cur = cur[l_o]
-    rate = _fx_rate(w.fx, o_t[l_o], l_cur)
-    vol = np.where(qty >= 1000, 0.9, np.where(qty >= 100, 0.95, 1.0))
-    unit = round_money(lu * vol * rng.uniform(0.98, 1.02, nl) / rate, l_cur)
-    unit = np.maximum(unit, np.where(l_cur == 4, 1.0, 0.01))
-    promo = (~use_code[l_o]) & (rng.random(nl) < 0.03) & ~special
-    disc_pct = np.where(promo, 0.05, pct[l_o])
-    disc = round_money(disc_pct * qty * unit, l_cur)
-    line_net = qty * unit - disc
-    order_net = np.bincount(l_o, weights=line_net, minlength=no)
-    order_usd = order_net * _fx_rate(w.fx, o_t, cur)
-    l_num = ctr.take("order_lines", nl)
-    line_id = ids("OL", l_num, 11)
-    l_loaded = o_loaded[l_o] + rng.integers(0, 120, nl) * US_PER_SEC
-    late_line = rng.random(nl) < 0.003
-    l_loaded[late_line] += rng.integers(10 * US_PER_DAY, 40 * US_PER_DAY, late_line.sum())
-    # the line total the shop charged (before discount); one line in ten leaves it out (null). Derived from the
-    # line number, not the generator, so adding the column changes no other simulated value.
-    line_total = pa.array(round_money(qty * unit, l_cur), mask=np.asarray(l_num) % 10 == 7)
-    lines = pa.table([line_id, order_id.take(pa.array(l_o)), w.cat.product_id.take(pa.array(prod)),
-                      pa.array(qty.astype(np.int32)), pa.array(unit), pa.array(disc), line_total, ts(l_loaded)],
-                     schema=TABLES["shop.order_lines"].schema)
+    @property
+    def is_reseller_like(self) -> np.ndarray:
+        return np.isin(self.segment, RESELLER_LIKE)
 
-    # ---- refunds -----------------------------------------------------------------------------------
-    can_refund = ordinary_o & (o_t < END_US - 2 * US_PER_DAY)
-    ref_o = np.flatnonzero(can_refund & (rng.random(no) < 0.045))
-    nr = len(ref_o)
-    whole = rng.random(nr) < 0.4
-    pick_line = line_start[ref_o] + (rng.random(nr) * k[ref_o]).astype(np.int64)
-    r_amount = np.where(whole, order_net[ref_o], line_net[pick_line] * rng.uniform(0.2, 1.0, nr))
-    r_amount = np.maximum(round_money(r_amount, cur[ref_o]), np.where(cur[ref_o] == 4, 1.0, 0.01))
-    r_at = np.minimum(o_t[ref_o] + rng.integers(US_PER_DAY, 30 * US_PER_DAY, nr), END_US)
-    r_line = line_id.take(pa.array(pick_line))
-    r_line = pc.if_else(pa.array(whole), pa.nulls(nr, pa.string()), r_line)
-    refunds = pa.table([ids("R", ctr.take("refunds", nr), 9), order_id.take(pa.array(ref_o)), r_line,
-                        pa.array(r_amount), strs(CUR[cur[ref_o]]), strs(pick(rng, REFUND_REASONS, nr)), ts(r_at),
-                        ts(r_at + load_lag_us(rng, nr))], schema=TABLES["shop.refunds"].schema)
+    @property
+    def is_high_value(self) -> np.ndarray:
+        return self.segment == HIGH_VALUE
 
-    # ---- loyalty wallet ----------------------------------------------------------------------------
-    wallet, wparts = _wallet(rng, w, o_c, o_t, cur, order_id_np, order_usd, order_net, ref_o, r_amount, r_at,
-                             ctr)
 
-    # ---- CRM touchpoints ---------------------------------------------------------------------------
-    touch = _touchpoints(rng, w, o_c, o_t, o_seg, biz, first, last, cur, c_all, ctr)
-    referrals = _referrals(rng, w, c_all, ctr)
-    requests, inquiries = _requests(rng, w, c_all, ctr)
+@dataclass
+class OrderTerms:
+    """What the shop recorded on each order besides its lines: welcome code, channels, dealer, load time."""
 
-    # ---- after-sales tickets -----------------------------------------------------------------------
-    tl = np.flatnonzero((rng.random(nl) < 0.005) & (o_t[l_o] < END_US - 4 * US_PER_DAY))
-    nt = len(tl)
-    t_o = l_o[tl]
-    opened = np.minimum(o_t[t_o] + rng.integers(3 * US_PER_DAY, 60 * US_PER_DAY, nt), END_US - US_PER_DAY)
-    ctype = pick(rng, COMPLAINTS, nt, np.array([0.15, 0.25, 0.2, 0.25, 0.15]))
-    esc = pick(rng, ESCALATIONS, nt, np.array([0.2, 0.1, 0.15, 0.55]))
-    esc[ctype == "counterfeit"] = "third_party_lab"
-    res = pick(rng, RESOLUTIONS, nt, np.array([0.35, 0.2, 0.15, 0.2, 0.1]))
-    closed = opened + rng.integers(US_PER_DAY, 30 * US_PER_DAY, nt)
-    still_open = (closed > END_US) | (res == "unresolved") & (rng.random(nt) < 0.5)
-    comp = np.where(np.isin(res, ["replaced", "refunded"]), line_net[tl] * rng.uniform(0.3, 1.0, nt), 0.0)
-    comp = round_money(comp, cur[t_o])
-    t_loaded = np.where(still_open, opened, closed) + load_lag_us(rng, nt)
-    tickets = pa.table([ids("TK", ctr.take("tickets", nt), 8), line_id.take(pa.array(tl)),
-                        strs(pop.shop_id[o_c[t_o]]), strs(dealer[t_o]), strs(ctype), strs(esc), strs(res),
-                        pa.array(comp), strs(CUR[cur[t_o]]), ts(opened), ts(closed, mask=still_open), ts(t_loaded)],
-                       schema=TABLES["service.after_sales_tickets"].schema)
+    table: pa.Table
+    uses_welcome_code: np.ndarray
+    welcome_discount_pct: np.ndarray  # the welcome code's discount, 0 without a code
+    dealer_id: np.ndarray  # the dealer an order came through, None for direct orders
+    loaded_at: np.ndarray
 
-    # ---- lottery draws -----------------------------------------------------------------------------
-    lot = w.camps.active("lottery", o_t)
-    dr = np.flatnonzero((lot >= 0) & (order_usd >= 20))
-    nd = len(dr)
-    u = rng.random(nd)
-    prize = np.full(nd, None, dtype=object)
-    for ci in np.unique(lot[dr]):
-        rows = np.flatnonzero(lot[dr] == ci)
-        pz = np.flatnonzero(w.prizes.campaign_idx == ci)
-        edges = np.cumsum(w.prizes.odds[pz])
-        hit = np.searchsorted(edges, u[rows], side="right")
-        won = hit < len(pz)
-        chosen = pz[np.minimum(hit, len(pz) - 1)]
-        won &= chosen != w.prizes.unfair  # this prize is advertised but never handed out
-        prize[rows[won]] = w.prizes.prize_id[chosen[won]]
-    drawn = np.minimum(o_t[dr] + rng.integers(US_PER_MIN, 10 * US_PER_MIN, nd), END_US)
-    draws = pa.table([ids("DR", ctr.take("draws", nd), 9), strs(w.camps.campaign_id[lot[dr]]),
-                      strs(pop.shop_id[o_c[dr]]), order_id.take(pa.array(dr)), strs(prize), ts(drawn),
-                      ts(drawn + load_lag_us(rng, nd))], schema=TABLES["promotions.lottery_draws"].schema)
 
-    # ---- truth fragments ---------------------------------------------------------------------------
-    unt = last & (o_seg == UNTENDED)
-    tnd = last & (o_seg == TENDED)
-    bgo = first & (o_seg == BARGAIN)
-    pk = np.flatnonzero(o_k >= 0)
-    refund_usd = np.zeros(no)
-    refund_usd[ref_o] = r_amount * _fx_rate(w.fx, o_t[ref_o], cur[ref_o])
-    truth = {
-        "planted_campaign_orders": {"campaign_idx": o_k[pk], "net_after_refunds_usd": order_usd[pk] - refund_usd[pk]},
-        "untended_churned": {"cust": o_c[unt], "order_id": order_id_np[unt], "at": o_t[unt]},
-        "tended_churned": {"cust": o_c[tnd], "order_id": order_id_np[tnd], "at": o_t[tnd]},
-        "bargain_hunters": {"cust": o_c[bgo], "order_id": order_id_np[bgo]},
-    }
-    protected = order_id_np[~ordinary_o]
-    tables = {"shop.orders": orders, "shop.order_lines": lines, "shop.refunds": refunds,
-              "loyalty.wallet_transactions": wallet, "crm.touchpoints": touch, "crm.referrals": referrals,
+@dataclass
+class BlockLines:
+    """The order lines of one customer block and the order amounts they add up to."""
+
+    table: pa.Table
+    line_id: pa.Array
+    order_index: np.ndarray  # index into BlockOrders of each line's order
+    lines_of_order: np.ndarray  # number of lines of each order
+    first_line_of_order: np.ndarray  # index of each order's first line
+    line_net: np.ndarray  # quantity * unit price - discount, in the order's currency
+    order_net: np.ndarray  # sum of the order's line_net
+    order_net_usd: np.ndarray  # order_net in USD at the day's rate
+
+
+@dataclass
+class BlockRefunds:
+    """The refunds of one customer block."""
+
+    table: pa.Table
+    order_index: np.ndarray  # index into BlockOrders of each refunded order
+    amount: np.ndarray  # in the order's currency
+    refunded_at: np.ndarray
+
+
+def simulate_block(rng: np.random.Generator, world: World, first_customer: int, end_customer: int,
+                   counters: Counters) -> ChunkResult:
+    """Simulate all activity of shop customers first_customer..end_customer-1.
+
+    Each step draws from `rng` in turn (the wallet and the planted campaign orders from their own streams), so
+    the same seed gives the same tables; a step moved or drawing differently changes every table after it."""
+    customers = np.arange(first_customer, end_customer)
+    order_customer, order_time, order_campaign = _order_times(rng, world, customers)
+    orders = _place_orders(world, customers, order_customer, order_time, order_campaign, counters)
+    terms = _order_terms(rng, world, orders)
+    lines = _order_lines(rng, world, orders, terms, counters)
+    refunds = _refunds(rng, orders, lines, counters)
+    wallet, wallet_totals = _wallet(rng, world, orders, lines, refunds, counters)
+    touchpoints = _touchpoints(rng, world, orders, customers, counters)
+    referrals = _referrals(rng, world, customers, counters)
+    requests = _custom_order_requests(rng, world, customers, counters)
+    inquiries = _reseller_inquiries(rng, world, customers, counters)
+    tickets = _after_sales_tickets(rng, world, orders, terms, lines, counters)
+    draws = _lottery_draws(rng, world, orders, lines, counters)
+    tables = {"shop.orders": terms.table, "shop.order_lines": lines.table, "shop.refunds": refunds.table,
+              "loyalty.wallet_transactions": wallet, "crm.touchpoints": touchpoints, "crm.referrals": referrals,
               "shop.custom_order_requests": requests, "shop.reseller_inquiries": inquiries,
               "service.after_sales_tickets": tickets, "promotions.lottery_draws": draws}
-    return ChunkResult(tables, *wparts, truth=truth, protected_orders=protected)
+    return ChunkResult(tables, *wallet_totals, truth=_truth_fragments(world, orders, lines, refunds),
+                       protected_orders=orders.order_id_values[~orders.is_ordinary])
 
 
-def _golden_opted_out(pop: Population) -> np.ndarray:
+def _order_times(rng: np.random.Generator, world: World, customers: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """When each customer of the block orders, by segment, plus the orders planted campaigns cause.
+
+    Returns the ordering customer, the time (UTC microseconds, not yet clamped to the window) and the campaign
+    whose planted lift placed the order (-1 for a customer's own orders), in no particular order."""
+    segment = world.population.segment[customers]
+    own_orders = [
+        _ordinary_order_times(rng, world.population, customers[np.isin(segment, (NORMAL, DUPLICATE))]),
+        _reseller_order_times(rng, customers[np.isin(segment, RESELLER_LIKE)]),
+        _churner_order_times(rng, customers[np.isin(segment, (UNTENDED, TENDED))]),
+        _high_value_order_times(rng, customers[segment == HIGH_VALUE]),
+        _bargain_hunter_order_times(rng, world, customers[segment == BARGAIN]),
+    ]
+    own_customer = [who for who, _ in own_orders]
+    own_time = [at for _, at in own_orders]
+    own_campaign = [np.full(len(who), -1, np.int64) for who in own_customer]
+    planted_customer, planted_time, planted_campaign = _planted_campaign_orders(
+        rng, world, customers, np.concatenate(own_customer), np.concatenate(own_time))
+    return (np.concatenate([*own_customer, planted_customer]), np.concatenate([*own_time, planted_time]),
+            np.concatenate([*own_campaign, planted_campaign]))
+
+
+def _ordinary_order_times(rng: np.random.Generator, population: Population, customers: np.ndarray
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """Ordinary customers place their number of orders on days of their active period, busier days more likely
+    (the population's day weights), at a local time of day typical for shopping."""
+    order_customer = np.repeat(customers, population.n_orders[customers])
+    first_day, end_day = population.active_from[order_customer], population.active_to[order_customer]
+    cumulative_weight = population.day_cum
+    u = cumulative_weight[first_day] + rng.random(len(order_customer)) * (
+        cumulative_weight[end_day] - cumulative_weight[first_day])
+    day = (np.searchsorted(cumulative_weight, u, side="right") - 1).clip(first_day, end_day - 1)
+    placed_at = (START_US + day * US_PER_DAY + local_time_of_day_us(rng, len(order_customer))
+                 - COUNTRY_OFFSET_MIN[population.country[order_customer]] * US_PER_MIN)
+    return order_customer, placed_at
+
+
+def _reseller_order_times(rng: np.random.Generator, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Reseller-like customers restock every 15 to 30 days through the whole window."""
+    first_order = START_US + rng.integers(0, 15 * US_PER_DAY, len(customers))
+    return _regular(rng, customers, first_order, np.full(len(customers), END_US), 15, 30)
+
+
+def _churner_order_times(rng: np.random.Generator, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Tended and untended customers order every 24 to 36 days until they churn, between day 230 and 120 days
+    before the window's end."""
+    churn_at = START_US + rng.integers(230, N_DAYS - 120, len(customers)) * US_PER_DAY
+    first_order = START_US + rng.integers(0, 20 * US_PER_DAY, len(customers))
+    return _regular(rng, customers, first_order, churn_at, 24, 36)
+
+
+def _high_value_order_times(rng: np.random.Generator, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """High-value customers place two (large) orders at any time in the window."""
+    return np.repeat(customers, 2), START_US + rng.integers(0, (N_DAYS - 5) * US_PER_DAY, 2 * len(customers))
+
+
+def _bargain_hunter_order_times(rng: np.random.Generator, world: World, customers: np.ndarray
+                                ) -> tuple[np.ndarray, np.ndarray]:
+    """Bargain hunters buy once, 8 to 15 days after signing up, with a welcome code: one who would buy between
+    welcome offers waits for the next one (so they never buy within a week of signing up, offer or not)."""
+    placed_at = world.population.created_us[customers] + rng.integers(8 * US_PER_DAY, 15 * US_PER_DAY, len(customers))
+    waits = world.campaigns.active("first_order_discount", placed_at) < 0
+    placed_at[waits] = world.campaigns.next_start("first_order_discount", placed_at[waits]) + rng.integers(
+        US_PER_MIN, 7 * US_PER_DAY, waits.sum())
+    return customers, np.minimum(placed_at, END_US - US_PER_DAY)
+
+
+def _place_orders(world: World, customers: np.ndarray, order_customer: np.ndarray, order_time: np.ndarray,
+                  order_campaign: np.ndarray, counters: Counters) -> BlockOrders:
+    """Orders as the shop records them: placed at least ten minutes after the customer's account exists and
+    inside the window, to the second, numbered in placement order."""
+    population = world.population
+    order_time = np.maximum(order_time, np.maximum(population.created_us[order_customer], START_US) + 10 * US_PER_MIN)
+    order_time = (np.minimum(order_time, END_US - US_PER_MIN) // US_PER_SEC) * US_PER_SEC
+    by_customer = np.lexsort((order_time, order_customer))
+    order_customer, order_time = order_customer[by_customer], order_time[by_customer]
+    order_campaign = order_campaign[by_customer]
+    is_first = _group_starts(order_customer)
+    is_last = np.ones(len(order_customer), bool)
+    is_last[:-1] = order_customer[1:] != order_customer[:-1]
+    orders_per_customer = np.bincount(order_customer - customers[0], minlength=len(customers))
+    by_time = np.argsort(order_time, kind="stable")
+    order_customer, order_time = order_customer[by_time], order_time[by_time]
+    order_id = ids("O", counters.take("orders", len(order_customer)), 10)
+    return BlockOrders(
+        customer=order_customer, placed_at=order_time, planted_campaign=order_campaign[by_time],
+        is_first=is_first[by_time], is_last=is_last[by_time],
+        orders_of_customer=orders_per_customer[order_customer - customers[0]],
+        segment=population.segment[order_customer], currency=population.currency[order_customer],
+        country=population.country[order_customer], business=population.business[order_customer], order_id=order_id,
+        order_id_values=np.array(order_id.to_pylist(), dtype=object))
+
+
+def _order_terms(rng: np.random.Generator, world: World, orders: BlockOrders) -> OrderTerms:
+    """The shop's order rows: welcome codes, sales and acquisition channels, the dealer an order came through,
+    and when the row reached the export (1% of rows late)."""
+    uses_code, code, discount_pct = _welcome_codes(rng, world, orders)
+    sales_channel, acquisition_channel, dealer = _order_channels(rng, world, orders, uses_code)
+    n = orders.count
+    loaded_at = orders.placed_at + load_lag_us(rng, n, late_share=0.01)
+    table = pa.table([orders.order_id, strs(world.population.shop_id[orders.customer]),
+                      _format_placed_at(orders.placed_at, COUNTRY_OFFSET_MIN[orders.country]),
+                      strs(CUR[orders.currency]), strs(sales_channel), strs(acquisition_channel), strs(code),
+                      strs(dealer), ts(loaded_at)], schema=TABLES["shop.orders"].schema)
+    return OrderTerms(table, uses_code, discount_pct, dealer, loaded_at)
+
+
+def _welcome_codes(rng: np.random.Generator, world: World, orders: BlockOrders
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which first orders placed during a welcome (first-order discount) campaign use its code: every bargain
+    hunter's, 30% of new ordinary customers' who order at least twice, and every order a welcome campaign's
+    planted conversion placed. Returns the mask, the code (None without) and the discount percentage."""
+    welcome = world.campaigns.active("first_order_discount", orders.placed_at)
+    first_in_welcome = orders.is_first & (welcome >= 0)
+    uses_code = first_in_welcome & (orders.segment == BARGAIN)
+    new_customer = world.population.created_us[orders.customer] >= START_US
+    uses_code |= (first_in_welcome & orders.is_ordinary & new_customer & (orders.orders_of_customer >= 2)
+                  & (rng.random(orders.count) < 0.3))
+    planted = orders.planted_campaign
+    planted_welcome = world.campaigns.ctype[np.maximum(planted, 0)] == "first_order_discount"
+    uses_code |= first_in_welcome & (planted >= 0) & planted_welcome
+    code = np.full(orders.count, None, dtype=object)
+    code[uses_code] = world.campaigns.code[welcome[uses_code]]
+    discount_pct = np.where(uses_code, world.campaigns.discount_pct[np.maximum(welcome, 0)], 0.0)
+    return uses_code, code, discount_pct
+
+
+def _order_channels(rng: np.random.Generator, world: World, orders: BlockOrders, uses_code: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sales channel (businesses order more by phone), acquisition channel (resellers and high-value customers
+    come direct, welcome-code orders from paid search or social) and, for orders acquired through a dealer, a
+    dealer of the customer's country (any dealer if the country has none)."""
+    n = orders.count
+    sales_channel = np.where(orders.business,
+                             pick(rng, SALES_CHANNELS, n, np.array([0.45, 0.05, 0.1, 0.25, 0.15])),
+                             pick(rng, SALES_CHANNELS, n, np.array([0.5, 0.25, 0.15, 0.03, 0.07])))
+    acquisition_channel = pick(rng, ACQ_CHANNELS, n, np.array([0.25, 0.15, 0.1, 0.08, 0.1, 0.2, 0.06, 0.06]))
+    acquisition_channel[orders.is_reseller_like | orders.is_high_value] = "direct"
+    acquisition_channel[uses_code] = np.where(rng.random(uses_code.sum()) < 0.5, "paid_search", "social")
+    dealer = np.full(n, None, dtype=object)
+    via_dealer = np.flatnonzero(acquisition_channel == "dealer")
+    for country in np.unique(orders.country[via_dealer]):
+        rows = via_dealer[orders.country[via_dealer] == country]
+        candidates = world.dealers.by_country[country]
+        if not len(candidates):
+            candidates = np.arange(world.dealers.n)
+        dealer[rows] = world.dealers.dealer_id[candidates[rng.integers(0, len(candidates), len(rows))]]
+    return sales_channel, acquisition_channel, dealer
+
+
+def _order_lines(rng: np.random.Generator, world: World, orders: BlockOrders, terms: OrderTerms,
+                 counters: Counters) -> BlockLines:
+    """Lines of each order: products by popularity, quantities (businesses buy in bulk; resellers and high-value
+    customers fill large lines), unit prices from list price with volume breaks, the welcome code's or a 3%
+    chance of a 5% promotion discount; rows land within two minutes of their order (0.3% 10 to 40 days late)."""
+    reseller_like, high_value = orders.is_reseller_like, orders.is_high_value
+    lines_of_order = 1 + rng.poisson(world.lines_per_order - 1, orders.count)
+    lines_of_order[reseller_like | high_value] = np.maximum(lines_of_order[reseller_like | high_value], 2)
+    first_line_of_order = np.concatenate([[0], np.cumsum(lines_of_order)[:-1]])
+    order_index = np.repeat(np.arange(orders.count), lines_of_order)
+    n = len(order_index)
+    product = np.searchsorted(world.catalog.popularity, rng.random(n), side="right").clip(0, world.catalog.n - 1)
+    list_usd = world.catalog.list_usd[product]
+    quantity = np.where(orders.business[order_index], rng.lognormal(4.6, 1.1, n),
+                        1 + rng.lognormal(1.0, 0.9, n)).astype(np.int64)
+    # resellers and high-value customers buy enough of a product to reach a line value in USD
+    target_usd = np.where(reseller_like[order_index], rng.uniform(700, 2500, n),
+                          np.where(high_value[order_index], rng.uniform(1500, 4000, n), 0))
+    large_line = target_usd > 0
+    quantity[large_line] = np.ceil(target_usd[large_line] / list_usd[large_line]).astype(np.int64)
+    quantity = quantity.clip(1, 2_000_000)
+    currency = orders.currency[order_index]
+    rate = _fx_rate(world.fx, orders.placed_at[order_index], currency)
+    volume_factor = np.where(quantity >= 1000, 0.9, np.where(quantity >= 100, 0.95, 1.0))
+    unit_price = round_money(list_usd * volume_factor * rng.uniform(0.98, 1.02, n) / rate, currency)
+    unit_price = np.maximum(unit_price, np.where(currency == 4, 1.0, 0.01))
+    promotion = (~terms.uses_welcome_code[order_index]) & (rng.random(n) < 0.03) & ~large_line
+    discount_pct = np.where(promotion, 0.05, terms.welcome_discount_pct[order_index])
+    discount = round_money(discount_pct * quantity * unit_price, currency)
+    line_net = quantity * unit_price - discount
+    order_net = np.bincount(order_index, weights=line_net, minlength=orders.count)
+    order_net_usd = order_net * _fx_rate(world.fx, orders.placed_at, orders.currency)
+    line_number = counters.take("order_lines", n)
+    line_id = ids("OL", line_number, 11)
+    loaded_at = terms.loaded_at[order_index] + rng.integers(0, 120, n) * US_PER_SEC
+    late = rng.random(n) < 0.003
+    loaded_at[late] += rng.integers(10 * US_PER_DAY, 40 * US_PER_DAY, late.sum())
+    # the line total the shop charged (before discount); one line in ten leaves it out (null). Derived from the
+    # line number, not the generator, so adding the column changes no other simulated value.
+    line_total = pa.array(round_money(quantity * unit_price, currency), mask=np.asarray(line_number) % 10 == 7)
+    table = pa.table([line_id, orders.order_id.take(pa.array(order_index)),
+                      world.catalog.product_id.take(pa.array(product)), pa.array(quantity.astype(np.int32)),
+                      pa.array(unit_price), pa.array(discount), line_total, ts(loaded_at)],
+                     schema=TABLES["shop.order_lines"].schema)
+    return BlockLines(table, line_id, order_index, lines_of_order, first_line_of_order, line_net, order_net,
+                      order_net_usd)
+
+
+def _refunds(rng: np.random.Generator, orders: BlockOrders, lines: BlockLines, counters: Counters) -> BlockRefunds:
+    """4.5% of ordinary customers' orders (placed at least two days before the window's end) are refunded 1 to
+    30 days later: 40% whole, the rest 20% to 100% of one line."""
+    currency = orders.currency
+    can_refund = orders.is_ordinary & (orders.placed_at < END_US - 2 * US_PER_DAY)
+    refunded = np.flatnonzero(can_refund & (rng.random(orders.count) < 0.045))
+    n = len(refunded)
+    whole = rng.random(n) < 0.4
+    line = lines.first_line_of_order[refunded] + (rng.random(n) * lines.lines_of_order[refunded]).astype(np.int64)
+    amount = np.where(whole, lines.order_net[refunded], lines.line_net[line] * rng.uniform(0.2, 1.0, n))
+    amount = np.maximum(round_money(amount, currency[refunded]), np.where(currency[refunded] == 4, 1.0, 0.01))
+    refunded_at = np.minimum(orders.placed_at[refunded] + rng.integers(US_PER_DAY, 30 * US_PER_DAY, n), END_US)
+    line_id = pc.if_else(pa.array(whole), pa.nulls(n, pa.string()), lines.line_id.take(pa.array(line)))
+    table = pa.table([ids("R", counters.take("refunds", n), 9), orders.order_id.take(pa.array(refunded)), line_id,
+                      pa.array(amount), strs(CUR[currency[refunded]]), strs(pick(rng, REFUND_REASONS, n)),
+                      ts(refunded_at), ts(refunded_at + load_lag_us(rng, n))], schema=TABLES["shop.refunds"].schema)
+    return BlockRefunds(table, refunded, amount, refunded_at)
+
+
+def _after_sales_tickets(rng: np.random.Generator, world: World, orders: BlockOrders, terms: OrderTerms,
+                         lines: BlockLines, counters: Counters) -> pa.Table:
+    """After-sales tickets on 0.5% of order lines, opened 3 to 60 days after the order: counterfeit complaints
+    go to a third-party lab; replaced or refunded parts are compensated 30% to 100% of the line; tickets closing
+    after the window (and half the unresolved ones) are still open."""
+    at_risk = (rng.random(len(lines.order_index)) < 0.005) & (
+        orders.placed_at[lines.order_index] < END_US - 4 * US_PER_DAY)
+    ticket_line = np.flatnonzero(at_risk)
+    n = len(ticket_line)
+    order = lines.order_index[ticket_line]
+    opened = np.minimum(orders.placed_at[order] + rng.integers(3 * US_PER_DAY, 60 * US_PER_DAY, n),
+                        END_US - US_PER_DAY)
+    complaint = pick(rng, COMPLAINTS, n, np.array([0.15, 0.25, 0.2, 0.25, 0.15]))
+    escalation = pick(rng, ESCALATIONS, n, np.array([0.2, 0.1, 0.15, 0.55]))
+    escalation[complaint == "counterfeit"] = "third_party_lab"
+    resolution = pick(rng, RESOLUTIONS, n, np.array([0.35, 0.2, 0.15, 0.2, 0.1]))
+    closed = opened + rng.integers(US_PER_DAY, 30 * US_PER_DAY, n)
+    still_open = (closed > END_US) | (resolution == "unresolved") & (rng.random(n) < 0.5)
+    compensation = np.where(np.isin(resolution, ["replaced", "refunded"]),
+                            lines.line_net[ticket_line] * rng.uniform(0.3, 1.0, n), 0.0)
+    compensation = round_money(compensation, orders.currency[order])
+    loaded_at = np.where(still_open, opened, closed) + load_lag_us(rng, n)
+    return pa.table([ids("TK", counters.take("tickets", n), 8), lines.line_id.take(pa.array(ticket_line)),
+                     strs(world.population.shop_id[orders.customer[order]]), strs(terms.dealer_id[order]),
+                     strs(complaint), strs(escalation), strs(resolution), pa.array(compensation),
+                     strs(CUR[orders.currency[order]]), ts(opened), ts(closed, mask=still_open), ts(loaded_at)],
+                    schema=TABLES["service.after_sales_tickets"].schema)
+
+
+def _lottery_draws(rng: np.random.Generator, world: World, orders: BlockOrders, lines: BlockLines,
+                   counters: Counters) -> pa.Table:
+    """Every order of at least USD 20 during a lottery campaign enters a draw minutes later; it wins a prize with
+    the prize's advertised odds, except the unfair prize, which is never handed out."""
+    lottery = world.campaigns.active("lottery", orders.placed_at)
+    entered = np.flatnonzero((lottery >= 0) & (lines.order_net_usd >= 20))
+    n = len(entered)
+    u = rng.random(n)
+    prize = np.full(n, None, dtype=object)
+    for campaign in np.unique(lottery[entered]):
+        rows = np.flatnonzero(lottery[entered] == campaign)
+        prizes = np.flatnonzero(world.prizes.campaign_idx == campaign)
+        odds_edges = np.cumsum(world.prizes.odds[prizes])
+        hit = np.searchsorted(odds_edges, u[rows], side="right")
+        won = hit < len(prizes)
+        chosen = prizes[np.minimum(hit, len(prizes) - 1)]
+        won &= chosen != world.prizes.unfair
+        prize[rows[won]] = world.prizes.prize_id[chosen[won]]
+    drawn_at = np.minimum(orders.placed_at[entered] + rng.integers(US_PER_MIN, 10 * US_PER_MIN, n), END_US)
+    return pa.table([ids("DR", counters.take("draws", n), 9), strs(world.campaigns.campaign_id[lottery[entered]]),
+                     strs(world.population.shop_id[orders.customer[entered]]), orders.order_id.take(pa.array(entered)),
+                     strs(prize), ts(drawn_at), ts(drawn_at + load_lag_us(rng, n))],
+                    schema=TABLES["promotions.lottery_draws"].schema)
+
+
+def _truth_fragments(world: World, orders: BlockOrders, lines: BlockLines, refunds: BlockRefunds
+                     ) -> dict[str, dict[str, np.ndarray]]:
+    """The block's part of the answer key: orders planted campaigns caused (net of refunds, USD), the last
+    orders of untended and tended churners, and bargain hunters' single orders."""
+    untended_last = orders.is_last & (orders.segment == UNTENDED)
+    tended_last = orders.is_last & (orders.segment == TENDED)
+    bargain_first = orders.is_first & (orders.segment == BARGAIN)
+    planted = np.flatnonzero(orders.planted_campaign >= 0)
+    refund_usd = np.zeros(orders.count)
+    refunded = refunds.order_index
+    refund_usd[refunded] = refunds.amount * _fx_rate(world.fx, orders.placed_at[refunded], orders.currency[refunded])
+    order_id = orders.order_id_values
+    return {
+        "planted_campaign_orders": {"campaign_idx": orders.planted_campaign[planted],
+                                    "net_after_refunds_usd": lines.order_net_usd[planted] - refund_usd[planted]},
+        "untended_churned": {"cust": orders.customer[untended_last], "order_id": order_id[untended_last],
+                             "at": orders.placed_at[untended_last]},
+        "tended_churned": {"cust": orders.customer[tended_last], "order_id": order_id[tended_last],
+                           "at": orders.placed_at[tended_last]},
+        "bargain_hunters": {"cust": orders.customer[bargain_first], "order_id": order_id[bargain_first]},
+    }
+
+
+def _golden_opted_out(population: Population) -> np.ndarray:
     """Whether any shop account of each golden customer opted out of outreach, by golden index."""
-    return np.bincount(pop.golden_idx, weights=pop.opt_out, minlength=pop.golden_idx.max() + 1) > 0
+    return np.bincount(population.golden_idx, weights=population.opt_out, minlength=population.golden_idx.max() + 1) > 0
 
 
-def _planted_campaign_orders(rng: np.random.Generator, w: World, c_all: np.ndarray, natural_c: np.ndarray,
-                             natural_t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Extra orders a campaign's planted lift causes: customers, times and campaign index.
-
-    Every ordinary customer of the block in the group the campaign reaches (loyalty members, or customers who
-    accept outreach) who signed up before the campaign and is still active on its first day places Poisson(rate)
-    extra orders at uniform times in the window; the rest are not reached.
-    A first-order offer converts, with its planted probability, each ordinary customer (one shop account, in
-    the customer master) who signs up in the window at least a week before its end and whose own first order
-    (natural_c, natural_t) comes more than eight days after signing up: an extra first order with the code
-    within three days of signing up (the customer's own orders follow as before)."""
+def _planted_campaign_orders(rng: np.random.Generator, world: World, customers: np.ndarray, own_customer: np.ndarray,
+                             own_time: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Extra orders the campaigns' planted effects cause (_campaign_lift_orders, then
+    _first_order_conversions): customers, times and campaign index. `own_customer` and `own_time` are the
+    block's orders without campaigns."""
     rng = rng.spawn(1)[0]  # own stream, like the wallet's
-    pop, camps = w.pop, w.camps
-    rate = camps.planted_rate
-    ordinary_c = c_all[pop.segment[c_all] == NORMAL]
-    groups = {"loyalty_members": ordinary_c[pop.member_id[ordinary_c] != None],  # noqa: E711
+    lift_customer, lift_time, lift_campaign = _campaign_lift_orders(rng, world, customers)
+    converted_customer, converted_time, converted_campaign = _first_order_conversions(rng, world, customers,
+                                                                                      own_customer, own_time)
+    return (np.concatenate([np.zeros(0, np.int64), *lift_customer, *converted_customer]),
+            np.concatenate([np.zeros(0, np.int64), *lift_time, *converted_time]),
+            np.concatenate([np.zeros(0, np.int64), *lift_campaign, *converted_campaign]))
+
+
+def _campaign_lift_orders(rng: np.random.Generator, world: World, customers: np.ndarray
+                          ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Every ordinary customer of the block in the group a campaign with a planted lift reaches (loyalty members,
+    or customers who accept outreach) who signed up before the campaign and is still active on its first day
+    places Poisson(rate) extra orders at uniform times in the campaign's window; the rest are not reached.
+    Returns customers, times and campaign index, one array per campaign."""
+    population, campaigns = world.population, world.campaigns
+    rate = campaigns.planted_rate
+    ordinary = customers[population.segment[customers] == NORMAL]
+    groups = {"loyalty_members": ordinary[population.member_id[ordinary] != None],  # noqa: E711
               # the warehouse reads a golden customer as opted out when any of its accounts is
-              "outreach_customers": ordinary_c[~_golden_opted_out(pop)[pop.golden_idx[ordinary_c]]]}
-    out_c, out_t, out_k = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    for ci in np.flatnonzero(rate > 0):
-        day0 = (camps.starts[ci] - START_US) // US_PER_DAY
-        group = groups[camps.reached_group[ci]]
-        reached = group[(pop.created_us[group] < camps.starts[ci]) & (pop.active_from[group] <= day0)
-                        & (pop.active_to[group] > day0)]
-        n = rng.poisson(rate[ci], len(reached))
-        who = np.repeat(reached, n)
-        out_c.append(who)
-        out_t.append(camps.starts[ci] + (rng.random(len(who)) * (camps.ends[ci] - camps.starts[ci])).astype(np.int64))
-        out_k.append(np.full(len(who), ci, np.int64))
-    conversion = camps.planted_conversion
-    first_t = np.full(len(c_all), END_US + 1, np.int64)
-    np.minimum.at(first_t, natural_c - c_all[0], natural_t)
-    single_account = np.bincount(pop.golden_idx, minlength=pop.n)[pop.golden_idx[c_all]] == 1
-    created = pop.created_us[c_all]
-    ordinary = (pop.segment[c_all] == NORMAL) & single_account & ~pop.missing_xwalk[c_all]
+              "outreach_customers": ordinary[~_golden_opted_out(population)[population.golden_idx[ordinary]]]}
+    lift_customer, lift_time, lift_campaign = [], [], []
+    for campaign in np.flatnonzero(rate > 0):
+        first_day = (campaigns.starts[campaign] - START_US) // US_PER_DAY
+        group = groups[campaigns.reached_group[campaign]]
+        reached = group[(population.created_us[group] < campaigns.starts[campaign])
+                        & (population.active_from[group] <= first_day) & (population.active_to[group] > first_day)]
+        who = np.repeat(reached, rng.poisson(rate[campaign], len(reached)))
+        campaign_length = campaigns.ends[campaign] - campaigns.starts[campaign]
+        lift_customer.append(who)
+        lift_time.append(campaigns.starts[campaign] + (rng.random(len(who)) * campaign_length).astype(np.int64))
+        lift_campaign.append(np.full(len(who), campaign, np.int64))
+    return lift_customer, lift_time, lift_campaign
+
+
+def _first_order_conversions(rng: np.random.Generator, world: World, customers: np.ndarray, own_customer: np.ndarray,
+                             own_time: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """A first-order offer converts, with its planted probability, each ordinary customer (one shop account, in
+    the customer master) who signs up in the offer's window at least a week before its end and whose own first
+    order comes more than eight days after signing up: an extra first order with the code within three days of
+    signing up (the customer's own orders follow as before). Returns customers, times and campaign index, one
+    array per offer."""
+    population, campaigns = world.population, world.campaigns
+    conversion = campaigns.planted_conversion
+    own_first_order = np.full(len(customers), END_US + 1, np.int64)
+    np.minimum.at(own_first_order, own_customer - customers[0], own_time)
+    single_account = np.bincount(population.golden_idx, minlength=population.n)[population.golden_idx[customers]] == 1
+    created = population.created_us[customers]
+    convertible = (population.segment[customers] == NORMAL) & single_account & ~population.missing_xwalk[customers]
     # who would buy anyway, but not within eight days of signing up (a converted customer never looks like a
     # one-order bargain hunter)
-    ordinary &= (first_t > created + 8 * US_PER_DAY) & (first_t <= END_US)
-    for ci in np.flatnonzero(conversion > 0):
-        signed_up = (created >= camps.starts[ci]) & (created < camps.ends[ci] - 7 * US_PER_DAY)
-        cand = np.flatnonzero(ordinary & signed_up)
-        who = c_all[cand[rng.random(len(cand)) < conversion[ci]]]
-        out_c.append(who)
-        out_t.append(pop.created_us[who] + rng.integers(10 * US_PER_MIN, 3 * US_PER_DAY, len(who)))
-        out_k.append(np.full(len(who), ci, np.int64))
-    return np.concatenate(out_c), np.concatenate(out_t), np.concatenate(out_k)
+    convertible &= (own_first_order > created + 8 * US_PER_DAY) & (own_first_order <= END_US)
+    converted_customer, converted_time, converted_campaign = [], [], []
+    for campaign in np.flatnonzero(conversion > 0):
+        signed_up = (created >= campaigns.starts[campaign]) & (created < campaigns.ends[campaign] - 7 * US_PER_DAY)
+        candidates = np.flatnonzero(convertible & signed_up)
+        who = customers[candidates[rng.random(len(candidates)) < conversion[campaign]]]
+        converted_customer.append(who)
+        converted_time.append(population.created_us[who] + rng.integers(10 * US_PER_MIN, 3 * US_PER_DAY, len(who)))
+        converted_campaign.append(np.full(len(who), campaign, np.int64))
+    return converted_customer, converted_time, converted_campaign
 
 
 # Recharge tiers in the reporting currency (mirror of seeds/recharge_tiers.csv): a top-up of at least the
@@ -500,224 +696,367 @@ def _fifo_expiry(lot_c: np.ndarray, lot_at: np.ndarray, lot_pts: np.ndarray, use
     return running - prev
 
 
-def _wallet(rng: np.random.Generator, w: World, o_c: np.ndarray, o_t: np.ndarray, cur: np.ndarray,
-            order_id: np.ndarray, order_usd: np.ndarray, order_net: np.ndarray, ref_o: np.ndarray,
-            r_amount: np.ndarray, r_at: np.ndarray, ctr: Counters) -> tuple[pa.Table, tuple[np.ndarray, ...]]:
+@dataclass
+class PointMovements:
+    """Points added (lots) or consumed (takebacks, redemptions) per customer, with their times."""
+
+    customer: np.ndarray
+    at: np.ndarray
+    points: np.ndarray
+
+
+@dataclass
+class GoodwillGrants:
+    """Goodwill support staff grant on members' orders: points for some, money for the others."""
+
+    order_index: np.ndarray  # index into BlockOrders of the order the grant is for
+    as_points: np.ndarray  # granted as points (else as money)
+    granted_at: np.ndarray
+    lots: PointMovements  # the grants made as points
+
+
+@dataclass
+class Ledger:
+    """Wallet and points movements collected one kind at a time, before they are put in time order."""
+
+    tx_type: list[np.ndarray] = field(default_factory=list)
+    amount: list[np.ndarray] = field(default_factory=list)
+    points: list[np.ndarray] = field(default_factory=list)
+    at: list[np.ndarray] = field(default_factory=list)
+    order_id: list[np.ndarray] = field(default_factory=list)
+    campaign_id: list[np.ndarray] = field(default_factory=list)
+    customer: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, tx_type: int, amount: np.ndarray, points: np.ndarray, at: np.ndarray,
+            order_id: np.ndarray | None, campaign_id: np.ndarray | None, customer: np.ndarray) -> None:
+        """Record movements of one type (an index into TX_TYPES); times after the window's end are moved to it."""
+        n = len(at)
+        self.tx_type.append(np.full(n, tx_type, np.int8))
+        self.amount.append(np.asarray(amount, dtype=float))
+        self.points.append(np.asarray(points, dtype=np.int64))
+        self.at.append(np.minimum(np.asarray(at, dtype=np.int64), END_US))
+        self.order_id.append(np.full(n, None, dtype=object) if order_id is None else order_id)
+        self.campaign_id.append(np.full(n, None, dtype=object) if campaign_id is None else campaign_id)
+        self.customer.append(customer)
+
+
+def _wallet(rng: np.random.Generator, world: World, orders: BlockOrders, lines: BlockLines, refunds: BlockRefunds,
+            counters: Counters) -> tuple[pa.Table, tuple[np.ndarray, ...]]:
     """Wallet and points movements that behave like a real loyalty system.
 
     Every wallet order is preceded by its own top-up of at least the order amount, so the wallet never spends
     more than it holds; top-ups during a recharge-bonus campaign earn the bonus of the highest recharge tier
     reached in the reporting currency. Points are earned per order in lots; a refund takes back the refunded
     share of the order's points (a negative `points_earned` row); redemptions never exceed a lot's points;
-    unredeemed points expire 365 days after earning, consumption taking the oldest-expiring lot first."""
+    unredeemed points expire 365 days after earning, consumption taking the oldest-expiring lot first.
+
+    Returns the loyalty.wallet_transactions rows and, for the loyalty system's daily totals, each movement's
+    day, type, amount in USD and points."""
     rng = rng.spawn(1)[0]  # own stream: changes here leave the other tables of the block untouched
-    pop = w.pop
-    no = len(o_c)
-    mem = pop.member_id[o_c] != None  # noqa: E711
-    mo = np.flatnonzero(mem)
-    types, amount, points, t_at, oid, camp, owner = [], [], [], [], [], [], []
+    ledger = Ledger()
+    member_orders = np.flatnonzero(world.population.member_id[orders.customer] != None)  # noqa: E711
+    earned, consumed = _points_on_orders(rng, world, orders, lines, refunds, member_orders, ledger)
+    goodwill = _goodwill_points(rng, orders, member_orders, ledger)
+    _points_expiry(earned, goodwill.lots, consumed, ledger)
+    _wallet_paid_orders(rng, world, orders, lines, refunds, member_orders, ledger)
+    _goodwill_money(rng, orders, goodwill, ledger)
+    return _wallet_rows(rng, world, ledger, counters)
 
-    def add(tp: int, amt: np.ndarray, pts: np.ndarray, at: np.ndarray, orders: np.ndarray | None,
-            cmp: np.ndarray | None, own: np.ndarray) -> None:
-        n = len(at)
-        types.append(np.full(n, tp, np.int8))
-        amount.append(np.asarray(amt, dtype=float))
-        points.append(np.asarray(pts, dtype=np.int64))
-        t_at.append(np.minimum(np.asarray(at, dtype=np.int64), END_US))
-        oid.append(np.full(n, None, dtype=object) if orders is None else orders)
-        camp.append(np.full(n, None, dtype=object) if cmp is None else cmp)
-        owner.append(own)
 
-    refund_share = np.zeros(no)
-    refund_share[ref_o] = np.minimum(r_amount / np.maximum(order_net[ref_o], 1e-9), 1.0)
-    refund_at = np.full(no, -1, np.int64)
-    refund_at[ref_o] = r_at
+def _points_on_orders(rng: np.random.Generator, world: World, orders: BlockOrders, lines: BlockLines,
+                      refunds: BlockRefunds, member_orders: np.ndarray, ledger: Ledger
+                      ) -> tuple[PointMovements, PointMovements]:
+    """Members earn a lot of one point per whole USD of each order (two during a points-multiplier campaign)
+    1 to 30 minutes after ordering. A refund takes back the refunded share of the order's points two minutes
+    after it; 30% of lots are partly redeemed 5 to 200 days after earning (30% to 100% of what is left).
 
-    # ---- points: lots earned on member orders (doubled during points campaigns) -------------------------
-    mult = w.camps.active("points_multiplier", o_t[mo])
-    pts = np.floor(order_usd[mo]).astype(np.int64) * np.where(mult >= 0, 2, 1)
-    ok = pts > 0
-    e_o, e_pts = mo[ok], pts[ok]
-    e_at = o_t[e_o] + rng.integers(US_PER_MIN, 30 * US_PER_MIN, len(e_o))
-    e_camp = np.where(mult[ok] >= 0, w.camps.campaign_id[np.maximum(mult[ok], 0)], None)
-    add(4, np.zeros(len(e_o)), e_pts, e_at, order_id[e_o], e_camp, o_c[e_o])
-    # a refund takes back the refunded share of the points the order earned
-    tb_at = np.minimum(refund_at[e_o] + 2 * US_PER_MIN, END_US)
-    tb = np.floor(e_pts * refund_share[e_o] + 1e-9).astype(np.int64)
-    tk = (refund_at[e_o] >= 0) & (tb > 0)
-    tb = np.where(tk, tb, 0)
-    add(4, np.zeros(tk.sum()), -tb[tk], tb_at[tk], order_id[e_o[tk]], None, o_c[e_o[tk]])
-    # redemptions: part of what is left of a lot, never more
-    red = rng.random(len(e_o)) < 0.3
-    red_pts = np.floor((e_pts - tb) * rng.uniform(0.3, 1.0, len(e_o))).astype(np.int64)
-    red_at = e_at + rng.integers(5 * US_PER_DAY, 200 * US_PER_DAY, len(e_o))
-    rk = red & (red_pts > 0) & (red_at < END_US)
-    add(5, np.zeros(rk.sum()), -red_pts[rk], red_at[rk], None, None, o_c[e_o[rk]])
-    # goodwill points granted by support staff: a lot like any other
-    ma = mo[rng.random(len(mo)) < 0.01]
-    is_pts = rng.random(len(ma)) < 0.5
-    ma_at = np.minimum(o_t[ma] + rng.integers(US_PER_DAY, 20 * US_PER_DAY, len(ma)), END_US)
-    g_pts = rng.integers(10, 100, len(ma))
-    add(7, np.zeros(is_pts.sum()), g_pts[is_pts], ma_at[is_pts], None, None, o_c[ma[is_pts]])
-    # expiry 365 days after earning, of what the oldest-expiring-first rule leaves in each lot
-    lot_c = np.concatenate([o_c[e_o], o_c[ma[is_pts]]])
-    lot_at = np.concatenate([e_at, ma_at[is_pts]])
-    lot_pts = np.concatenate([e_pts, g_pts[is_pts]])
-    srt = np.lexsort((lot_at, lot_c))
-    lot_c, lot_at, lot_pts = lot_c[srt], lot_at[srt], lot_pts[srt]
-    use_c = np.concatenate([o_c[e_o[tk]], o_c[e_o[rk]]])
-    use_at = np.concatenate([tb_at[tk], red_at[rk]])
-    use_pts = np.concatenate([tb[tk], red_pts[rk]])
-    expired = _fifo_expiry(lot_c, lot_at, lot_pts, use_c, use_at, use_pts)
-    exp_at = lot_at + POINTS_EXPIRY_US
-    ek = (expired > 0) & (exp_at < END_US)
-    add(6, np.zeros(ek.sum()), -expired[ek], exp_at[ek], None, None, lot_c[ek])
+    Returns the lots earned and the points consumed (takebacks, then redemptions)."""
+    refund_share = np.zeros(orders.count)
+    refund_share[refunds.order_index] = np.minimum(
+        refunds.amount / np.maximum(lines.order_net[refunds.order_index], 1e-9), 1.0)
+    refund_at = np.full(orders.count, -1, np.int64)
+    refund_at[refunds.order_index] = refunds.refunded_at
 
-    # ---- wallet money: each wallet order is funded by a top-up just before it ---------------------------
-    sp = mo[(rng.random(len(mo)) < 0.4) & (order_usd[mo] <= MAX_WALLET_ORDER_USD)]
-    c = cur[sp]
-    add(2, -order_net[sp], np.zeros(len(sp)), o_t[sp] + 5 * US_PER_SEC, order_id[sp], None, o_c[sp])
-    tu_at = np.maximum(o_t[sp] - rng.integers(US_PER_HOUR, 10 * US_PER_DAY, len(sp)), START_US)
-    tu_rate = _fx_rate(w.fx, tu_at, c)
-    wish_usd = np.array([50.0, 100.0, 300.0, 1000.0])[rng.choice(4, len(sp), p=[0.2, 0.45, 0.25, 0.1])]
-    wish_usd = np.maximum(wish_usd, np.ceil(order_usd[sp] / 10) * 10)
-    tu_amt = np.maximum(_ceil_money(wish_usd / tu_rate, c), order_net[sp])
-    add(0, tu_amt, np.zeros(len(sp)), tu_at, None, None, o_c[sp])
-    rb = w.camps.active("recharge_bonus", tu_at)
-    tier = np.searchsorted(TIER_MIN_USD, np.round(tu_amt * tu_rate, 4), side="right") - 1
-    bk = (rb >= 0) & (tier >= 0)
-    bonus = round_money(TIER_BONUS_USD[tier[bk]] / tu_rate[bk], c[bk])
-    add(1, bonus, np.zeros(bk.sum()), tu_at[bk] + US_PER_SEC, None, w.camps.campaign_id[rb[bk]], o_c[sp[bk]])
-    # refunds of wallet-paid orders are credited back to the wallet
-    paid = np.zeros(no, bool)
-    paid[sp] = True
-    rc = paid[ref_o]
-    add(3, r_amount[rc], np.zeros(rc.sum()), r_at[rc] + US_PER_MIN, order_id[ref_o[rc]], None, o_c[ref_o[rc]])
-    # goodwill money credited by support staff
-    mm = ~is_pts
-    add(7, round_money(rng.uniform(1, 20, mm.sum()) / USD_PER_UNIT[cur[ma[mm]]], cur[ma[mm]]), np.zeros(mm.sum()),
-        ma_at[mm], None, None, o_c[ma[mm]])
+    multiplier = world.campaigns.active("points_multiplier", orders.placed_at[member_orders])
+    points = np.floor(lines.order_net_usd[member_orders]).astype(np.int64) * np.where(multiplier >= 0, 2, 1)
+    earns = points > 0
+    earning_order, earned = member_orders[earns], points[earns]
+    earned_at = orders.placed_at[earning_order] + rng.integers(US_PER_MIN, 30 * US_PER_MIN, len(earning_order))
+    campaign_id = np.where(multiplier[earns] >= 0, world.campaigns.campaign_id[np.maximum(multiplier[earns], 0)], None)
+    customer = orders.customer[earning_order]
+    order_id = orders.order_id_values[earning_order]
+    ledger.add(POINTS_EARNED, np.zeros(len(earning_order)), earned, earned_at, order_id, campaign_id, customer)
 
-    tp = np.concatenate(types)
-    amt = np.concatenate(amount)
-    pt = np.concatenate(points)
-    at = np.concatenate(t_at)
-    oi = np.concatenate(oid)
-    cm = np.concatenate(camp)
-    ow = np.concatenate(owner)
-    srt = np.lexsort((tp, at))
-    tp, amt, pt, at, oi, cm, ow = tp[srt], amt[srt], pt[srt], at[srt], oi[srt], cm[srt], ow[srt]
-    n = len(tp)
-    wcur = pop.currency[ow]
+    taken_back_at = np.minimum(refund_at[earning_order] + 2 * US_PER_MIN, END_US)
+    taken_back = np.floor(earned * refund_share[earning_order] + 1e-9).astype(np.int64)
+    takes_back = (refund_at[earning_order] >= 0) & (taken_back > 0)
+    taken_back = np.where(takes_back, taken_back, 0)
+    ledger.add(POINTS_EARNED, np.zeros(takes_back.sum()), -taken_back[takes_back], taken_back_at[takes_back],
+               order_id[takes_back], None, customer[takes_back])
+
+    redeems = rng.random(len(earning_order)) < 0.3
+    redeemed = np.floor((earned - taken_back) * rng.uniform(0.3, 1.0, len(earning_order))).astype(np.int64)
+    redeemed_at = earned_at + rng.integers(5 * US_PER_DAY, 200 * US_PER_DAY, len(earning_order))
+    redeems &= (redeemed > 0) & (redeemed_at < END_US)
+    ledger.add(POINTS_REDEEMED, np.zeros(redeems.sum()), -redeemed[redeems], redeemed_at[redeems], None, None,
+               customer[redeems])
+
+    consumed = PointMovements(np.concatenate([customer[takes_back], customer[redeems]]),
+                              np.concatenate([taken_back_at[takes_back], redeemed_at[redeems]]),
+                              np.concatenate([taken_back[takes_back], redeemed[redeems]]))
+    return PointMovements(customer, earned_at, earned), consumed
+
+
+def _goodwill_points(rng: np.random.Generator, orders: BlockOrders, member_orders: np.ndarray,
+                     ledger: Ledger) -> GoodwillGrants:
+    """Support staff grant goodwill on 1% of members' orders, 1 to 20 days after the order: half of the grants
+    as 10 to 99 points (a lot like any other, recorded here), the rest as money (_goodwill_money)."""
+    granted_on = member_orders[rng.random(len(member_orders)) < 0.01]
+    as_points = rng.random(len(granted_on)) < 0.5
+    granted_at = np.minimum(orders.placed_at[granted_on] + rng.integers(US_PER_DAY, 20 * US_PER_DAY, len(granted_on)),
+                            END_US)
+    points = rng.integers(10, 100, len(granted_on))
+    customer = orders.customer[granted_on[as_points]]
+    ledger.add(MANUAL_ADJUSTMENT, np.zeros(as_points.sum()), points[as_points], granted_at[as_points], None, None,
+               customer)
+    return GoodwillGrants(granted_on, as_points, granted_at,
+                          PointMovements(customer, granted_at[as_points], points[as_points]))
+
+
+def _points_expiry(earned: PointMovements, goodwill: PointMovements, consumed: PointMovements,
+                   ledger: Ledger) -> None:
+    """Points expire 365 days after earning, as much of each lot as the oldest-expiring-first rule leaves in it;
+    expiries after the window's end are not recorded."""
+    lot_customer = np.concatenate([earned.customer, goodwill.customer])
+    lot_at = np.concatenate([earned.at, goodwill.at])
+    lot_points = np.concatenate([earned.points, goodwill.points])
+    by_customer = np.lexsort((lot_at, lot_customer))
+    lot_customer, lot_at, lot_points = lot_customer[by_customer], lot_at[by_customer], lot_points[by_customer]
+    expired = _fifo_expiry(lot_customer, lot_at, lot_points, consumed.customer, consumed.at, consumed.points)
+    expires_at = lot_at + POINTS_EXPIRY_US
+    recorded = (expired > 0) & (expires_at < END_US)
+    ledger.add(POINTS_EXPIRED, np.zeros(recorded.sum()), -expired[recorded], expires_at[recorded], None, None,
+               lot_customer[recorded])
+
+
+def _wallet_paid_orders(rng: np.random.Generator, world: World, orders: BlockOrders, lines: BlockLines,
+                        refunds: BlockRefunds, member_orders: np.ndarray, ledger: Ledger) -> None:
+    """40% of members' orders up to USD 1,500 are paid from the wallet five seconds after ordering, each funded
+    by a top-up 1 hour to 10 days earlier: a usual amount (USD 50, 100, 300 or 1,000, at least the order's USD
+    rounded up to 10) in the order's currency, rounded up and never less than the order. A top-up during a
+    recharge-bonus campaign earns the bonus of the highest tier reached a second later; refunds of wallet-paid
+    orders are credited back to the wallet a minute after the refund."""
+    paid = member_orders[(rng.random(len(member_orders)) < 0.4)
+                         & (lines.order_net_usd[member_orders] <= MAX_WALLET_ORDER_USD)]
+    currency = orders.currency[paid]
+    customer = orders.customer[paid]
+    ledger.add(SPEND, -lines.order_net[paid], np.zeros(len(paid)), orders.placed_at[paid] + 5 * US_PER_SEC,
+               orders.order_id_values[paid], None, customer)
+
+    top_up_at = np.maximum(orders.placed_at[paid] - rng.integers(US_PER_HOUR, 10 * US_PER_DAY, len(paid)), START_US)
+    rate = _fx_rate(world.fx, top_up_at, currency)
+    wished_usd = np.array([50.0, 100.0, 300.0, 1000.0])[rng.choice(4, len(paid), p=[0.2, 0.45, 0.25, 0.1])]
+    wished_usd = np.maximum(wished_usd, np.ceil(lines.order_net_usd[paid] / 10) * 10)
+    top_up = np.maximum(_ceil_money(wished_usd / rate, currency), lines.order_net[paid])
+    ledger.add(TOP_UP, top_up, np.zeros(len(paid)), top_up_at, None, None, customer)
+
+    recharge_campaign = world.campaigns.active("recharge_bonus", top_up_at)
+    tier = np.searchsorted(TIER_MIN_USD, np.round(top_up * rate, 4), side="right") - 1
+    earns_bonus = (recharge_campaign >= 0) & (tier >= 0)
+    bonus = round_money(TIER_BONUS_USD[tier[earns_bonus]] / rate[earns_bonus], currency[earns_bonus])
+    ledger.add(TOP_UP_BONUS, bonus, np.zeros(earns_bonus.sum()), top_up_at[earns_bonus] + US_PER_SEC, None,
+               world.campaigns.campaign_id[recharge_campaign[earns_bonus]], customer[earns_bonus])
+
+    wallet_paid = np.zeros(orders.count, bool)
+    wallet_paid[paid] = True
+    credited = wallet_paid[refunds.order_index]
+    credited_order = refunds.order_index[credited]
+    ledger.add(REFUND_CREDIT, refunds.amount[credited], np.zeros(credited.sum()),
+               refunds.refunded_at[credited] + US_PER_MIN, orders.order_id_values[credited_order], None,
+               orders.customer[credited_order])
+
+
+def _goodwill_money(rng: np.random.Generator, orders: BlockOrders, goodwill: GoodwillGrants, ledger: Ledger) -> None:
+    """The goodwill grants not made as points are USD 1 to 20 credited to the wallet in the order's currency."""
+    as_money = ~goodwill.as_points
+    order = goodwill.order_index[as_money]
+    currency = orders.currency[order]
+    amount = round_money(rng.uniform(1, 20, as_money.sum()) / USD_PER_UNIT[currency], currency)
+    ledger.add(MANUAL_ADJUSTMENT, amount, np.zeros(as_money.sum()), goodwill.granted_at[as_money], None, None,
+               orders.customer[order])
+
+
+def _wallet_rows(rng: np.random.Generator, world: World, ledger: Ledger, counters: Counters
+                 ) -> tuple[pa.Table, tuple[np.ndarray, ...]]:
+    """The loyalty system's export of the movements in time order (types in TX_TYPES order at the same time),
+    landing soon after each movement (0.5% 10 to 30 days late), and for its daily totals each movement's day,
+    type, amount in USD and points."""
+    tx_type = np.concatenate(ledger.tx_type)
+    amount = np.concatenate(ledger.amount)
+    points = np.concatenate(ledger.points)
+    at = np.concatenate(ledger.at)
+    order_id = np.concatenate(ledger.order_id)
+    campaign_id = np.concatenate(ledger.campaign_id)
+    customer = np.concatenate(ledger.customer)
+    in_time = np.lexsort((tx_type, at))
+    tx_type, amount, points, at = tx_type[in_time], amount[in_time], points[in_time], at[in_time]
+    order_id, campaign_id, customer = order_id[in_time], campaign_id[in_time], customer[in_time]
+    n = len(tx_type)
+    currency = world.population.currency[customer]
     late = rng.random(n) < 0.005
-    loaded = at + load_lag_us(rng, n)
-    loaded[late] += rng.integers(10 * US_PER_DAY, 30 * US_PER_DAY, late.sum())
-    table = pa.table([ids("W", ctr.take("wallet", n), 11), strs(pop.member_id[ow]),
-                      strs(np.array(TX_TYPES, dtype=object)[tp]), pa.array(amt), pa.array(pt.astype(np.int32)),
-                      strs(CUR[wcur]), strs(oi), strs(cm), ts(at), ts(loaded)],
-                     schema=TABLES["loyalty.wallet_transactions"].schema)
+    loaded_at = at + load_lag_us(rng, n)
+    loaded_at[late] += rng.integers(10 * US_PER_DAY, 30 * US_PER_DAY, late.sum())
+    table = pa.table([ids("W", counters.take("wallet", n), 11), strs(world.population.member_id[customer]),
+                      strs(np.array(TX_TYPES, dtype=object)[tx_type]), pa.array(amount),
+                      pa.array(points.astype(np.int32)), strs(CUR[currency]), strs(order_id), strs(campaign_id),
+                      ts(at), ts(loaded_at)], schema=TABLES["loyalty.wallet_transactions"].schema)
     day = (at - START_US) // US_PER_DAY
-    amt_usd = amt * _fx_rate(w.fx, at, wcur)  # the loyalty system reports its daily totals in USD
-    return table, (day, tp.astype(np.int64), amt_usd, pt)
+    amount_usd = amount * _fx_rate(world.fx, at, currency)  # the loyalty system reports its daily totals in USD
+    return table, (day, tx_type.astype(np.int64), amount_usd, points)
 
 
-def _touchpoints(rng: np.random.Generator, w: World, o_c: np.ndarray, o_t: np.ndarray, o_seg: np.ndarray,
-                 biz: np.ndarray, first: np.ndarray, last: np.ndarray, cur: np.ndarray, c_all: np.ndarray,
-                 ctr: Counters) -> pa.Table:
-    pop = w.pop
-    crm = pop.crm_id[o_c] != None  # noqa: E711
-    p = np.where(biz, 0.45, 0.12)
-    lag = rng.integers(12 * US_PER_HOUR, 10 * US_PER_DAY, len(o_c))
-    # tended customers: a touchpoint within a few days of every order
-    tnd = o_seg == TENDED
-    p[tnd] = 1.0
-    lag[tnd] = rng.integers(6 * US_PER_HOUR, 3 * US_PER_DAY, tnd.sum())
-    unt = o_seg == UNTENDED
-    p[unt] = 0.85
-    lag[unt] = rng.integers(6 * US_PER_HOUR, 5 * US_PER_DAY, unt.sum())
-    p[unt & last] = 0.0  # the last order of an untended customer is never followed up
-    # ordinary customers who go quiet still got a follow-up after their last order
-    quiet = last & (o_t < END_US - 45 * US_PER_DAY) & ~unt
-    p[quiet] = 1.0
-    lag[quiet] = rng.integers(6 * US_PER_HOUR, 5 * US_PER_DAY, quiet.sum())
-    sel = np.flatnonzero(crm & (rng.random(len(o_c)) < p))
-    at = o_t[sel] + lag[sel]
-    who = o_c[sel]
-    tt = pick(rng, TOUCH_TYPES, len(sel), np.array([0.45, 0.1, 0.35, 0.0, 0.1]))
-    # December greeting cards for business contacts
-    b = c_all[pop.business[c_all] & (pop.crm_id[c_all] != None) & (pop.segment[c_all] != UNTENDED)]  # noqa: E711
-    card_c = np.concatenate([b, b])
-    card_t = np.concatenate([np.full(len(b), START_US + 40 * US_PER_DAY), np.full(len(b), START_US + 405 * US_PER_DAY)])
-    card_t = card_t + rng.integers(0, 10 * US_PER_DAY, len(card_c))
-    who = np.concatenate([who, card_c])
-    at = np.concatenate([at, card_t])
-    tt = np.concatenate([tt, np.full(len(card_c), "greeting_card", dtype=object)])
-    keep = at < END_US
-    who, at, tt = who[keep], at[keep], tt[keep]
-    srt = np.lexsort((who, at))
-    who, at, tt = who[srt], at[srt], tt[srt]
-    n = len(who)
-    cost_usd = np.select([tt == x for x in TOUCH_TYPES], TOUCH_COST_USD) * rng.uniform(0.8, 1.2, n)
-    c = pop.currency[who]
-    cost = round_money(cost_usd / USD_PER_UNIT[c], c)
-    emp = ids("E", rng.integers(1, 120, n), 3)
-    return pa.table([ids("T", ctr.take("touchpoints", n), 10), strs(pop.crm_id[who]), strs(tt), emp,
-                     pa.array(cost), strs(CUR[c]), ts(at), ts(at + load_lag_us(rng, n))],
+def _touchpoints(rng: np.random.Generator, world: World, orders: BlockOrders, customers: np.ndarray,
+                 counters: Counters) -> pa.Table:
+    """CRM touchpoints with the block's contacts inside the window: follow-ups of orders and December greeting
+    cards, each costed (USD 0.10 for an email up to 80 for a visit, give or take 20%) in the customer's
+    currency and logged by one of 119 employees."""
+    follow_up_customer, follow_up_at, follow_up_type = _order_follow_ups(rng, world, orders)
+    card_customer, card_at = _greeting_cards(rng, world, customers)
+    customer = np.concatenate([follow_up_customer, card_customer])
+    at = np.concatenate([follow_up_at, card_at])
+    touch_type = np.concatenate([follow_up_type, np.full(len(card_customer), "greeting_card", dtype=object)])
+    inside_window = at < END_US
+    customer, at, touch_type = customer[inside_window], at[inside_window], touch_type[inside_window]
+    in_time = np.lexsort((customer, at))
+    customer, at, touch_type = customer[in_time], at[in_time], touch_type[in_time]
+    n = len(customer)
+    cost_usd = np.select([touch_type == t for t in TOUCH_TYPES], TOUCH_COST_USD) * rng.uniform(0.8, 1.2, n)
+    currency = world.population.currency[customer]
+    cost = round_money(cost_usd / USD_PER_UNIT[currency], currency)
+    employee_id = ids("E", rng.integers(1, 120, n), 3)
+    return pa.table([ids("T", counters.take("touchpoints", n), 10), strs(world.population.crm_id[customer]),
+                     strs(touch_type), employee_id, pa.array(cost), strs(CUR[currency]), ts(at),
+                     ts(at + load_lag_us(rng, n))],
                     schema=TABLES["crm.touchpoints"].schema)
 
 
-def _referrals(rng: np.random.Generator, w: World, c_all: np.ndarray, ctr: Counters) -> pa.Table:
-    pop = w.pop
-    seg = pop.segment[c_all]
-    rl = c_all[np.isin(seg, RESELLER_LIKE)]
+def _order_follow_ups(rng: np.random.Generator, world: World, orders: BlockOrders
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Orders of CRM contacts the account team follows up: 45% of business and 12% of consumer orders, 12 hours
+    to 10 days later; every order of a tended customer within 3 days; 85% of an untended customer's orders
+    within 5 days, but never the last one; and, within 5 days, the last order of any other customer who goes
+    quiet (more than 45 days before the window's end). Returns customer, time and kind of touchpoint."""
+    likelihood = np.where(orders.business, 0.45, 0.12)
+    lag = rng.integers(12 * US_PER_HOUR, 10 * US_PER_DAY, orders.count)
+    tended = orders.segment == TENDED
+    likelihood[tended] = 1.0
+    lag[tended] = rng.integers(6 * US_PER_HOUR, 3 * US_PER_DAY, tended.sum())
+    untended = orders.segment == UNTENDED
+    likelihood[untended] = 0.85
+    lag[untended] = rng.integers(6 * US_PER_HOUR, 5 * US_PER_DAY, untended.sum())
+    likelihood[untended & orders.is_last] = 0.0
+    went_quiet = orders.is_last & (orders.placed_at < END_US - 45 * US_PER_DAY) & ~untended
+    likelihood[went_quiet] = 1.0
+    lag[went_quiet] = rng.integers(6 * US_PER_HOUR, 5 * US_PER_DAY, went_quiet.sum())
+    is_contact = world.population.crm_id[orders.customer] != None  # noqa: E711
+    followed_up = np.flatnonzero(is_contact & (rng.random(orders.count) < likelihood))
+    touch_type = pick(rng, TOUCH_TYPES, len(followed_up), np.array([0.45, 0.1, 0.35, 0.0, 0.1]))
+    return orders.customer[followed_up], orders.placed_at[followed_up] + lag[followed_up], touch_type
+
+
+def _greeting_cards(rng: np.random.Generator, world: World, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Business customers who are CRM contacts (untended ones excepted) get a greeting card in each December of
+    the window, sent between the 11th and the 21st. Returns customer and time of each card."""
+    population = world.population
+    business_contacts = customers[population.business[customers] & (population.crm_id[customers] != None)  # noqa: E711
+                                  & (population.segment[customers] != UNTENDED)]
+    customer = np.concatenate([business_contacts, business_contacts])
+    n = len(business_contacts)
+    at = np.concatenate([np.full(n, START_US + 40 * US_PER_DAY), np.full(n, START_US + 405 * US_PER_DAY)])
+    return customer, at + rng.integers(0, 10 * US_PER_DAY, len(customer))
+
+
+def _referrals(rng: np.random.Generator, world: World, customers: np.ndarray, counters: Counters) -> pa.Table:
+    """People the block's CRM contacts refer: reseller-like customers one or two a month, 4% of ordinary
+    contacts one to three at any time; 30% of the people referred become CRM contacts (of any block)."""
+    reseller_customer, reseller_at = _reseller_referral_times(rng, world, customers)
+    other_customer, other_at = _occasional_referral_times(rng, world, customers)
+    customer = np.concatenate([reseller_customer, other_customer])
+    at = np.concatenate([reseller_at, other_at])
+    n = len(customer)
+    first_name, last_name, full_name = person_names(rng, n)
+    converted_contact = np.full(n, None, dtype=object)
+    converted = rng.random(n) < 0.3
+    converted_contact[converted] = world.all_crm[rng.integers(0, len(world.all_crm), converted.sum())]
+    return pa.table([ids("RF", counters.take("referrals", n), 9), strs(world.population.crm_id[customer]),
+                     strs(full_name), strs(emails(rng, first_name, last_name)),
+                     strs(phones(rng, world.population.country[customer])), strs(converted_contact), ts(at),
+                     ts(at + load_lag_us(rng, n))],
+                    schema=TABLES["crm.referrals"].schema)
+
+
+def _reseller_referral_times(rng: np.random.Generator, world: World, customers: np.ndarray
+                             ) -> tuple[np.ndarray, np.ndarray]:
+    """Reseller-like customers refer one or two people in every month of the window, at any time of the month."""
+    resellers = customers[np.isin(world.population.segment[customers], RESELLER_LIKE)]
     months = np.datetime64("2024-11", "M") + np.arange(24)
-    m_start = months.astype("datetime64[D]").astype(np.int64) * US_PER_DAY
-    m_len = ((months + 1).astype("datetime64[D]").astype(np.int64) * US_PER_DAY) - m_start
-    per = 1 + (rng.random((len(rl), 24)) < 0.5)
-    r_c = np.repeat(np.repeat(rl, 24), per.ravel())
-    r_m = np.repeat(np.tile(np.arange(24), len(rl)), per.ravel())
-    r_t = m_start[r_m] + (rng.random(len(r_m)) * (m_len[r_m] - US_PER_HOUR)).astype(np.int64)
-    others = c_all[(seg == NORMAL) & (pop.crm_id[c_all] != None) & (rng.random(len(c_all)) < 0.04)]  # noqa: E711
-    kk = rng.integers(1, 4, len(others))
-    o_c = np.repeat(others, kk)
-    o_t = START_US + rng.integers(0, (N_DAYS - 1) * US_PER_DAY, len(o_c))
-    who = np.concatenate([r_c, o_c])
-    at = np.concatenate([r_t, o_t])
-    n = len(who)
-    first, last, full = person_names(rng, n)
-    conv = np.full(n, None, dtype=object)
-    cv = rng.random(n) < 0.3
-    conv[cv] = w.all_crm[rng.integers(0, len(w.all_crm), cv.sum())]
-    return pa.table([ids("RF", ctr.take("referrals", n), 9), strs(pop.crm_id[who]), strs(full),
-                     strs(emails(rng, first, last)), strs(phones(rng, pop.country[who])), strs(conv), ts(at),
-                     ts(at + load_lag_us(rng, n))], schema=TABLES["crm.referrals"].schema)
+    month_start = months.astype("datetime64[D]").astype(np.int64) * US_PER_DAY
+    month_length = ((months + 1).astype("datetime64[D]").astype(np.int64) * US_PER_DAY) - month_start
+    per_month = (1 + (rng.random((len(resellers), 24)) < 0.5)).ravel()
+    customer = np.repeat(np.repeat(resellers, 24), per_month)
+    month = np.repeat(np.tile(np.arange(24), len(resellers)), per_month)
+    at = month_start[month] + (rng.random(len(month)) * (month_length[month] - US_PER_HOUR)).astype(np.int64)
+    return customer, at
 
 
-def _requests(rng: np.random.Generator, w: World, c_all: np.ndarray, ctr: Counters) -> tuple[pa.Table, pa.Table]:
-    pop = w.pop
-    seg = pop.segment[c_all]
-    rl = c_all[np.isin(seg, RESELLER_LIKE)]
-    rc, rt = _regular(rng, rl, START_US + rng.integers(0, 25 * US_PER_DAY, len(rl)), np.full(len(rl), END_US),
-                      30, 55)
-    ob = c_all[(seg == NORMAL) & pop.business[c_all] & (rng.random(len(c_all)) < 0.08)]
-    kk = rng.integers(1, 4, len(ob))
-    oc = np.repeat(ob, kk)
-    ot = START_US + rng.integers(0, (N_DAYS - 1) * US_PER_DAY, len(oc))
-    who = np.concatenate([rc, oc])
-    at = np.maximum(np.concatenate([rt, ot]), pop.created_us[who] + US_PER_HOUR)
-    n = len(who)
-    q = (rng.lognormal(8, 1, n)).astype(np.int64).clip(100) // 100 * 100
-    desc = np.array([REQUEST_TEXT[i].format(q=qq) for i, qq in zip(rng.integers(0, len(REQUEST_TEXT), n), q,
-                                                                     strict=True)], dtype=object)
-    req = pa.table([ids("CR", ctr.take("requests", n), 8), strs(pop.shop_id[who]),
-                    strs(pick(rng, np.array(CATEGORIES, dtype=object), n)), pa.array(q.astype(np.int32)), strs(desc),
-                    ts(at), ts(at + load_lag_us(rng, n))], schema=TABLES["shop.custom_order_requests"].schema)
-    k1 = rng.integers(1, 3, len(rl))
-    ib = c_all[(seg == NORMAL) & pop.business[c_all] & (rng.random(len(c_all)) < 0.03)]
-    who = np.concatenate([np.repeat(rl, k1), ib])
-    m = len(who)
-    at = np.maximum(START_US + rng.integers(0, (N_DAYS - 1) * US_PER_DAY, m), pop.created_us[who] + US_PER_HOUR)
-    inq = pa.table([ids("RI", ctr.take("inquiries", m), 7), strs(pop.shop_id[who]), strs(pick(rng, INQ_CHANNELS, m)),
-                    strs(pick(rng, INQ_MESSAGES, m)), ts(at), ts(at + load_lag_us(rng, m))],
-                   schema=TABLES["shop.reseller_inquiries"].schema)
-    return req, inq
+def _occasional_referral_times(rng: np.random.Generator, world: World, customers: np.ndarray
+                               ) -> tuple[np.ndarray, np.ndarray]:
+    """4% of ordinary customers who are CRM contacts refer one to three people at any time in the window."""
+    population = world.population
+    referrers = customers[(population.segment[customers] == NORMAL) & (population.crm_id[customers] != None)  # noqa: E711
+                          & (rng.random(len(customers)) < 0.04)]
+    customer = np.repeat(referrers, rng.integers(1, 4, len(referrers)))
+    return customer, START_US + rng.integers(0, (N_DAYS - 1) * US_PER_DAY, len(customer))
+
+
+def _custom_order_requests(rng: np.random.Generator, world: World, customers: np.ndarray,
+                           counters: Counters) -> pa.Table:
+    """Requests for custom bulk orders of a category (from 100 pieces, in hundreds, a few thousand typically):
+    reseller-like customers every 30 to 55 days, 8% of ordinary business customers one to three times; never in
+    a customer's first hour."""
+    population = world.population
+    segment = population.segment[customers]
+    resellers = customers[np.isin(segment, RESELLER_LIKE)]
+    reseller_customer, reseller_at = _regular(rng, resellers,
+                                              START_US + rng.integers(0, 25 * US_PER_DAY, len(resellers)),
+                                              np.full(len(resellers), END_US), 30, 55)
+    businesses = customers[(segment == NORMAL) & population.business[customers] & (rng.random(len(customers)) < 0.08)]
+    business_customer = np.repeat(businesses, rng.integers(1, 4, len(businesses)))
+    business_at = START_US + rng.integers(0, (N_DAYS - 1) * US_PER_DAY, len(business_customer))
+    customer = np.concatenate([reseller_customer, business_customer])
+    at = np.maximum(np.concatenate([reseller_at, business_at]), population.created_us[customer] + US_PER_HOUR)
+    n = len(customer)
+    quantity = (rng.lognormal(8, 1, n)).astype(np.int64).clip(100) // 100 * 100
+    text = rng.integers(0, len(REQUEST_TEXT), n)
+    description = np.array([REQUEST_TEXT[i].format(q=q) for i, q in zip(text, quantity, strict=True)], dtype=object)
+    return pa.table([ids("CR", counters.take("requests", n), 8), strs(population.shop_id[customer]),
+                     strs(pick(rng, np.array(CATEGORIES, dtype=object), n)), pa.array(quantity.astype(np.int32)),
+                     strs(description), ts(at), ts(at + load_lag_us(rng, n))],
+                    schema=TABLES["shop.custom_order_requests"].schema)
+
+
+def _reseller_inquiries(rng: np.random.Generator, world: World, customers: np.ndarray, counters: Counters) -> pa.Table:
+    """Inquiries about becoming a reseller: one or two from each reseller-like customer and one from 3% of
+    ordinary business customers, at any time after their first hour."""
+    population = world.population
+    segment = population.segment[customers]
+    resellers = customers[np.isin(segment, RESELLER_LIKE)]
+    per_reseller = rng.integers(1, 3, len(resellers))
+    businesses = customers[(segment == NORMAL) & population.business[customers] & (rng.random(len(customers)) < 0.03)]
+    customer = np.concatenate([np.repeat(resellers, per_reseller), businesses])
+    n = len(customer)
+    at = np.maximum(START_US + rng.integers(0, (N_DAYS - 1) * US_PER_DAY, n),
+                    population.created_us[customer] + US_PER_HOUR)
+    return pa.table([ids("RI", counters.take("inquiries", n), 7), strs(population.shop_id[customer]),
+                     strs(pick(rng, INQ_CHANNELS, n)), strs(pick(rng, INQ_MESSAGES, n)), ts(at),
+                     ts(at + load_lag_us(rng, n))], schema=TABLES["shop.reseller_inquiries"].schema)

@@ -131,6 +131,56 @@ def _key_str(tdef_key: tuple[str, ...], row: dict) -> str | None:
     return "|".join(vals)
 
 
+@dataclass
+class _Batch:
+    """One table batch being faulted: which table, its fault spec and key, and the rows the faults add (cloned
+    under a fresh key) or put in place of a clean row (kept faults, corrected re-deliveries)."""
+
+    table: str  # qualified name, e.g. shop.orders
+    spec: FaultSpec
+    key: tuple[str, ...]
+    added: list[dict] = field(default_factory=list)
+    replaced_index: list[int] = field(default_factory=list)
+    replaced_rows: list[dict] = field(default_factory=list)
+
+
+def _applicable_faults(spec: FaultSpec) -> list[tuple[str, object]]:
+    """The fault types a table gets, in the order rows are assigned to them: (fault type, column or column and
+    bad value, None when the type needs none)."""
+    faults: list[tuple[str, object]] = [("missing_key", None)]
+    if spec.unparseable:
+        faults.append(("unparseable_timestamp", None))
+    if spec.event:
+        faults.append(("future_timestamp", None))
+    if spec.currency:
+        faults.append(("unknown_currency", None))
+    faults += [("invalid_code", c) for c in spec.codes]
+    faults += [("invalid_quantity", c) for c in spec.quantity]
+    faults += [("invalid_amount", c) for c in spec.amount]
+    faults += [("value_too_long", c) for c in spec.text]
+    faults += [("orphan_reference", c) for c in spec.orphans]
+    faults += [("duplicate_identical", None), ("duplicate_conflicting", None)]
+    faults += [("malformed_email", c) for c in spec.email]
+    if spec.text:
+        faults += [("non_ascii", None), ("sql_like", None)]
+    if spec.late:
+        faults.append(("late_arrival", None))
+    if spec.orphan_customer:
+        faults.append(("orphan_customer", None))
+    return faults
+
+
+def _faults_per_type(n_rows: int, n_candidates: int, n_types: int) -> int:
+    """Rows of each fault type in a batch: 0.5% of its rows (at least two), one or two in a batch under 400 rows,
+    fewer when there are not enough rows free to fault."""
+    per_type = max(2, int(round(n_rows * 0.005)))
+    if n_rows < 400:
+        per_type = max(1, min(2, int(n_rows * 0.1 / n_types) or 1))
+    if n_candidates < per_type * n_types:
+        per_type = max(1, n_candidates // n_types)
+    return per_type
+
+
 class FaultInjector:
     """Injects faults into table batches and keeps the answer-key records."""
 
@@ -188,7 +238,6 @@ class FaultInjector:
             return table
         tdef = TABLES[q]
         spec = SPECS[q]
-        rng = self.rng
         if q == "reference.fx_rates":
             table = drop_fx_gaps(self, table)
             protected = None
@@ -197,214 +246,220 @@ class FaultInjector:
             table, stay, planted = self.plan.apply(q, table)
             protected = np.concatenate([base[stay], np.ones(planted, bool)])
         n = table.num_rows
-        cand = np.arange(n) if protected is None else np.flatnonzero(~np.asarray(protected, dtype=bool))
-        # fault types applicable to this table: (name, in_place)
-        types: list[tuple[str, object]] = [("missing_key", None)]
-        if spec.unparseable:
-            types.append(("unparseable_timestamp", None))
-        if spec.event:
-            types.append(("future_timestamp", None))
-        if spec.currency:
-            types.append(("unknown_currency", None))
-        types += [("invalid_code", c) for c in spec.codes]
-        types += [("invalid_quantity", c) for c in spec.quantity]
-        types += [("invalid_amount", c) for c in spec.amount]
-        types += [("value_too_long", c) for c in spec.text]
-        types += [("orphan_reference", c) for c in spec.orphans]
-        types += [("duplicate_identical", None), ("duplicate_conflicting", None)]
-        types += [("malformed_email", c) for c in spec.email]
-        if spec.text:
-            types += [("non_ascii", None), ("sql_like", None)]
-        if spec.late:
-            types.append(("late_arrival", None))
-        if spec.orphan_customer:
-            types.append(("orphan_customer", None))
-        per_type = max(2, int(round(n * 0.005)))
-        if n < 400:
-            per_type = max(1, min(2, int(n * 0.1 / len(types)) or 1))
-        need = per_type * len(types)
-        if len(cand) < need:
-            per_type = max(1, len(cand) // len(types))
-            need = per_type * len(types)
-        chosen = rng.choice(cand, size=min(need, len(cand)), replace=False)
+        candidates = np.arange(n) if protected is None else np.flatnonzero(~np.asarray(protected, dtype=bool))
+        faults = _applicable_faults(spec)
+        per_type = _faults_per_type(n, len(candidates), len(faults))
+        chosen = self.rng.choice(candidates, size=min(per_type * len(faults), len(candidates)), replace=False)
         chosen.sort()
-        picks = rng.permutation(chosen)
-        base_rows = table.take(pa.array(picks)).to_pylist()
-        extra: list[dict] = []
-        replaced_idx: list[int] = []
-        replaced_rows: list[dict] = []
-        key = tdef.key
-        pos = 0
-        for ftype, arg in types:
-            for _ in range(per_type):
-                if pos >= len(base_rows):
-                    break
-                row = dict(base_rows[pos])
-                ridx = int(picks[pos])
-                pos += 1
-                self._one(q, spec, key, ftype, arg, row, ridx, extra, replaced_idx, replaced_rows)
+        picks = self.rng.permutation(chosen)
+        clean_rows = table.take(pa.array(picks)).to_pylist()
+        batch = _Batch(q, spec, tdef.key)
+        one_per_row = [fault for fault in faults for _ in range(per_type)]
+        for position, (fault_type, arg) in enumerate(one_per_row[:len(clean_rows)]):
+            self._inject(batch, fault_type, arg, dict(clean_rows[position]), int(picks[position]))
         if spec.free_text:
-            self._plant_personal_data(q, spec, key, table, np.setdiff1d(cand, chosen), replaced_idx, replaced_rows)
-        extra += plant_numbers(self, q, table, cand, lambda r: self._freshen(q, r))
-        if spec.fresh is not None or key[0] in ("rate_date", "total_date"):
-            extra += plant_future_load(self, q, table, cand, lambda r: self._freshen(q, r))
-        if replaced_idx:
+            self._plant_personal_data(batch, table, np.setdiff1d(candidates, chosen))
+        added = batch.added
+        added += plant_numbers(self, q, table, candidates, lambda r: self._freshen(q, r))
+        if spec.fresh is not None or tdef.key[0] in ("rate_date", "total_date"):
+            added += plant_future_load(self, q, table, candidates, lambda r: self._freshen(q, r))
+        if batch.replaced_index:
             keep = np.ones(n, bool)
-            keep[replaced_idx] = False
+            keep[batch.replaced_index] = False
             table = table.filter(pa.array(keep))
-            extra = replaced_rows + extra
-        if extra:
-            table = pa.concat_tables([table, pa.Table.from_pylist(extra, schema=tdef.schema)])
+            added = batch.replaced_rows + added
+        if added:
+            table = pa.concat_tables([table, pa.Table.from_pylist(added, schema=tdef.schema)])
         return table
 
-    def _one(self, q: str, spec: FaultSpec, key: tuple[str, ...], ftype: str, arg: object, row: dict, ridx: int,
-             extra: list, replaced_idx: list, replaced_rows: list) -> None:
-        rng = self.rng
-        composite = spec.fresh is None
+    def _inject(self, batch: _Batch, fault_type: str, arg: object, row: dict, row_index: int) -> None:
+        """Put one fault of `fault_type` into a copy of clean row `row_index`; `arg` is the column it affects
+        (or the column and its bad value, or the column and an id prefix) when the type needs one."""
+        inject = {
+            "missing_key": self._missing_key, "unparseable_timestamp": self._unparseable_timestamp,
+            "future_timestamp": self._future_timestamp, "unknown_currency": self._unknown_currency,
+            "invalid_code": self._invalid_code, "invalid_quantity": self._invalid_quantity,
+            "invalid_amount": self._invalid_amount, "value_too_long": self._value_too_long,
+            "orphan_reference": self._orphan_reference, "duplicate_identical": self._duplicate_identical,
+            "duplicate_conflicting": self._duplicate_conflicting, "malformed_email": self._malformed_email,
+            "non_ascii": self._non_ascii, "sql_like": self._sql_like, "late_arrival": self._late_arrival,
+            "orphan_customer": self._orphan_customer,
+        }[fault_type]
+        inject(batch, arg, row, row_index)
 
-        def fresh(r: dict) -> None:
-            if not composite:
-                r[key[0]] = self._fresh_key(q)
-            elif key[0] in ("rate_date", "total_date"):  # a date outside the delivered range
-                k = self.fresh.get(q, 0) + 1
-                self.fresh[q] = k
-                r[key[0]] = dt.date(2019, 1, 1) + dt.timedelta(days=k)
+    def _quarantine(self, batch: _Batch, fault_type: str, row: dict, reason: str, detail: str) -> None:
+        """Add `row` to the batch as a row staging must quarantine for `reason`."""
+        batch.added.append(row)
+        self._record(batch.table, _key_str(batch.key, row), fault_type, "quarantine", reason, detail)
 
-        def quarantine(r: dict, reason: str, detail: str, ft: str | None = None) -> None:
-            extra.append(r)
-            self._record(q, _key_str(key, r), ft or ftype, "quarantine", reason, detail)
+    def _missing_key(self, batch: _Batch, arg: object, row: dict, row_index: int) -> None:
+        """A copy whose key (the last column of a composite key) is empty or NULL."""
+        composite = batch.spec.fresh is None
+        column = batch.key[-1] if composite else batch.key[0]
+        self._freshen(batch.table, row)
+        row[column] = "" if self.rng.random() < 0.5 and column != "total_date" and column != "rate_date" else None
+        if composite and column == batch.key[-1] and batch.table in ("reference.fx_rates", "loyalty.daily_totals"):
+            row[column] = None
+        self._quarantine(batch, "missing_key", row, "missing_key",
+                         f"{column} is {'empty' if row[column] == '' else 'NULL'}")
 
-        if ftype == "missing_key":
-            col = key[-1] if composite else key[0]
-            fresh(row)
-            row[col] = "" if rng.random() < 0.5 and col != "total_date" and col != "rate_date" else None
-            if composite and col == key[-1] and q in ("reference.fx_rates", "loyalty.daily_totals"):
-                row[col] = None
-            quarantine(row, "missing_key", f"{col} is {'empty' if row[col] == '' else 'NULL'}")
-        elif ftype == "unparseable_timestamp":
-            fresh(row)
-            row[spec.event] = BAD_TIMESTAMPS[int(rng.integers(len(BAD_TIMESTAMPS)))]
-            quarantine(row, "unparseable_timestamp", f"{spec.event} = {row[spec.event]!r}")
-        elif ftype == "future_timestamp":
-            fresh(row)
-            if composite:
-                k = self.fresh.get(q, 0) + 1
-                self.fresh[q] = k
-                row["source_customer_id"] = f"C9{k:07d}"
-            if q == "shop.orders":
-                row[spec.event] = "2031-06-15T12:00:00" + row["placed_at"][-6:]
-            else:
-                row[spec.event] = FUTURE + dt.timedelta(days=int(rng.integers(0, 200)))
-            quarantine(row, "future_timestamp", f"{spec.event} later than loaded_at ({row[spec.event]})")
-        elif ftype == "unknown_currency":
-            fresh(row)
-            bad = BAD_CURRENCIES[int(rng.integers(len(BAD_CURRENCIES)))]
-            if q == "reference.fx_rates" and bad == "":
-                bad = "XYZ"
-            row["currency_code"] = bad
-            quarantine(row, "unknown_currency", f"currency_code = {bad!r}")
-        elif ftype == "invalid_code":
-            fresh(row)
-            bad = BAD_CODES[int(rng.integers(len(BAD_CODES)))]
-            row[arg] = bad
-            quarantine(row, "invalid_code", f"{arg} = {bad!r}")
-        elif ftype == "invalid_quantity":
-            fresh(row)
-            row[arg] = int(-rng.integers(1, 50)) if arg == "stock_quantity" or rng.random() < 0.5 else 0
-            quarantine(row, "invalid_quantity", f"{arg} = {row[arg]}")
-        elif ftype == "invalid_amount":
-            col, bad = arg  # type: ignore[misc]
-            fresh(row)
-            if col == "won_amount":
-                row["event_type"] = "won"
-            row[col] = bad
-            quarantine(row, "invalid_amount", f"{col} = {bad}")
-        elif ftype == "value_too_long":
-            fresh(row)
-            row[arg] = ("Lorem ipsum dolor sit amet " * 200)[:5000]
-            quarantine(row, "value_too_long", f"{arg} has 5000 characters")
-        elif ftype == "orphan_reference":
-            col, prefix = arg  # type: ignore[misc]
-            fresh(row)
-            row[col] = f"{prefix}8{int(rng.integers(1, 10**6)):06d}"
-            quarantine(row, "orphan_reference", f"{col} = {row[col]} does not exist")
-        elif ftype == "duplicate_identical":
-            quarantine(dict(row), "duplicate_key", "exact copy of the row delivered twice")
-        elif ftype == "duplicate_conflicting":
-            col, kind = spec.conflict
-            copy = dict(row)
-            old = copy[col]
-            if kind == "num":
-                copy[col] = round(float(old) * 1.1 + 1, 2)
-            elif kind == "int":
-                copy[col] = int(old) + 1
-            elif kind == "bool":
-                copy[col] = not old
-            elif kind == "text":
-                copy[col] = f"{old} (old)"
-            elif kind == "ts":
-                copy[col] = old - dt.timedelta(hours=1)
-            elif kind == "choice":
-                opts = [c for c in CHOICES[col] if c != old]
-                copy[col] = opts[int(rng.integers(len(opts)))]
-            days = int(rng.integers(1, 6))
-            row["loaded_at"] = later(row["loaded_at"], dt.timedelta(days=days))  # corrected re-delivery wins
-            if row["loaded_at"] <= copy["loaded_at"]:  # already loaded at the export: the copy came earlier
-                copy["loaded_at"] = copy["loaded_at"] - dt.timedelta(days=days)
-            replaced_idx.append(ridx)
-            replaced_rows.append(row)
-            quarantine(copy, "duplicate_key", f"earlier delivery ({days} d before the winning row) had "
-                       f"{col} = {old!r} -> {copy[col]!r}; the latest loaded_at wins")
-        elif ftype == "malformed_email":
-            row[arg] = BAD_EMAILS[int(rng.integers(len(BAD_EMAILS)))]
-            self._keep(q, key, row, ridx, ftype, f"{arg} = {row[arg]!r}", replaced_idx, replaced_rows)
-        elif ftype == "non_ascii":
-            col = spec.text[0]
-            vals = NON_ASCII.get(col, NON_ASCII_DEFAULT)
-            row[col] = vals[int(rng.integers(len(vals)))]
-            self._keep(q, key, row, ridx, ftype, f"{col} = {row[col]!r}", replaced_idx, replaced_rows)
-        elif ftype == "sql_like":
-            col = spec.text[0]
-            row[col] = SQL_LIKE[int(rng.integers(len(SQL_LIKE)))]
-            self._keep(q, key, row, ridx, ftype, f"{col} = {row[col]!r}", replaced_idx, replaced_rows)
-        elif ftype == "late_arrival":
-            days = int(rng.integers(10, 91))
-            row["loaded_at"] = later(row["loaded_at"], dt.timedelta(days=days))
-            self._keep(q, key, row, ridx, ftype, f"loaded {days} days after the usual delay (at most at the export)",
-                       replaced_idx, replaced_rows)
-        elif ftype == "orphan_customer":
-            fresh(row)
-            row["customer_id"] = f"C8{int(rng.integers(1, 10**7)):07d}"
-            extra.append(row)
-            self._record(q, _key_str(key, row), ftype, "keep", None,
-                         f"customer_id {row['customer_id']} is in neither shop.customers nor the crosswalk")
+    def _unparseable_timestamp(self, batch: _Batch, arg: object, row: dict, row_index: int) -> None:
+        """A copy whose event time is text no parser reads as a time."""
+        event = batch.spec.event
+        self._freshen(batch.table, row)
+        row[event] = BAD_TIMESTAMPS[int(self.rng.integers(len(BAD_TIMESTAMPS)))]
+        self._quarantine(batch, "unparseable_timestamp", row, "unparseable_timestamp", f"{event} = {row[event]!r}")
 
-    def _plant_personal_data(self, q: str, spec: FaultSpec, key: tuple[str, ...], table: pa.Table,
-                             free_rows: np.ndarray, replaced_idx: list, replaced_rows: list) -> None:
+    def _future_timestamp(self, batch: _Batch, arg: object, row: dict, row_index: int) -> None:
+        """A copy whose event happens in 2031, after it was loaded."""
+        event = batch.spec.event
+        self._freshen(batch.table, row)
+        if batch.spec.fresh is None:
+            k = self.fresh.get(batch.table, 0) + 1
+            self.fresh[batch.table] = k
+            row["source_customer_id"] = f"C9{k:07d}"
+        if batch.table == "shop.orders":
+            row[event] = "2031-06-15T12:00:00" + row["placed_at"][-6:]
+        else:
+            row[event] = FUTURE + dt.timedelta(days=int(self.rng.integers(0, 200)))
+        self._quarantine(batch, "future_timestamp", row, "future_timestamp",
+                         f"{event} later than loaded_at ({row[event]})")
+
+    def _unknown_currency(self, batch: _Batch, arg: object, row: dict, row_index: int) -> None:
+        """A copy in a currency code that does not exist (or none)."""
+        self._freshen(batch.table, row)
+        bad = BAD_CURRENCIES[int(self.rng.integers(len(BAD_CURRENCIES)))]
+        if batch.table == "reference.fx_rates" and bad == "":
+            bad = "XYZ"
+        row["currency_code"] = bad
+        self._quarantine(batch, "unknown_currency", row, "unknown_currency", f"currency_code = {bad!r}")
+
+    def _invalid_code(self, batch: _Batch, column: str, row: dict, row_index: int) -> None:
+        """A copy with a code outside the column's accepted values."""
+        self._freshen(batch.table, row)
+        bad = BAD_CODES[int(self.rng.integers(len(BAD_CODES)))]
+        row[column] = bad
+        self._quarantine(batch, "invalid_code", row, "invalid_code", f"{column} = {bad!r}")
+
+    def _invalid_quantity(self, batch: _Batch, column: str, row: dict, row_index: int) -> None:
+        """A copy with a negative or zero quantity (stock is never zero here: only negative)."""
+        self._freshen(batch.table, row)
+        row[column] = int(-self.rng.integers(1, 50)) if column == "stock_quantity" or self.rng.random() < 0.5 else 0
+        self._quarantine(batch, "invalid_quantity", row, "invalid_quantity", f"{column} = {row[column]}")
+
+    def _invalid_amount(self, batch: _Batch, arg: tuple[str, float], row: dict, row_index: int) -> None:
+        """A copy with an impossible amount (the spec's bad value); a won amount on a 'won' event."""
+        column, bad = arg
+        self._freshen(batch.table, row)
+        if column == "won_amount":
+            row["event_type"] = "won"
+        row[column] = bad
+        self._quarantine(batch, "invalid_amount", row, "invalid_amount", f"{column} = {bad}")
+
+    def _value_too_long(self, batch: _Batch, column: str, row: dict, row_index: int) -> None:
+        """A copy with 5,000 characters of text in a column."""
+        self._freshen(batch.table, row)
+        row[column] = ("Lorem ipsum dolor sit amet " * 200)[:5000]
+        self._quarantine(batch, "value_too_long", row, "value_too_long", f"{column} has 5000 characters")
+
+    def _orphan_reference(self, batch: _Batch, arg: tuple[str, str], row: dict, row_index: int) -> None:
+        """A copy referring to an id that exists nowhere."""
+        column, prefix = arg
+        self._freshen(batch.table, row)
+        row[column] = f"{prefix}8{int(self.rng.integers(1, 10**6)):06d}"
+        self._quarantine(batch, "orphan_reference", row, "orphan_reference", f"{column} = {row[column]} does not exist")
+
+    def _duplicate_identical(self, batch: _Batch, arg: object, row: dict, row_index: int) -> None:
+        """The same row delivered twice."""
+        self._quarantine(batch, "duplicate_identical", dict(row), "duplicate_key",
+                         "exact copy of the row delivered twice")
+
+    def _duplicate_conflicting(self, batch: _Batch, arg: object, row: dict, row_index: int) -> None:
+        """An earlier delivery of the row under the same key with one value different; the corrected row is
+        re-delivered 1 to 5 days later (at most at the export) and wins."""
+        column, kind = batch.spec.conflict
+        copy = dict(row)
+        old = copy[column]
+        if kind == "num":
+            copy[column] = round(float(old) * 1.1 + 1, 2)
+        elif kind == "int":
+            copy[column] = int(old) + 1
+        elif kind == "bool":
+            copy[column] = not old
+        elif kind == "text":
+            copy[column] = f"{old} (old)"
+        elif kind == "ts":
+            copy[column] = old - dt.timedelta(hours=1)
+        elif kind == "choice":
+            options = [c for c in CHOICES[column] if c != old]
+            copy[column] = options[int(self.rng.integers(len(options)))]
+        days = int(self.rng.integers(1, 6))
+        row["loaded_at"] = later(row["loaded_at"], dt.timedelta(days=days))  # corrected re-delivery wins
+        if row["loaded_at"] <= copy["loaded_at"]:  # already loaded at the export: the copy came earlier
+            copy["loaded_at"] = copy["loaded_at"] - dt.timedelta(days=days)
+        batch.replaced_index.append(row_index)
+        batch.replaced_rows.append(row)
+        self._quarantine(batch, "duplicate_conflicting", copy, "duplicate_key",
+                         f"earlier delivery ({days} d before the winning row) had {column} = {old!r} -> "
+                         f"{copy[column]!r}; the latest loaded_at wins")
+
+    def _malformed_email(self, batch: _Batch, column: str, row: dict, row_index: int) -> None:
+        """The row with a malformed e-mail address, kept."""
+        row[column] = BAD_EMAILS[int(self.rng.integers(len(BAD_EMAILS)))]
+        self._keep(batch, row, row_index, "malformed_email", f"{column} = {row[column]!r}")
+
+    def _non_ascii(self, batch: _Batch, arg: object, row: dict, row_index: int) -> None:
+        """The row with accented, CJK or emoji text in its first text column, kept."""
+        column = batch.spec.text[0]
+        values = NON_ASCII.get(column, NON_ASCII_DEFAULT)
+        row[column] = values[int(self.rng.integers(len(values)))]
+        self._keep(batch, row, row_index, "non_ascii", f"{column} = {row[column]!r}")
+
+    def _sql_like(self, batch: _Batch, arg: object, row: dict, row_index: int) -> None:
+        """The row with SQL-injection-like text in its first text column, kept."""
+        column = batch.spec.text[0]
+        row[column] = SQL_LIKE[int(self.rng.integers(len(SQL_LIKE)))]
+        self._keep(batch, row, row_index, "sql_like", f"{column} = {row[column]!r}")
+
+    def _late_arrival(self, batch: _Batch, arg: object, row: dict, row_index: int) -> None:
+        """The row loaded 10 to 90 days later than usual (at most at the export), kept."""
+        days = int(self.rng.integers(10, 91))
+        row["loaded_at"] = later(row["loaded_at"], dt.timedelta(days=days))
+        self._keep(batch, row, row_index, "late_arrival",
+                   f"loaded {days} days after the usual delay (at most at the export)")
+
+    def _orphan_customer(self, batch: _Batch, arg: object, row: dict, row_index: int) -> None:
+        """A copy by a customer the shop and the crosswalk do not know, kept."""
+        self._freshen(batch.table, row)
+        row["customer_id"] = f"C8{int(self.rng.integers(1, 10**7)):07d}"
+        batch.added.append(row)
+        self._record(batch.table, _key_str(batch.key, row), "orphan_customer", "keep", None,
+                     f"customer_id {row['customer_id']} is in neither shop.customers nor the crosswalk")
+
+    def _plant_personal_data(self, batch: _Batch, table: pa.Table, free_rows: np.ndarray) -> None:
         """Type an e-mail address, a phone number and a card number into each free-text column of a few clean
         rows (not chosen for another fault; picked without the random generator, so every other fault stays
         where it was). The row stays; staging must mask what was typed (detail: `<column>: <kind> <value>`)."""
-        plants = [(col, kind) for col in spec.free_text for kind, _, _ in PERSONAL_DATA
+        plants = [(col, kind) for col in batch.spec.free_text for kind, _, _ in PERSONAL_DATA
                   for _ in range(PERSONAL_DATA_PER_KIND)]
         if not len(free_rows):
             return
         picks = np.unique(free_rows[np.linspace(0, len(free_rows) - 1, len(plants)).round().astype(int)])
         templates = {kind: (text, value) for kind, text, value in PERSONAL_DATA}
-        for ridx, (col, kind) in zip(picks, plants, strict=False):
-            row = table.slice(int(ridx), 1).to_pylist()[0]
+        for row_index, (col, kind) in zip(picks, plants, strict=False):
+            row = table.slice(int(row_index), 1).to_pylist()[0]
             n = self.fresh.get("personal_data", 0) + 1
             self.fresh["personal_data"] = n
             text, value = templates[kind]
             value = value.format(n=n)
             row[col] = f"{row[col] or ''} {text.format(value=value)}".strip()
-            self._keep(q, key, row, int(ridx), "personal_data_in_text", f"{col}: {kind} {value}", replaced_idx,
-                       replaced_rows)
+            self._keep(batch, row, int(row_index), "personal_data_in_text", f"{col}: {kind} {value}")
 
-    def _keep(self, q: str, key: tuple[str, ...], row: dict, ridx: int, ftype: str, detail: str,
-              replaced_idx: list, replaced_rows: list) -> None:
-        replaced_idx.append(ridx)
-        replaced_rows.append(row)
-        self._record(q, _key_str(key, row), ftype, "keep", None, detail)
+    def _keep(self, batch: _Batch, row: dict, row_index: int, fault_type: str, detail: str) -> None:
+        """Put the edited `row` in place of clean row `row_index`: staging keeps it."""
+        batch.replaced_index.append(row_index)
+        batch.replaced_rows.append(row)
+        self._record(batch.table, _key_str(batch.key, row), fault_type, "keep", None, detail)
 
     def records(self) -> pa.Table:
         """The answer key of all injected faults (empty when disabled)."""

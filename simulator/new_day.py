@@ -22,6 +22,7 @@ plus N days and the event's time of day). No customer signs up on the new day.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -32,14 +33,18 @@ import pyarrow.parquet as pq
 from orchestration.landing import discover_files, file_format
 from simulator.activity import (
     CUR,
+    POINTS_EARNED,
     POINTS_EXPIRY_US,
+    REFUND_CREDIT,
     REFUND_REASONS,
+    SPEND,
+    TOP_UP,
     TX_TYPES,
     _fifo_expiry,
     _format_placed_at,
     _fx_rate,
 )
-from simulator.catalog import build_catalog
+from simulator.catalog import Catalog, build_catalog
 from simulator.common import (
     COUNTRY_OFFSET_MIN,
     END_DATE,
@@ -58,8 +63,8 @@ from simulator.common import (
     ts,
 )
 from simulator.generate import _rng
-from simulator.population import DUPLICATE, NORMAL, build_population
-from simulator.profiles import PROFILES
+from simulator.population import DUPLICATE, NORMAL, Population, build_population
+from simulator.profiles import PROFILES, Profile
 from simulator.row_faults import EXPORT_US
 from simulator.schema import TABLES
 
@@ -211,6 +216,69 @@ def _continued_rates(seed: int, day: int) -> tuple[np.ndarray, np.ndarray]:
     return np.arange(rate_days[-1] + 1, rate_days[-1] + 1 + day), more
 
 
+@dataclass
+class NewDay:
+    """Day `number` after the window: its moments and when its rows land."""
+
+    number: int
+    date: np.datetime64
+    start: int  # first microsecond (UTC)
+    last_second: int  # the day's last whole second
+    landed_base: int  # the export's time plus a minute plus the days since the first new day
+
+    @classmethod
+    def of(cls, number: int) -> NewDay:
+        day_date = END_DATE + np.timedelta64(number - 1, "D")
+        start = int(day_date.astype("datetime64[us]").astype(np.int64))
+        return cls(number, day_date, start, start + US_PER_DAY - US_PER_SEC,
+                   EXPORT_US + US_PER_MIN + (number - 1) * US_PER_DAY)
+
+
+def _landed_at(rng: np.random.Generator, day: NewDay, at: np.ndarray) -> np.ndarray:
+    """The day lands in one delivery after the export: each row at the export's time plus the days since, the
+    event's time of day and 2 to 119 minutes."""
+    return day.landed_base + (at - day.start) + rng.integers(2, 120, len(at)) * US_PER_MIN
+
+
+@dataclass
+class DayOrders:
+    """The new day's orders in placement order."""
+
+    table: pa.Table
+    customer: np.ndarray  # shop customer index
+    placed_at: np.ndarray
+    currency: np.ndarray
+    order_id: pa.Array
+    order_id_values: np.ndarray  # the same ids as a numpy object array
+    loaded_at: np.ndarray
+
+    @property
+    def count(self) -> int:
+        return len(self.customer)
+
+
+@dataclass
+class DayLines:
+    """The new day's order lines and the order amounts they add up to."""
+
+    table: pa.Table
+    order_index: np.ndarray  # index into DayOrders of each line's order
+    lines_of_order: np.ndarray
+    line_net: np.ndarray  # in the order's currency
+    order_net: np.ndarray
+    order_net_usd: np.ndarray
+
+
+@dataclass
+class DayRefunds:
+    """The new day's refunds."""
+
+    table: pa.Table
+    order_index: np.ndarray  # index into DayOrders of each refunded order
+    amount: np.ndarray
+    refunded_at: np.ndarray
+
+
 def land_new_day(profile_name: str, seed: int, out: Path, day: int = 1) -> dict[str, int]:
     """Write the files of day `day` after the window into ``out/raw`` and return the rows written per table."""
     if day < 1:
@@ -223,141 +291,184 @@ def land_new_day(profile_name: str, seed: int, out: Path, day: int = 1) -> dict[
     rate_days, new_rates = _continued_rates(seed, day)
     _, window_rates = fx_table(_rng(seed, 1))
     fx = np.vstack([window_rates, new_rates])  # indexed like activity._fx_rate: days since FX_START_DATE
+    new_day = NewDay.of(day)
 
-    day_date = END_DATE + np.timedelta64(day - 1, "D")
-    day_start = int(day_date.astype("datetime64[us]").astype(np.int64))
-    day_end = day_start + US_PER_DAY - US_PER_SEC
-    # landed in one delivery after the export: the export's time plus (day - 1) days plus the event's time of day
-    landed_base = EXPORT_US + US_PER_MIN + (day - 1) * US_PER_DAY
+    orders = _day_orders(rng, new_day, profile, pop, raw_dir)
+    lines = _day_lines(rng, new_day, profile, cat, fx, pop, orders, raw_dir)
+    refunds = _day_refunds(rng, new_day, orders, lines, raw_dir)
+    wallet, totals = _day_wallet(rng, new_day, pop, fx, orders, lines, refunds, raw_dir)
+    n_currencies = new_rates.shape[1]
+    rates = pa.table([dates(np.full(n_currencies, rate_days[-1])), strs(CUR), pa.array(new_rates[-1]),
+                      ts(np.full(n_currencies, new_day.landed_base))], schema=TABLES["reference.fx_rates"].schema)
 
-    def landed(at: np.ndarray) -> np.ndarray:
-        return landed_base + (at - day_start) + rng.integers(2, 120, len(at)) * US_PER_MIN
-
-    # ---- orders ------------------------------------------------------------------------------------------
-    no = int(round(profile.orders / N_DAYS * NEW_DAY_VOLUME))
-    ordinary = np.flatnonzero(np.isin(pop.segment, (NORMAL, DUPLICATE)) & (pop.created_us < day_start))
-    o_c = ordinary[rng.integers(0, len(ordinary), no)]
-    o_t = np.sort(day_start + local_time_of_day_us(rng, no))
-    cur = pop.currency[o_c]
-    order_id = ids("O", _highest_id(raw_dir, "shop", "orders", "order_id") + 1 + np.arange(no), 10)
-    order_np = np.array(order_id.to_pylist(), dtype=object)
-    sales = np.array(["web", "app", "marketplace", "phone", "store"], dtype=object)[rng.integers(0, 5, no)]
-    acquisition = np.array(["organic_search", "direct", "email", "paid_search"], dtype=object)[rng.integers(0, 4, no)]
-    o_loaded = landed(o_t)
-    orders = pa.table([order_id, strs(pop.shop_id[o_c]), _format_placed_at(o_t, COUNTRY_OFFSET_MIN[pop.country[o_c]]),
-                       strs(CUR[cur]), strs(sales), strs(acquisition), pa.nulls(no, pa.string()),
-                       pa.nulls(no, pa.string()), ts(o_loaded)], schema=TABLES["shop.orders"].schema)
-
-    # ---- order lines -------------------------------------------------------------------------------------
-    k = 1 + rng.poisson(profile.lines_per_order - 1, no)
-    l_o = np.repeat(np.arange(no), k)
-    nl = len(l_o)
-    prod = np.searchsorted(cat.popularity, rng.random(nl), side="right").clip(0, cat.n - 1)
-    qty = np.where(pop.business[o_c][l_o], rng.lognormal(4.6, 1.1, nl), 1 + rng.lognormal(1.0, 0.9, nl))
-    qty = qty.astype(np.int64).clip(1, 2_000_000)
-    l_cur = cur[l_o]
-    unit = round_money(cat.list_usd[prod] * rng.uniform(0.98, 1.02, nl) / _fx_rate(fx, o_t[l_o], l_cur), l_cur)
-    unit = np.maximum(unit, np.where(l_cur == 4, 1.0, 0.01))
-    line_net = round_money(qty * unit, l_cur)
-    order_net = np.bincount(l_o, weights=line_net, minlength=no)
-    order_usd = order_net * _fx_rate(fx, o_t, cur)
-    l_num = _highest_id(raw_dir, "shop", "order_lines", "order_line_id") + 1 + np.arange(nl)
-    lines = pa.table([ids("OL", l_num, 11), order_id.take(pa.array(l_o)), cat.product_id.take(pa.array(prod)),
-                      pa.array(qty.astype(np.int32)), pa.array(unit), pa.array(np.zeros(nl)),
-                      pa.array(line_net, mask=l_num % 10 == 7),
-                      ts(o_loaded[l_o] + rng.integers(0, 120, nl) * US_PER_SEC)],
-                     schema=TABLES["shop.order_lines"].schema)
-
-    # ---- refunds: the same day, whole orders or part of one line ------------------------------------------
-    ref_o = np.flatnonzero(rng.random(no) < REFUND_SHARE)
-    nr = len(ref_o)
-    line_start = np.concatenate([[0], np.cumsum(k)[:-1]])
-    whole = rng.random(nr) < 0.4
-    pick_line = line_start[ref_o] + (rng.random(nr) * k[ref_o]).astype(np.int64)
-    r_amount = np.where(whole, order_net[ref_o], round_money(line_net[pick_line] * rng.uniform(0.2, 1.0, nr),
-                                                             cur[ref_o]))
-    r_amount = np.maximum(r_amount, np.where(cur[ref_o] == 4, 1.0, 0.01))
-    r_at = np.minimum(o_t[ref_o] + rng.integers(10 * US_PER_MIN, 3 * US_PER_HOUR, nr), day_end)
-    r_line = pa.array(np.where(whole, None, np.array(lines.column("order_line_id").to_pylist(), dtype=object)
-                               [pick_line]), pa.string())
-    refunds = pa.table([ids("R", _highest_id(raw_dir, "shop", "refunds", "refund_id") + 1 + np.arange(nr), 9),
-                        order_id.take(pa.array(ref_o)), r_line, pa.array(r_amount), strs(CUR[cur[ref_o]]),
-                        strs(REFUND_REASONS[rng.integers(0, len(REFUND_REASONS), nr)]), ts(r_at), ts(landed(r_at))],
-                       schema=TABLES["shop.refunds"].schema)
-
-    # ---- wallet: points on members' orders, top-up and spend for wallet-paid orders, refund credits ----------
-    refund_share = np.zeros(no)
-    refund_share[ref_o] = np.minimum(r_amount / np.maximum(order_net[ref_o], 1e-9), 1.0)
-    refund_at = np.zeros(no, np.int64)
-    refund_at[ref_o] = r_at
-    member = pop.member_id[o_c] != None  # noqa: E711
-    pts = np.floor(order_usd).astype(np.int64)
-    earn = np.flatnonzero(member & (pts > 0))
-    back = earn[(refund_share[earn] > 0) & (np.floor(pts[earn] * refund_share[earn] + 1e-9) > 0)]
-    paid = np.flatnonzero(member & (rng.random(no) < WALLET_PAID_SHARE))
-    paid_refunded = paid[refund_share[paid] > 0]
-    top_up_at = np.maximum(o_t[paid] - rng.integers(US_PER_MIN, 6 * US_PER_HOUR, len(paid)), day_start)
-    top_up = np.maximum(round_money(np.ceil(order_usd[paid] / 10) * 10 / _fx_rate(fx, top_up_at, cur[paid]),
-                                    cur[paid]), order_net[paid])
-    refunded_amount = np.zeros(no)
-    refunded_amount[ref_o] = r_amount
-    parts = [  # (type, orders, amount, points, transacted_at, order id shown)
-        (4, earn, np.zeros(len(earn)), pts[earn], np.minimum(o_t[earn] + 5 * US_PER_MIN, day_end), True),
-        (4, back, np.zeros(len(back)), -np.floor(pts[back] * refund_share[back] + 1e-9).astype(np.int64),
-         np.minimum(refund_at[back] + 2 * US_PER_MIN, day_end), True),
-        (0, paid, top_up, np.zeros(len(paid), np.int64), top_up_at, False),
-        (2, paid, -order_net[paid], np.zeros(len(paid), np.int64), o_t[paid] + 5 * US_PER_SEC, True),
-        (3, paid_refunded, refunded_amount[paid_refunded], np.zeros(len(paid_refunded), np.int64),
-         np.minimum(refund_at[paid_refunded] + US_PER_MIN, day_end), True),
-    ]
-    tp = np.concatenate([np.full(len(p[1]), p[0], np.int64) for p in parts])
-    w_o = np.concatenate([p[1] for p in parts])
-    amt = np.concatenate([p[2] for p in parts])
-    wpts = np.concatenate([p[3] for p in parts])
-    at = np.minimum(np.concatenate([p[4] for p in parts]), day_end)
-    w_order = np.concatenate([np.where(p[5], order_np[p[1]], None) for p in parts])
-    w_member = pop.member_id[o_c[w_o]]
-    w_cur = cur[w_o]
-    # the day's expiries, by the lot rule over the landing's points and the day's own; the first day also posts
-    # those of the window's last minute (the window posts only the expiries before END_US, 23:59)
-    moved = wpts != 0
-    due_from = END_US if day == 1 else day_start
-    x_member, x_currency, x_points, x_at = _points_expiring(raw_dir, w_member[moved], wpts[moved], at[moved],
-                                                            due_from, day_start + US_PER_DAY)
-    member_cur = dict(zip(pop.member_id[o_c], cur, strict=True))  # a member's currency when the landing gives none
-    cur_index = {code: i for i, code in enumerate(CUR)}
-    x_cur = np.array([cur_index.get(code, member_cur.get(member, 0)) for member, code in
-                      zip(x_member, x_currency, strict=True)], np.int64)
-    nx = len(x_member)
-    tp = np.concatenate([tp, np.full(nx, TX_TYPES.index("points_expired"), np.int64)])
-    amt = np.concatenate([amt, np.zeros(nx)])
-    wpts = np.concatenate([wpts, -x_points.astype(np.int64)])
-    at = np.concatenate([at, x_at])
-    w_order = np.concatenate([w_order, np.full(nx, None, object)])
-    w_member = np.concatenate([w_member, x_member.astype(object)])
-    w_cur = np.concatenate([w_cur, x_cur])
-    srt = np.lexsort((tp, at))
-    tp, amt, wpts, at, w_order, w_member, w_cur = tp[srt], amt[srt], wpts[srt], at[srt], w_order[srt], w_member[srt], \
-        w_cur[srt]
-    nw = len(tp)
-    w_num = _highest_id(raw_dir, "loyalty", "wallet_transactions", "transaction_id") + 1 + np.arange(nw)
-    wallet = pa.table([ids("W", w_num, 11), strs(w_member), strs(np.array(TX_TYPES, dtype=object)[tp]),
-                       pa.array(amt), pa.array(wpts.astype(np.int32)), strs(CUR[w_cur]), strs(w_order),
-                       pa.nulls(nw, pa.string()), ts(at), ts(landed(at))],
-                      schema=TABLES["loyalty.wallet_transactions"].schema)
-    totals = _daily_totals(raw_dir, day_start // US_PER_DAY, tp, at, amt * _fx_rate(fx, at, w_cur), wpts,
-                           landed_base + US_PER_DAY + 2 * US_PER_HOUR)
-
-    # ---- the day's rates --------------------------------------------------------------------------------
-    n_cur = new_rates.shape[1]
-    rates = pa.table([dates(np.full(n_cur, rate_days[-1])), strs(CUR), pa.array(new_rates[-1]),
-                      ts(np.full(n_cur, landed_base))], schema=TABLES["reference.fx_rates"].schema)
-
-    written = {"shop.orders": orders, "shop.order_lines": lines, "shop.refunds": refunds,
+    written = {"shop.orders": orders.table, "shop.order_lines": lines.table, "shop.refunds": refunds.table,
                "loyalty.wallet_transactions": wallet, "loyalty.daily_totals": totals, "reference.fx_rates": rates}
     for qualified, table in written.items():
         tdef = TABLES[qualified]
         folder = raw_dir / tdef.system / tdef.name
         folder.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, folder / f"{tdef.name}_{day_date}.parquet", compression="zstd")
+        pq.write_table(table, folder / f"{tdef.name}_{new_day.date}.parquet", compression="zstd")
     return {qualified: table.num_rows for qualified, table in written.items()}
+
+
+def _day_orders(rng: np.random.Generator, day: NewDay, profile: Profile, pop: Population,
+                raw_dir: Path) -> DayOrders:
+    """About 1.1 times the window's average daily orders, by ordinary customers who signed up before the day, at
+    local times of day typical for shopping, without codes or dealers; ids continue after the landing's."""
+    n = int(round(profile.orders / N_DAYS * NEW_DAY_VOLUME))
+    ordinary = np.flatnonzero(np.isin(pop.segment, (NORMAL, DUPLICATE)) & (pop.created_us < day.start))
+    customer = ordinary[rng.integers(0, len(ordinary), n)]
+    placed_at = np.sort(day.start + local_time_of_day_us(rng, n))
+    currency = pop.currency[customer]
+    order_id = ids("O", _highest_id(raw_dir, "shop", "orders", "order_id") + 1 + np.arange(n), 10)
+    sales_channel = np.array(["web", "app", "marketplace", "phone", "store"], dtype=object)[rng.integers(0, 5, n)]
+    acquisition_channel = np.array(["organic_search", "direct", "email", "paid_search"],
+                                   dtype=object)[rng.integers(0, 4, n)]
+    loaded_at = _landed_at(rng, day, placed_at)
+    table = pa.table([order_id, strs(pop.shop_id[customer]),
+                      _format_placed_at(placed_at, COUNTRY_OFFSET_MIN[pop.country[customer]]), strs(CUR[currency]),
+                      strs(sales_channel), strs(acquisition_channel), pa.nulls(n, pa.string()),
+                      pa.nulls(n, pa.string()), ts(loaded_at)], schema=TABLES["shop.orders"].schema)
+    return DayOrders(table, customer, placed_at, currency, order_id, np.array(order_id.to_pylist(), dtype=object),
+                     loaded_at)
+
+
+def _day_lines(rng: np.random.Generator, day: NewDay, profile: Profile, cat: Catalog, fx: np.ndarray,
+               pop: Population, orders: DayOrders, raw_dir: Path) -> DayLines:
+    """Lines of existing products by popularity, business quantities in bulk, at list price in the order's
+    currency (no discounts); one line total in ten left out, as in the window."""
+    lines_of_order = 1 + rng.poisson(profile.lines_per_order - 1, orders.count)
+    order_index = np.repeat(np.arange(orders.count), lines_of_order)
+    n = len(order_index)
+    product = np.searchsorted(cat.popularity, rng.random(n), side="right").clip(0, cat.n - 1)
+    quantity = np.where(pop.business[orders.customer][order_index], rng.lognormal(4.6, 1.1, n),
+                        1 + rng.lognormal(1.0, 0.9, n))
+    quantity = quantity.astype(np.int64).clip(1, 2_000_000)
+    currency = orders.currency[order_index]
+    unit_price = round_money(cat.list_usd[product] * rng.uniform(0.98, 1.02, n)
+                             / _fx_rate(fx, orders.placed_at[order_index], currency), currency)
+    unit_price = np.maximum(unit_price, np.where(currency == 4, 1.0, 0.01))
+    line_net = round_money(quantity * unit_price, currency)
+    order_net = np.bincount(order_index, weights=line_net, minlength=orders.count)
+    order_net_usd = order_net * _fx_rate(fx, orders.placed_at, orders.currency)
+    line_number = _highest_id(raw_dir, "shop", "order_lines", "order_line_id") + 1 + np.arange(n)
+    table = pa.table([ids("OL", line_number, 11), orders.order_id.take(pa.array(order_index)),
+                      cat.product_id.take(pa.array(product)), pa.array(quantity.astype(np.int32)),
+                      pa.array(unit_price), pa.array(np.zeros(n)), pa.array(line_net, mask=line_number % 10 == 7),
+                      ts(orders.loaded_at[order_index] + rng.integers(0, 120, n) * US_PER_SEC)],
+                     schema=TABLES["shop.order_lines"].schema)
+    return DayLines(table, order_index, lines_of_order, line_net, order_net, order_net_usd)
+
+
+def _day_refunds(rng: np.random.Generator, day: NewDay, orders: DayOrders, lines: DayLines,
+                 raw_dir: Path) -> DayRefunds:
+    """4.5% of the day's orders are refunded 10 minutes to 3 hours later the same day: 40% whole, the rest 20% to
+    100% of one line."""
+    refunded = np.flatnonzero(rng.random(orders.count) < REFUND_SHARE)
+    n = len(refunded)
+    currency = orders.currency[refunded]
+    first_line_of_order = np.concatenate([[0], np.cumsum(lines.lines_of_order)[:-1]])
+    whole = rng.random(n) < 0.4
+    line = first_line_of_order[refunded] + (rng.random(n) * lines.lines_of_order[refunded]).astype(np.int64)
+    amount = np.where(whole, lines.order_net[refunded],
+                      round_money(lines.line_net[line] * rng.uniform(0.2, 1.0, n), currency))
+    amount = np.maximum(amount, np.where(currency == 4, 1.0, 0.01))
+    refunded_at = np.minimum(orders.placed_at[refunded] + rng.integers(10 * US_PER_MIN, 3 * US_PER_HOUR, n),
+                             day.last_second)
+    line_id = pa.array(np.where(whole, None, np.array(lines.table.column("order_line_id").to_pylist(), dtype=object)
+                                [line]), pa.string())
+    table = pa.table([ids("R", _highest_id(raw_dir, "shop", "refunds", "refund_id") + 1 + np.arange(n), 9),
+                      orders.order_id.take(pa.array(refunded)), line_id, pa.array(amount), strs(CUR[currency]),
+                      strs(REFUND_REASONS[rng.integers(0, len(REFUND_REASONS), n)]), ts(refunded_at),
+                      ts(_landed_at(rng, day, refunded_at))], schema=TABLES["shop.refunds"].schema)
+    return DayRefunds(table, refunded, amount, refunded_at)
+
+
+def _day_wallet(rng: np.random.Generator, day: NewDay, pop: Population, fx: np.ndarray, orders: DayOrders,
+                lines: DayLines, refunds: DayRefunds, raw_dir: Path) -> tuple[pa.Table, pa.Table]:
+    """The day's loyalty.wallet_transactions (_day_movements and the expiries due, in time order; ids continue
+    after the landing's) and loyalty.daily_totals, landed after the day."""
+    tx_type, order_index, amount, points, at, shows_order = _day_movements(rng, day, pop, fx, orders, lines,
+                                                                           refunds)
+    order_id = np.where(shows_order, orders.order_id_values[order_index], None)
+    member = pop.member_id[orders.customer[order_index]]
+    currency = orders.currency[order_index]
+    # the day's expiries, by the lot rule over the landing's points and the day's own; the first day also posts
+    # those of the window's last minute (the window posts only the expiries before END_US, 23:59)
+    moved = points != 0
+    due_from = END_US if day.number == 1 else day.start
+    expired_member, expired_currency, expired_points, expired_at = _points_expiring(
+        raw_dir, member[moved], points[moved], at[moved], due_from, day.start + US_PER_DAY)
+    # a member's currency when the landing gives none
+    member_currency = dict(zip(pop.member_id[orders.customer], orders.currency, strict=True))
+    currency_index = {code: i for i, code in enumerate(CUR)}
+    expired_currency = np.array([currency_index.get(code, member_currency.get(m, 0)) for m, code in
+                                 zip(expired_member, expired_currency, strict=True)], np.int64)
+    n_expired = len(expired_member)
+    tx_type = np.concatenate([tx_type, np.full(n_expired, TX_TYPES.index("points_expired"), np.int64)])
+    amount = np.concatenate([amount, np.zeros(n_expired)])
+    points = np.concatenate([points, -expired_points.astype(np.int64)])
+    at = np.concatenate([at, expired_at])
+    order_id = np.concatenate([order_id, np.full(n_expired, None, object)])
+    member = np.concatenate([member, expired_member.astype(object)])
+    currency = np.concatenate([currency, expired_currency])
+    in_time = np.lexsort((tx_type, at))
+    tx_type, amount, points, at = tx_type[in_time], amount[in_time], points[in_time], at[in_time]
+    order_id, member, currency = order_id[in_time], member[in_time], currency[in_time]
+    n = len(tx_type)
+    number = _highest_id(raw_dir, "loyalty", "wallet_transactions", "transaction_id") + 1 + np.arange(n)
+    wallet = pa.table([ids("W", number, 11), strs(member), strs(np.array(TX_TYPES, dtype=object)[tx_type]),
+                       pa.array(amount), pa.array(points.astype(np.int32)), strs(CUR[currency]), strs(order_id),
+                       pa.nulls(n, pa.string()), ts(at), ts(_landed_at(rng, day, at))],
+                      schema=TABLES["loyalty.wallet_transactions"].schema)
+    totals = _daily_totals(raw_dir, day.start // US_PER_DAY, tx_type, at, amount * _fx_rate(fx, at, currency), points,
+                           day.landed_base + US_PER_DAY + 2 * US_PER_HOUR)
+    return wallet, totals
+
+
+def _day_movements(rng: np.random.Generator, day: NewDay, pop: Population, fx: np.ndarray, orders: DayOrders,
+                   lines: DayLines, refunds: DayRefunds) -> tuple[np.ndarray, ...]:
+    """Members earn a point per whole USD of each order 5 minutes after it, taken back in proportion two minutes
+    after a refund; 40% of members' orders are paid from the wallet five seconds after ordering, funded by a
+    top-up of the order's USD rounded up to 10 (never less than the order) 1 minute to 6 hours earlier; refunds
+    of those orders are credited back a minute after the refund. All on the day.
+
+    Returns, per movement: transaction type (index into TX_TYPES), order index, amount, points, time, and
+    whether the row names its order."""
+    n = orders.count
+    refund_share = np.zeros(n)
+    refund_share[refunds.order_index] = np.minimum(
+        refunds.amount / np.maximum(lines.order_net[refunds.order_index], 1e-9), 1.0)
+    refund_at = np.zeros(n, np.int64)
+    refund_at[refunds.order_index] = refunds.refunded_at
+    is_member = pop.member_id[orders.customer] != None  # noqa: E711
+    points = np.floor(lines.order_net_usd).astype(np.int64)
+    earning = np.flatnonzero(is_member & (points > 0))
+    taking_back = earning[(refund_share[earning] > 0)
+                          & (np.floor(points[earning] * refund_share[earning] + 1e-9) > 0)]
+    paid = np.flatnonzero(is_member & (rng.random(n) < WALLET_PAID_SHARE))
+    paid_refunded = paid[refund_share[paid] > 0]
+    top_up_at = np.maximum(orders.placed_at[paid] - rng.integers(US_PER_MIN, 6 * US_PER_HOUR, len(paid)), day.start)
+    currency = orders.currency[paid]
+    top_up = np.maximum(round_money(np.ceil(lines.order_net_usd[paid] / 10) * 10 / _fx_rate(fx, top_up_at, currency),
+                                    currency), lines.order_net[paid])
+    refunded_amount = np.zeros(n)
+    refunded_amount[refunds.order_index] = refunds.amount
+    kinds = [  # (type, orders, amount, points, transacted_at, order id shown)
+        (POINTS_EARNED, earning, np.zeros(len(earning)), points[earning],
+         np.minimum(orders.placed_at[earning] + 5 * US_PER_MIN, day.last_second), True),
+        (POINTS_EARNED, taking_back, np.zeros(len(taking_back)),
+         -np.floor(points[taking_back] * refund_share[taking_back] + 1e-9).astype(np.int64),
+         np.minimum(refund_at[taking_back] + 2 * US_PER_MIN, day.last_second), True),
+        (TOP_UP, paid, top_up, np.zeros(len(paid), np.int64), top_up_at, False),
+        (SPEND, paid, -lines.order_net[paid], np.zeros(len(paid), np.int64),
+         orders.placed_at[paid] + 5 * US_PER_SEC, True),
+        (REFUND_CREDIT, paid_refunded, refunded_amount[paid_refunded], np.zeros(len(paid_refunded), np.int64),
+         np.minimum(refund_at[paid_refunded] + US_PER_MIN, day.last_second), True),
+    ]
+    return (np.concatenate([np.full(len(kind[1]), kind[0], np.int64) for kind in kinds]),
+            np.concatenate([kind[1] for kind in kinds]),
+            np.concatenate([kind[2] for kind in kinds]),
+            np.concatenate([kind[3] for kind in kinds]),
+            np.minimum(np.concatenate([kind[4] for kind in kinds]), day.last_second),
+            np.concatenate([np.full(len(kind[1]), kind[5]) for kind in kinds]))

@@ -142,72 +142,138 @@ def _agreements(rng: np.random.Generator, did: np.ndarray, joined: np.ndarray, u
                      ts(loaded)], schema=TABLES["dealer_portal.data_sharing_agreements"].schema)
 
 
-def _trade(rng: np.random.Generator, did: np.ndarray, country: np.ndarray, tier_i: np.ndarray, joined: np.ndarray,
-           ratio: np.ndarray, cat: Catalog, fx: np.ndarray) -> tuple[pa.Table, pa.Table, np.ndarray]:
-    n = len(did)
-    months = START_DATE.astype("datetime64[M]") + np.arange(24)
-    m_start = months.astype("datetime64[D]")
-    m_start_us = (m_start.astype(np.int64) * US_PER_DAY)
-    m_len = ((months + 1).astype("datetime64[D]") - m_start).astype(np.int64)
-    own = np.flatnonzero(cat.is_own)
-    cur = COUNTRY_CURRENCY[country]
-    # purchases: a few shipments per dealer-month
-    dm_d = np.repeat(np.arange(n), 24)
-    dm_m = np.tile(np.arange(24), n)
-    active = joined[dm_d] < m_start_us[dm_m] + m_len[dm_m] * US_PER_DAY
-    dm_d, dm_m = dm_d[active], dm_m[active]
-    k = rng.poisson(np.array([4.0, 2.0, 1.0])[tier_i[dm_d]]) + 1
-    p_d = np.repeat(dm_d, k)
-    p_m = np.repeat(dm_m, k)
-    np_ = len(p_d)
-    prod = own[rng.integers(0, len(own), np_)]
-    qty = (rng.lognormal(np.array([7.0, 6.3, 5.5])[tier_i[p_d]], 0.6)).astype(np.int64).clip(20, 200_000)
-    day_in = (rng.random(np_) * m_len[p_m]).astype(np.int64)
-    shipped = m_start_us[p_m] + day_in * US_PER_DAY + rng.integers(7 * US_PER_HOUR, 19 * US_PER_HOUR, np_)
-    shipped = np.maximum(shipped, joined[p_d] + US_PER_HOUR).clip(max=END_US - US_PER_HOUR)
-    fx_day = (shipped // US_PER_DAY - (int(START_DATE.astype(int)) - 30)).clip(0, len(fx) - 1)
-    unit = round_money(cat.list_usd[prod] * 0.6 / fx[fx_day, cur[p_d]], cur[p_d])
-    unit = np.maximum(unit, np.where(cur[p_d] == 4, 1.0, 0.01))
-    purchases = pa.table([ids("DP", np.arange(1, np_ + 1), 9), strs(did[p_d]), cat.product_id.take(pa.array(prod)),
-                          pa.array(qty.astype(np.int32)), pa.array(unit), strs(_cur_codes(cur[p_d])), ts(shipped),
-                          ts(shipped + load_lag_us(rng, np_))], schema=TABLES["dealer_portal.dealer_purchases"].schema)
-    # sales reports: own lines = purchased quantity x the dealer's sell-through ratio, plus competitor lines
-    noise = rng.uniform(0.95, 1.05, np_)
-    sold = np.maximum(1, np.round(qty * ratio[p_d] * noise)).astype(np.int64)
-    bought_tot = np.bincount(p_d, weights=qty, minlength=n)
-    sold_tot = np.bincount(p_d, weights=sold, minlength=n)
-    actual = np.where(bought_tot > 0, sold_tot / np.maximum(bought_tot, 1), 0.0)
-    own_rev = round_money(sold * cat.list_usd[prod] * 1.3 / fx[fx_day, cur[p_d]], cur[p_d])
-    kc = rng.integers(1, 4, len(dm_d))
-    c_d = np.repeat(dm_d, kc)
-    c_m = np.repeat(dm_m, kc)
-    nc = len(c_d)
-    c_cat = rng.integers(0, len(CATEGORIES), nc)
-    c_qty = rng.lognormal(5.5, 0.8, nc).astype(np.int64).clip(5)
-    c_rev = round_money(c_qty * rng.uniform(0.05, 5, nc) / fx[(m_start_us[c_m] // US_PER_DAY
-                                                                - (int(START_DATE.astype(int)) - 30)),
-                                                               cur[c_d]], cur[c_d])
-    s_d = np.concatenate([p_d, c_d])
-    s_m = np.concatenate([p_m, c_m])
-    order = np.lexsort((np.arange(len(s_d)), s_d, s_m))
-    s_d, s_m = s_d[order], s_m[order]
-    prod_ids = np.array(cat.product_id.to_pylist(), dtype=object)
-    s_prod = np.concatenate([prod_ids[prod], np.full(nc, None, dtype=object)])[order]
-    s_brand = np.concatenate([np.full(np_, None, dtype=object),
-                              np.array(COMPETITOR_BRANDS, dtype=object)[rng.integers(0, len(COMPETITOR_BRANDS),
-                                                                                    nc)]])[order]
-    cats = np.array(CATEGORIES, dtype=object)
-    s_cat = np.concatenate([cats[cat.category_idx[prod]], cats[c_cat]])[order]
-    s_qty = np.concatenate([sold, c_qty])[order].astype(np.int32)
-    s_rev = np.concatenate([own_rev, c_rev])[order]
-    ns = len(s_d)
-    period = (m_start[s_m]).astype(np.int64)
-    report_at = (m_start_us[s_m] + m_len[s_m] * US_PER_DAY + rng.integers(1, 8, ns) * US_PER_DAY
-                 + rng.integers(0, 600, ns) * US_PER_MIN)
-    sales = pa.table([ids("DS", np.arange(1, ns + 1), 9), strs(did[s_d]), dates(period), strs(s_prod),
-                      strs(s_brand), strs(s_cat), pa.array(s_qty), pa.array(s_rev), strs(_cur_codes(cur[s_d])),
-                      ts(report_at)], schema=TABLES["dealer_portal.dealer_sales"].schema)
+# Day index of the first exchange-rate day (rates start 30 days before the window).
+RATE_DAY0 = int(START_DATE.astype(int)) - 30
+
+
+@dataclass
+class _Months:
+    """The window's 24 calendar months."""
+
+    first_day: np.ndarray  # datetime64[D]
+    start_us: np.ndarray
+    days: np.ndarray  # length in days
+
+    @classmethod
+    def of_window(cls) -> _Months:
+        months = START_DATE.astype("datetime64[M]") + np.arange(24)
+        first_day = months.astype("datetime64[D]")
+        return cls(first_day, first_day.astype(np.int64) * US_PER_DAY,
+                   ((months + 1).astype("datetime64[D]") - first_day).astype(np.int64))
+
+
+@dataclass
+class _Purchases:
+    """The dealers' shipments, one entry per purchase row."""
+
+    dealer: np.ndarray  # dealer index
+    month: np.ndarray  # month index in the window
+    product: np.ndarray  # product index
+    quantity: np.ndarray
+    rate_day: np.ndarray  # exchange-rate day of the shipment
+
+
+def _trade(rng: np.random.Generator, dealer_id: np.ndarray, country: np.ndarray, tier_index: np.ndarray,
+           joined: np.ndarray, sell_through: np.ndarray, catalog: Catalog,
+           fx: np.ndarray) -> tuple[pa.Table, pa.Table, np.ndarray]:
+    """The dealers' purchases of own-brand products and their monthly sales reports, for every month a dealer
+    is a member in. Returns the purchases, the sales and each dealer's actual sell-through (units sold over
+    units bought)."""
+    months = _Months.of_window()
+    currency = COUNTRY_CURRENCY[country]
+    month_dealer = np.repeat(np.arange(len(dealer_id)), 24)
+    month = np.tile(np.arange(24), len(dealer_id))
+    member = joined[month_dealer] < months.start_us[month] + months.days[month] * US_PER_DAY
+    month_dealer, month = month_dealer[member], month[member]
+    purchases, bought = _dealer_purchases(rng, dealer_id, currency, tier_index, joined, catalog, fx, months,
+                                          month_dealer, month)
+    sales, actual = _dealer_sales(rng, dealer_id, currency, sell_through, catalog, fx, months, month_dealer, month,
+                                  bought)
     return purchases, sales, actual
+
+
+def _dealer_purchases(rng: np.random.Generator, dealer_id: np.ndarray, currency: np.ndarray, tier_index: np.ndarray,
+                      joined: np.ndarray, catalog: Catalog, fx: np.ndarray, months: _Months, month_dealer: np.ndarray,
+                      month: np.ndarray) -> tuple[pa.Table, _Purchases]:
+    """A few shipments per dealer and member month (5, 3 or 2 on average by tier, gold first) of an own-brand
+    product, in bulk (more for higher tiers), shipped in working hours (not before the dealer joined), at 60%
+    of list price in the dealer's currency."""
+    shipments = rng.poisson(np.array([4.0, 2.0, 1.0])[tier_index[month_dealer]]) + 1
+    dealer = np.repeat(month_dealer, shipments)
+    month = np.repeat(month, shipments)
+    n = len(dealer)
+    own = np.flatnonzero(catalog.is_own)
+    product = own[rng.integers(0, len(own), n)]
+    quantity = (rng.lognormal(np.array([7.0, 6.3, 5.5])[tier_index[dealer]], 0.6)).astype(np.int64).clip(20, 200_000)
+    day_in_month = (rng.random(n) * months.days[month]).astype(np.int64)
+    shipped = (months.start_us[month] + day_in_month * US_PER_DAY
+               + rng.integers(7 * US_PER_HOUR, 19 * US_PER_HOUR, n))
+    shipped = np.maximum(shipped, joined[dealer] + US_PER_HOUR).clip(max=END_US - US_PER_HOUR)
+    rate_day = (shipped // US_PER_DAY - RATE_DAY0).clip(0, len(fx) - 1)
+    dealer_currency = currency[dealer]
+    unit_price = round_money(catalog.list_usd[product] * 0.6 / fx[rate_day, dealer_currency], dealer_currency)
+    unit_price = np.maximum(unit_price, np.where(dealer_currency == 4, 1.0, 0.01))
+    table = pa.table([ids("DP", np.arange(1, n + 1), 9), strs(dealer_id[dealer]),
+                      catalog.product_id.take(pa.array(product)), pa.array(quantity.astype(np.int32)),
+                      pa.array(unit_price), strs(_cur_codes(dealer_currency)), ts(shipped),
+                      ts(shipped + load_lag_us(rng, n))], schema=TABLES["dealer_portal.dealer_purchases"].schema)
+    return table, _Purchases(dealer, month, product, quantity, rate_day)
+
+
+def _dealer_sales(rng: np.random.Generator, dealer_id: np.ndarray, currency: np.ndarray, sell_through: np.ndarray,
+                  catalog: Catalog, fx: np.ndarray, months: _Months, month_dealer: np.ndarray, month: np.ndarray,
+                  bought: _Purchases) -> tuple[pa.Table, np.ndarray]:
+    """Monthly sales reports: for each shipment, the units sold (bought times the dealer's sell-through ratio,
+    give or take 5%) at 130% of list price; and one to three lines of competitor brands per dealer and member
+    month. Reported 1 to 7 days after the month ends. Returns the report lines and each dealer's actual
+    sell-through."""
+    n_dealers = len(dealer_id)
+    n_own = len(bought.dealer)
+    noise = rng.uniform(0.95, 1.05, n_own)
+    sold = np.maximum(1, np.round(bought.quantity * sell_through[bought.dealer] * noise)).astype(np.int64)
+    bought_total = np.bincount(bought.dealer, weights=bought.quantity, minlength=n_dealers)
+    sold_total = np.bincount(bought.dealer, weights=sold, minlength=n_dealers)
+    actual = np.where(bought_total > 0, sold_total / np.maximum(bought_total, 1), 0.0)
+    own_currency = currency[bought.dealer]
+    own_revenue = round_money(sold * catalog.list_usd[bought.product] * 1.3 / fx[bought.rate_day, own_currency],
+                              own_currency)
+
+    competitor_lines = rng.integers(1, 4, len(month_dealer))
+    competitor_dealer = np.repeat(month_dealer, competitor_lines)
+    competitor_month = np.repeat(month, competitor_lines)
+    n_competitor = len(competitor_dealer)
+    competitor_category = rng.integers(0, len(CATEGORIES), n_competitor)
+    competitor_quantity = rng.lognormal(5.5, 0.8, n_competitor).astype(np.int64).clip(5)
+    competitor_currency = currency[competitor_dealer]
+    competitor_revenue = round_money(
+        competitor_quantity * rng.uniform(0.05, 5, n_competitor)
+        / fx[(months.start_us[competitor_month] // US_PER_DAY - RATE_DAY0), competitor_currency],
+        competitor_currency)
+
+    line_dealer = np.concatenate([bought.dealer, competitor_dealer])
+    line_month = np.concatenate([bought.month, competitor_month])
+    by_month_and_dealer = np.lexsort((np.arange(len(line_dealer)), line_dealer, line_month))
+    line_dealer, line_month = line_dealer[by_month_and_dealer], line_month[by_month_and_dealer]
+    product_ids = np.array(catalog.product_id.to_pylist(), dtype=object)
+    line_product = np.concatenate([product_ids[bought.product],
+                                   np.full(n_competitor, None, dtype=object)])[by_month_and_dealer]
+    competitor_brand = np.array(COMPETITOR_BRANDS, dtype=object)[rng.integers(0, len(COMPETITOR_BRANDS),
+                                                                              n_competitor)]
+    line_brand = np.concatenate([np.full(n_own, None, dtype=object), competitor_brand])[by_month_and_dealer]
+    categories = np.array(CATEGORIES, dtype=object)
+    line_category = np.concatenate([categories[catalog.category_idx[bought.product]],
+                                    categories[competitor_category]])[by_month_and_dealer]
+    line_quantity = np.concatenate([sold, competitor_quantity])[by_month_and_dealer].astype(np.int32)
+    line_revenue = np.concatenate([own_revenue, competitor_revenue])[by_month_and_dealer]
+    n = len(line_dealer)
+    period = months.first_day[line_month].astype(np.int64)
+    reported_at = (months.start_us[line_month] + months.days[line_month] * US_PER_DAY
+                   + rng.integers(1, 8, n) * US_PER_DAY + rng.integers(0, 600, n) * US_PER_MIN)
+    table = pa.table([ids("DS", np.arange(1, n + 1), 9), strs(dealer_id[line_dealer]), dates(period),
+                      strs(line_product), strs(line_brand), strs(line_category), pa.array(line_quantity),
+                      pa.array(line_revenue), strs(_cur_codes(currency[line_dealer])), ts(reported_at)],
+                     schema=TABLES["dealer_portal.dealer_sales"].schema)
+    return table, actual
 
 
 def _cur_codes(idx: np.ndarray) -> np.ndarray:

@@ -74,110 +74,182 @@ def _count(n: int, share: float, minimum: int) -> int:
     return max(minimum, int(round(n * share)))
 
 
+# Planted segments: (segment, share of the customers, at least), assigned in this order to a random permutation.
+SEGMENT_SHARES = [(RESELLER, 0.02, 10), (HIGH_VALUE, 0.004, 4), (OPTED_OUT, 0.003, 3), (ALREADY_DEALER, 0.002, 2),
+                  (COMPETITOR, 0.003, 3), (BARGAIN, 0.05, 20), (UNTENDED, 0.03, 15), (TENDED, 0.02, 10),
+                  (DUPLICATE, 0.01, 5)]
+
+
+@dataclass
+class _GoldenRecords:
+    """The customer master's golden records: duplicate accounts share the golden id of an ordinary primary."""
+
+    golden_idx: np.ndarray  # golden record index of each shop account
+    golden_ids: np.ndarray  # id of each golden record
+    duplicates: np.ndarray  # shop accounts that duplicate another
+    primary_of_duplicate: np.ndarray  # the account each duplicate duplicates
+    n_golden: int
+
+
+@dataclass
+class _Identities:
+    """CRM contact and loyalty member ids, per golden record and per shop account (a duplicate has neither)."""
+
+    crm_by_golden: np.ndarray  # object, None when no CRM contact
+    member_by_golden: np.ndarray  # object, None when not a loyalty member
+    is_contact: np.ndarray  # per golden record
+    is_member: np.ndarray  # per golden record
+    crm_id: np.ndarray  # per shop account
+    member_id: np.ndarray  # per shop account
+
+
 def build_population(rng: np.random.Generator, profile: Profile) -> tuple[Population, dict[str, pa.Table]]:
     """Draw shop customers with segments, golden ids, CRM/loyalty identities and order propensities."""
     n = profile.customers
-    seg = np.full(n, NORMAL, dtype=np.int8)
-    business = rng.random(n) < 0.18
-    order = rng.permutation(n)
-    pos = 0
-    plan = [(RESELLER, 0.02, 10), (HIGH_VALUE, 0.004, 4), (OPTED_OUT, 0.003, 3), (ALREADY_DEALER, 0.002, 2),
-            (COMPETITOR, 0.003, 3), (BARGAIN, 0.05, 20), (UNTENDED, 0.03, 15), (TENDED, 0.02, 10),
-            (DUPLICATE, 0.01, 5)]
-    for s, share, mn in plan:
-        k = _count(n, share, mn)
-        if s == ALREADY_DEALER:  # only a small share of the dealer network also buys as a shop customer
-            k = min(k, max(2, profile.dealers // 20))
-        seg[order[pos:pos + k]] = s
-        pos += k
-    special_b = np.isin(seg, RESELLER_LIKE + (HIGH_VALUE,))
-    business[special_b] = True
-
+    segment, business = _segments(rng, profile)
     country = pick(rng, np.arange(len(COUNTRY_CODES)), n, COUNTRY_WEIGHTS)
-    currency = COUNTRY_CURRENCY[country]
-
-    # creation time: long-standing customers before the window, the rest sign up during it
-    w = day_weights()
-    day_cum = np.concatenate([[0.0], np.cumsum(w)])
-    old = rng.random(n) < 0.4
-    old |= np.isin(seg, RESELLER_LIKE + (HIGH_VALUE, UNTENDED, TENDED))
-    old &= seg != BARGAIN
-    created = np.empty(n, dtype=np.int64)
-    created[old] = START_US - rng.integers(1, 6 * 365, old.sum()) * US_PER_DAY - rng.integers(0, US_PER_DAY,
-                                                                                               old.sum())
-    new = ~old
-    u = rng.random(new.sum()) * day_cum[N_DAYS - 45]
-    created[new] = START_US + np.searchsorted(day_cum, u, side="right").clip(1, N_DAYS) * US_PER_DAY \
-        - rng.integers(1, US_PER_DAY, new.sum())
-    active_from = np.maximum(0, (created - START_US) // US_PER_DAY + 1).astype(np.int64)
-    active_to = np.full(n, N_DAYS, dtype=np.int64)
-    churn = (rng.random(n) < 0.25) & (seg == NORMAL)
-    lo = np.minimum(active_from + 60, N_DAYS - 1)
-    active_to[churn] = lo[churn] + (rng.random(churn.sum()) * (N_DAYS - lo[churn])).astype(np.int64)
-    active_to = np.maximum(active_to, active_from + 1).clip(max=N_DAYS)
-    active_from = np.minimum(active_from, N_DAYS - 1)
-
-    # order propensity for the ordinary population, scaled to the profile's order volume
-    base = rng.lognormal(-0.4, 1.0, n) * np.where(business, 3.5, 1.0)
-    exposure = day_cum[active_to] - day_cum[active_from]
-    ordinary = np.isin(seg, (NORMAL, DUPLICATE))
-    special_orders = (np.isin(seg, RESELLER_LIKE).sum() * 34 + (seg == HIGH_VALUE).sum() * 2
-                      + (seg == BARGAIN).sum() + np.isin(seg, (UNTENDED, TENDED)).sum() * 10)
-    target = max(profile.orders - special_orders, profile.orders * 0.5)
-    lam = base * exposure
-    lam *= target / lam[ordinary].sum()
-    n_orders = np.where(ordinary, rng.poisson(lam), 0).astype(np.int64)
-    n_orders[seg == DUPLICATE] = np.minimum(n_orders[seg == DUPLICATE], 3)
-
-    # golden records: duplicates share the golden id of an ordinary primary account
-    primaries = np.flatnonzero(seg == NORMAL)
-    dup = np.flatnonzero(seg == DUPLICATE)
-    golden_idx = np.full(n, -1, dtype=np.int64)
-    non_dup = np.flatnonzero(seg != DUPLICATE)
-    golden_idx[non_dup] = np.arange(len(non_dup))
-    primary_of_dup = primaries[rng.choice(len(primaries), len(dup), replace=False)]
-    golden_idx[dup] = golden_idx[primary_of_dup]
-    n_golden = len(non_dup)
-    golden_ids_all = np.array(ids("G", np.arange(1, n_golden + 1), 8).to_pylist(), dtype=object)
-    golden_id = golden_ids_all[golden_idx]
-    country[dup] = country[primary_of_dup]
-    currency = COUNTRY_CURRENCY[country]
-    business[dup] = business[primary_of_dup]
-
+    day_cum = np.concatenate([[0.0], np.cumsum(day_weights())])
+    created = _sign_up_times(rng, segment, day_cum)
+    active_from, active_to = _active_days(rng, segment, created)
+    n_orders = _order_counts(rng, profile, segment, business, day_cum, active_from, active_to)
+    golden = _golden_records(rng, segment)
+    duplicates, primary = golden.duplicates, golden.primary_of_duplicate
+    country[duplicates] = country[primary]
+    business[duplicates] = business[primary]
     shop_id = np.array(ids("C", np.arange(1, n + 1), 8).to_pylist(), dtype=object)
-
-    # CRM contacts and loyalty members, keyed by golden customer
-    g_seg = np.zeros(n_golden, dtype=np.int8)
-    g_seg[golden_idx[non_dup]] = seg[non_dup]
-    g_orders = np.bincount(golden_idx, weights=n_orders, minlength=n_golden)
-    g_business = np.zeros(n_golden, dtype=bool)
-    g_business[golden_idx[non_dup]] = business[non_dup]
-    g_crm = (g_business | (g_orders >= 4) | np.isin(g_seg, PLANTED) | (rng.random(n_golden) < 0.35))
-    g_crm &= g_seg != BARGAIN
-    g_member = rng.random(n_golden) < 0.30
-    crm_all = np.full(n_golden, None, dtype=object)
-    crm_all[g_crm] = ids("K", np.arange(1, g_crm.sum() + 1), 8).to_pylist()
-    mem_all = np.full(n_golden, None, dtype=object)
-    mem_all[g_member] = ids("L", np.arange(1, g_member.sum() + 1), 8).to_pylist()
-    crm_id = crm_all[golden_idx]
-    crm_id[dup] = None  # contact belongs to the primary account
-    member_id = mem_all[golden_idx]
-    member_id[dup] = None
-
+    identities = _crm_and_loyalty_ids(rng, segment, business, n_orders, golden)
     opt_out = rng.random(n) < 0.05
-    opt_out[np.isin(seg, (RESELLER, ALREADY_DEALER, COMPETITOR, HIGH_VALUE))] = False
-    opt_out[seg == OPTED_OUT] = True
-    missing_xwalk = (seg == NORMAL) & (n_orders > 0) & (rng.random(n) < 0.005)
-    missing_xwalk[primary_of_dup] = False
+    opt_out[np.isin(segment, (RESELLER, ALREADY_DEALER, COMPETITOR, HIGH_VALUE))] = False
+    opt_out[segment == OPTED_OUT] = True
+    # 0.5% of ordinary buyers are missing from the customer master's crosswalk (never a duplicate's primary)
+    missing_xwalk = (segment == NORMAL) & (n_orders > 0) & (rng.random(n) < 0.005)
+    missing_xwalk[primary] = False
 
-    pop = Population(n, shop_id, golden_idx, golden_id, seg, business, country, currency, created, active_from,
-                     active_to, n_orders, crm_id, member_id, opt_out, missing_xwalk, day_cum)
+    pop = Population(n, shop_id, golden.golden_idx, golden.golden_ids[golden.golden_idx], segment, business, country,
+                     COUNTRY_CURRENCY[country], created, active_from, active_to, n_orders, identities.crm_id,
+                     identities.member_id, opt_out, missing_xwalk, day_cum)
     tables = {
-        "shop.customers": _customers_table(rng, pop, primary_of_dup, dup),
-        "mdm.customer_master": _master_table(rng, pop, golden_ids_all, crm_all, mem_all, g_crm, g_member),
-        "mdm.friends_family": _friends_table(rng, pop, golden_ids_all),
+        "shop.customers": _customers_table(rng, pop, primary, duplicates),
+        "mdm.customer_master": _master_table(rng, pop, golden.golden_ids, identities.crm_by_golden,
+                                             identities.member_by_golden, identities.is_contact, identities.is_member),
+        "mdm.friends_family": _friends_table(rng, pop, golden.golden_ids),
     }
     return pop, tables
+
+
+def _segments(rng: np.random.Generator, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
+    """18% of customers are businesses; planted segments take their shares (SEGMENT_SHARES) of a random order of
+    the customers, the rest are ordinary. Reseller-like and high-value customers are always businesses; only a
+    small share of the dealer network also buys as a shop customer. Returns segment and business flag."""
+    n = profile.customers
+    segment = np.full(n, NORMAL, dtype=np.int8)
+    business = rng.random(n) < 0.18
+    order = rng.permutation(n)
+    taken = 0
+    for planted_segment, share, minimum in SEGMENT_SHARES:
+        k = _count(n, share, minimum)
+        if planted_segment == ALREADY_DEALER:
+            k = min(k, max(2, profile.dealers // 20))
+        segment[order[taken:taken + k]] = planted_segment
+        taken += k
+    business[np.isin(segment, RESELLER_LIKE + (HIGH_VALUE,))] = True
+    return segment, business
+
+
+def _sign_up_times(rng: np.random.Generator, segment: np.ndarray, day_cum: np.ndarray) -> np.ndarray:
+    """When each account was created: 40% of customers (and every planted one but bargain hunters) up to six
+    years before the window, the rest sign up during it (busier days more likely, none in its last 45 days)."""
+    n = len(segment)
+    long_standing = rng.random(n) < 0.4
+    long_standing |= np.isin(segment, RESELLER_LIKE + (HIGH_VALUE, UNTENDED, TENDED))
+    long_standing &= segment != BARGAIN
+    created = np.empty(n, dtype=np.int64)
+    n_old = long_standing.sum()
+    created[long_standing] = (START_US - rng.integers(1, 6 * 365, n_old) * US_PER_DAY
+                              - rng.integers(0, US_PER_DAY, n_old))
+    new = ~long_standing
+    u = rng.random(new.sum()) * day_cum[N_DAYS - 45]
+    created[new] = (START_US + np.searchsorted(day_cum, u, side="right").clip(1, N_DAYS) * US_PER_DAY
+                    - rng.integers(1, US_PER_DAY, new.sum()))
+    return created
+
+
+def _active_days(rng: np.random.Generator, segment: np.ndarray, created: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The window days (from, to exclusive) a customer buys in: from the day after signing up; a quarter of
+    ordinary customers stop at a random day at least 60 days later, the others stay to the window's end."""
+    n = len(segment)
+    active_from = np.maximum(0, (created - START_US) // US_PER_DAY + 1).astype(np.int64)
+    active_to = np.full(n, N_DAYS, dtype=np.int64)
+    churns = (rng.random(n) < 0.25) & (segment == NORMAL)
+    earliest_stop = np.minimum(active_from + 60, N_DAYS - 1)
+    active_to[churns] = earliest_stop[churns] + (rng.random(churns.sum())
+                                                 * (N_DAYS - earliest_stop[churns])).astype(np.int64)
+    active_to = np.maximum(active_to, active_from + 1).clip(max=N_DAYS)
+    active_from = np.minimum(active_from, N_DAYS - 1)
+    return active_from, active_to
+
+
+def _order_counts(rng: np.random.Generator, profile: Profile, segment: np.ndarray, business: np.ndarray,
+                  day_cum: np.ndarray, active_from: np.ndarray, active_to: np.ndarray) -> np.ndarray:
+    """Orders each ordinary customer places in the window: Poisson of a lognormal propensity (3.5 times higher
+    for businesses) times the customer's active share of the year's order intensity, scaled so that the whole
+    population reaches the profile's order volume (planted segments order by their own rules: about 34 orders per
+    reseller, 10 per churner, 2 per high-value customer, 1 per bargain hunter); duplicates at most three."""
+    propensity = rng.lognormal(-0.4, 1.0, len(segment)) * np.where(business, 3.5, 1.0)
+    exposure = day_cum[active_to] - day_cum[active_from]
+    ordinary = np.isin(segment, (NORMAL, DUPLICATE))
+    planted_orders = (np.isin(segment, RESELLER_LIKE).sum() * 34 + (segment == HIGH_VALUE).sum() * 2
+                      + (segment == BARGAIN).sum() + np.isin(segment, (UNTENDED, TENDED)).sum() * 10)
+    target = max(profile.orders - planted_orders, profile.orders * 0.5)
+    expected = propensity * exposure
+    expected *= target / expected[ordinary].sum()
+    n_orders = np.where(ordinary, rng.poisson(expected), 0).astype(np.int64)
+    n_orders[segment == DUPLICATE] = np.minimum(n_orders[segment == DUPLICATE], 3)
+    return n_orders
+
+
+def _golden_records(rng: np.random.Generator, segment: np.ndarray) -> _GoldenRecords:
+    """One golden record per account, except that each duplicate account shares the golden record of a distinct
+    ordinary primary account."""
+    n = len(segment)
+    primaries = np.flatnonzero(segment == NORMAL)
+    duplicates = np.flatnonzero(segment == DUPLICATE)
+    golden_idx = np.full(n, -1, dtype=np.int64)
+    non_duplicates = np.flatnonzero(segment != DUPLICATE)
+    golden_idx[non_duplicates] = np.arange(len(non_duplicates))
+    primary_of_duplicate = primaries[rng.choice(len(primaries), len(duplicates), replace=False)]
+    golden_idx[duplicates] = golden_idx[primary_of_duplicate]
+    n_golden = len(non_duplicates)
+    golden_ids = np.array(ids("G", np.arange(1, n_golden + 1), 8).to_pylist(), dtype=object)
+    return _GoldenRecords(golden_idx, golden_ids, duplicates, primary_of_duplicate, n_golden)
+
+
+def _crm_and_loyalty_ids(rng: np.random.Generator, segment: np.ndarray, business: np.ndarray, n_orders: np.ndarray,
+                         golden: _GoldenRecords) -> _Identities:
+    """CRM contacts (every business, customer with four or more orders or planted customer, and 35% of the rest;
+    never a bargain hunter) and loyalty members (30%), per golden customer; the ids belong to the primary
+    account, not its duplicate."""
+    n_golden = golden.n_golden
+    non_duplicates = np.flatnonzero(segment != DUPLICATE)
+    own_record = golden.golden_idx[non_duplicates]
+    golden_segment = np.zeros(n_golden, dtype=np.int8)
+    golden_segment[own_record] = segment[non_duplicates]
+    golden_orders = np.bincount(golden.golden_idx, weights=n_orders, minlength=n_golden)
+    golden_business = np.zeros(n_golden, dtype=bool)
+    golden_business[own_record] = business[non_duplicates]
+    is_contact = (golden_business | (golden_orders >= 4) | np.isin(golden_segment, PLANTED)
+                  | (rng.random(n_golden) < 0.35))
+    is_contact &= golden_segment != BARGAIN
+    is_member = rng.random(n_golden) < 0.30
+    crm_by_golden = np.full(n_golden, None, dtype=object)
+    crm_by_golden[is_contact] = ids("K", np.arange(1, is_contact.sum() + 1), 8).to_pylist()
+    member_by_golden = np.full(n_golden, None, dtype=object)
+    member_by_golden[is_member] = ids("L", np.arange(1, is_member.sum() + 1), 8).to_pylist()
+    crm_id = crm_by_golden[golden.golden_idx]
+    crm_id[golden.duplicates] = None  # contact belongs to the primary account
+    member_id = member_by_golden[golden.golden_idx]
+    member_id[golden.duplicates] = None
+    return _Identities(crm_by_golden, member_by_golden, is_contact, is_member, crm_id, member_id)
 
 
 def _customers_table(rng: np.random.Generator, pop: Population, primary_of_dup: np.ndarray,
