@@ -139,11 +139,11 @@ def audit_marts(
                         continue
                     result["expectations"] += gx_checks.expectation_count(context, suite)
                     by_row = gx_checks.run_suite_by_row(context, suite, frame)
-                    messages = [
+                    messages = sorted(
                         f"{suite}: {_row_label(frame, index, keys)}: {message}"
-                        for index, row_messages in sorted(by_row.items(), key=lambda item: str(item[0]))
+                        for index, row_messages in by_row.items()
                         for message in row_messages
-                    ]
+                    )
                     result["failures"] += messages[:FAILED_ROWS_SHOWN]
                     if len(messages) > FAILED_ROWS_SHOWN:
                         result["failures"].append(f"{suite}: {len(messages) - FAILED_ROWS_SHOWN} more failing rows")
