@@ -1,5 +1,21 @@
-"""Audit: Great Expectations suites on every mart as blocking asset checks (dbt tests are checks too, through
-dagster-dbt). A failed check stops `serving_warehouse` from publishing."""
+"""Audit of write-audit-publish: the Great Expectations checks of every mart, each a blocking asset check on the
+mart it validates, and `warehouse_built`, the write step the publish waits on.
+
+What checks what:
+
+- **dbt** (its tests are asset checks of their models through dagster-dbt, run inside `dbt build`): every rule about
+  one build's rows — not-null, unique keys, accepted values, relationships, value ranges (`accepted_range`),
+  reconciliations (tests/singular/) and unit tests. A failing dbt test fails the build step, so nothing downstream
+  of it runs.
+- **Great Expectations** (orchestration.gx_checks): what dbt cannot express well, comparisons with what came
+  before — each mart's rows against the published serving file (`mart_metrics`), and the suites a model names in
+  its `meta.gx_suites` (`rpt_daily_order_value`: each order day's average order value against the 28 previous
+  order days). The raw landing's suite runs in orchestration.raw.
+
+Each mart's check `gx_<mart>` targets the mart's own asset (the key dagster-dbt's translator gives it) and is
+blocking. `warehouse_built` depends on every mart, so Dagster runs it only after all of those checks passed, and
+`serving_warehouse` (the publish) depends on `warehouse_built`: a failed check publishes nothing.
+"""
 
 import time
 from collections.abc import Iterator, Mapping
@@ -24,6 +40,9 @@ from dagster import (
 
 from orchestration import gx_checks, landing, publish, settings
 from orchestration.dbt_assets import dbt_project, load_manifest, mart_nodes, semantic_layer_nodes, translator
+
+# Failing rows listed per suite in a check's description (the Data Docs hold every one).
+FAILED_ROWS_SHOWN = 10
 
 
 def mart_tests(node: Mapping[str, Any], manifest: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -64,59 +83,78 @@ def mart_domain(node: Mapping[str, Any]) -> str:
     return node["fqn"][-2] if len(node["fqn"]) >= 3 else ""
 
 
+def model_suites(node: Mapping[str, Any]) -> list[str]:
+    """The GX suites a model asks for in its YAML (`meta.gx_suites`), run on its rows."""
+    meta = {**node.get("config", {}).get("meta", {}), **node.get("meta", {})}
+    suites = meta.get("gx_suites") or []
+    return [suites] if isinstance(suites, str) else list(suites)
+
+
+def _row_label(frame: pd.DataFrame, index: Any, keys: list[str]) -> str:
+    present = [key for key in keys if key in frame.columns]
+    return ", ".join(f"{key}={frame.at[index, key]}" for key in present) or f"row {index}"
+
+
 def audit_marts(
     warehouse: Any, marts: list[dict[str, Any]], manifest: Mapping[str, Any], published: Mapping[str, int]
 ) -> dict[str, dict[str, Any]]:
-    """Run every GX suite of `marts` against the warehouse (read-only); per mart: passed, failures, metadata."""
+    """Run the GX suites of `marts` against the warehouse (read-only): per mart, its failures and figures."""
     outcome: dict[str, dict[str, Any]] = {}
     metrics: list[pd.DataFrame] = []
     domains = landing.active_domains(landing.recorded_table_rows(Path(warehouse)))
+    fixed = gx_checks.fixed_suites()
     with gx_checks.ContextLock(), duckdb.connect(str(warehouse), read_only=True) as con:
         context = gx_checks.get_context()
-        for name, expectations in gx_checks.fixed_suites().items():
-            gx_checks.ensure_suite(context, name, expectations)
+        gx_checks.ensure_suite(context, gx_checks.MART_METRICS_SUITE, fixed[gx_checks.MART_METRICS_SUITE])
         for node in marts:
             started = time.perf_counter()
             schema = node.get("schema") or "marts"
-            suite_name = f"mart__{node['name']}"
-            gx_checks.ensure_suite(context, suite_name, gx_checks.mart_expectations(node, mart_tests(node, manifest)))
+            suites = model_suites(node)
+            result: dict[str, Any] = {
+                "failures": [],
+                "suites": [gx_checks.MART_METRICS_SUITE, *suites],
+                "rows_validated": 0,
+                "sampled": False,
+                "expectations": 0,
+                "row_count": 0,
+            }
+            outcome[node["name"]] = result
             exists = con.execute(
                 "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
                 [schema, node["name"]],
             ).fetchone()[0]
             if not exists:
-                outcome[node["name"]] = {
-                    "failures": [f"{schema}.{node['name']} is not in the warehouse"],
-                    "rows_validated": 0,
-                    "sampled": False,
-                    "expectations": 0,
-                    "seconds": 0.0,
-                }
+                result["failures"].append(f"{schema}.{node['name']} is not in the warehouse")
+                result["seconds"] = 0.0
                 continue
-            frame, sampled = gx_checks.read_mart(con, schema, node["name"])
-            result = gx_checks.run_suite(context, suite_name, frame, sampled)
-            del frame
-            failures = list(result.failed)
-            if node["name"] == "fct_orders":
-                aov = gx_checks.run_suite_by_row(context, gx_checks.DAILY_AOV_SUITE, gx_checks.daily_aov(con, schema))
-                failures += [f"daily AOV: {message}" for messages in aov.values() for message in messages][:10]
+            if suites:
+                frame, sampled = gx_checks.read_mart(con, schema, node["name"])
+                keys = key_columns(node, manifest)
+                result["rows_validated"], result["sampled"] = len(frame), sampled
+                for suite in suites:
+                    if suite in fixed:
+                        gx_checks.ensure_suite(context, suite, fixed[suite])
+                    elif not gx_checks.suite_exists(context, suite):
+                        result["failures"].append(f"{suite}: named in meta.gx_suites but not in gx/expectations/")
+                        continue
+                    result["expectations"] += gx_checks.expectation_count(context, suite)
+                    by_row = gx_checks.run_suite_by_row(context, suite, frame)
+                    messages = sorted(
+                        f"{suite}: {_row_label(frame, index, keys)}: {message}"
+                        for index, row_messages in by_row.items()
+                        for message in row_messages
+                    )
+                    result["failures"] += messages[:FAILED_ROWS_SHOWN]
+                    if len(messages) > FAILED_ROWS_SHOWN:
+                        result["failures"].append(f"{suite}: {len(messages) - FAILED_ROWS_SHOWN} more failing rows")
+                del frame
+            result["expectations"] += gx_checks.expectation_count(context, gx_checks.MART_METRICS_SUITE)
             metrics.append(
                 gx_checks.mart_metrics(
-                    con,
-                    schema,
-                    node["name"],
-                    key_columns(node, manifest),
-                    published.get(node["name"]),
-                    domains.get(mart_domain(node), True),
+                    con, schema, node["name"], published.get(node["name"]), domains.get(mart_domain(node), True)
                 )
             )
-            outcome[node["name"]] = {
-                "failures": failures,
-                "rows_validated": result.rows_validated,
-                "sampled": sampled,
-                "expectations": result.evaluated,
-                "seconds": time.perf_counter() - started,
-            }
+            result["seconds"] = time.perf_counter() - started
         frame = pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame()
         if not frame.empty:
             by_row = gx_checks.run_suite_by_row(context, gx_checks.MART_METRICS_SUITE, frame)
@@ -126,13 +164,13 @@ def audit_marts(
                 ]
             for _, row in frame.iterrows():
                 outcome[row["mart"]]["row_count"] = int(row["row_count"]) if pd.notna(row["row_count"]) else 0
-                outcome[row["mart"]]["duplicate_key_rows"] = int(row["duplicate_key_rows"])
         gx_checks.build_docs(context)
     return outcome
 
 
 _MANIFEST = load_manifest()
 _MARTS = mart_nodes(_MANIFEST)
+_MART_KEYS = {node["name"]: mart_key(node) for node in _MARTS}
 WAREHOUSE_BUILT = AssetKey("warehouse_built")
 
 
@@ -142,7 +180,8 @@ WAREHOUSE_BUILT = AssetKey("warehouse_built")
     group_name="serving",
     kinds={"duckdb"},
     description="Write step of write-audit-publish: the freshly built warehouse (data/warehouse.duckdb), its marts "
-    "and their row counts. The GX audit runs on it; only then is it published.",
+    "and their row counts. It runs once every mart passed its blocking checks (dbt tests in the build, the GX check "
+    "gx_<mart> after it); the publish waits on it.",
 )
 def warehouse_built(context: AssetExecutionContext) -> MaterializeResult:
     path = settings.warehouse_path()
@@ -168,17 +207,26 @@ def check_name(node: Mapping[str, Any]) -> str:
     return f"gx_{node['name']}"
 
 
-# The checks target the write step (`warehouse_built`), one per mart, rather than the mart assets: a blocking
-# check on a mart would have to run between two steps of one dbt build (marts feed other marts), which
-# Dagster cannot order. Targeting `warehouse_built` runs them after the whole build and before the publish.
+def check_description(node: Mapping[str, Any]) -> str:
+    suites = model_suites(node)
+    text = f"Great Expectations on {node['name']}: rows against the published serving file "
+    text += f"({gx_checks.MART_METRICS_SUITE})"
+    if suites:
+        text += f"; suite {', '.join(suites)} on its rows"
+    return text + ". Blocking: a failure stops the publish."
+
+
+# One op checks every selected mart after the dbt build step (each check spec targets its mart's asset). A blocking
+# check on a mart holds back every asset downstream of that mart outside the dbt step; `warehouse_built` is
+# downstream of all of them, so the publish waits for every check.
 @multi_asset_check(
     specs=[
         AssetCheckSpec(
             check_name(node),
-            asset=WAREHOUSE_BUILT,
+            asset=_MART_KEYS[node["name"]],
             blocking=True,
-            description=f"Great Expectations: suites mart__{node['name']} and mart_metrics on marts.{node['name']}",
-            metadata={"mart": node["name"]},
+            description=check_description(node),
+            metadata={"mart": node["name"], "suites": ", ".join([gx_checks.MART_METRICS_SUITE, *model_suites(node)])},
         )
         for node in _MARTS
     ],
@@ -186,10 +234,10 @@ def check_name(node: Mapping[str, Any]) -> str:
     name="gx_mart_suites",
 )
 def gx_mart_suites(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
-    """Validate each selected mart with its GX suites (sample within gx_checks.ROW_BUDGET rows, whole-table
-    metrics in DuckDB). Blocking: a failure stops the publish."""
-    selected = {key.name for key in context.selected_asset_check_keys}
-    marts = [node for node in _MARTS if check_name(node) in selected]
+    """Validate each selected mart with its GX suites (volume in DuckDB; a model's own suites on its rows, within
+    gx_checks.ROW_BUDGET). Blocking: a failure stops the publish."""
+    selected = {(key.asset_key, key.name) for key in context.selected_asset_check_keys}
+    marts = [node for node in _MARTS if (_MART_KEYS[node["name"]], check_name(node)) in selected]
     outcome = audit_marts(
         settings.warehouse_path(), marts, _MANIFEST, publish.published_row_counts(settings.serving_dir())
     )
@@ -198,17 +246,17 @@ def gx_mart_suites(context: AssetCheckExecutionContext) -> Iterator[AssetCheckRe
         result = outcome[node["name"]]
         failures = result["failures"]
         yield AssetCheckResult(
-            asset_key=WAREHOUSE_BUILT,
+            asset_key=_MART_KEYS[node["name"]],
             check_name=check_name(node),
             passed=not failures,
             severity=AssetCheckSeverity.ERROR,
             description=("; ".join(failures))[:2000] if failures else "all expectations met",
             metadata={
+                "suites": ", ".join(result["suites"]),
                 "rows_validated": result["rows_validated"],
                 "sampled": result["sampled"],
                 "row_budget": gx_checks.ROW_BUDGET,
-                "row_count": result.get("row_count", -1),
-                "duplicate_key_rows": result.get("duplicate_key_rows", -1),
+                "row_count": result["row_count"],
                 "expectations": result["expectations"],
                 "failed_expectations": len(failures),
                 "seconds": round(result["seconds"], 2),
@@ -219,22 +267,18 @@ def gx_mart_suites(context: AssetCheckExecutionContext) -> Iterator[AssetCheckRe
 
 
 def mart_check_keys() -> list[AssetCheckKey]:
-    return [AssetCheckKey(WAREHOUSE_BUILT, check_name(node)) for node in _MARTS]
+    """The GX check of every mart, on the mart's asset."""
+    return [AssetCheckKey(_MART_KEYS[node["name"]], check_name(node)) for node in _MARTS]
 
 
 def write_suites() -> list[str]:
-    """Create (never overwrite) every suite and checkpoint in the GX file context: the fixed suites and one
-    `mart__<name>` per mart of the manifest. `python -m orchestration.audit` runs it after adding a mart."""
+    """Create (never overwrite) every suite of `gx_checks.fixed_suites()` and its checkpoint in the GX file
+    context. `python -m orchestration.audit` runs it after a suite is added."""
     names: list[str] = []
     with gx_checks.ContextLock():
         context = gx_checks.get_context()
         for name, expectations in gx_checks.fixed_suites().items():
             gx_checks.ensure_suite(context, name, expectations)
-            gx_checks.ensure_checkpoint(context, name)
-            names.append(name)
-        for node in _MARTS:
-            name = f"mart__{node['name']}"
-            gx_checks.ensure_suite(context, name, gx_checks.mart_expectations(node, mart_tests(node, _MANIFEST)))
             gx_checks.ensure_checkpoint(context, name)
             names.append(name)
     return names

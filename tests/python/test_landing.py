@@ -378,8 +378,8 @@ def test_publication_record_and_volume_checks_know_the_active_domains(tmp_path: 
         con.execute("create schema marts")
         con.execute("create table marts.fct_orders as select 'o1' as order_id")
         con.execute("create table marts.fct_wallet_ledger as select 'w1' as entry_id where false")
-        empty_inactive = gx_checks.mart_metrics(con, "marts", "fct_wallet_ledger", ["entry_id"], 10, False)
-        empty_active = gx_checks.mart_metrics(con, "marts", "fct_wallet_ledger", ["entry_id"], 10, True)
+        empty_inactive = gx_checks.mart_metrics(con, "marts", "fct_wallet_ledger", 10, False)
+        empty_active = gx_checks.mart_metrics(con, "marts", "fct_wallet_ledger", 10, True)
     assert empty_inactive["row_count"].isna().all() and empty_inactive["row_count_vs_published"].isna().all()
     assert empty_active.at[0, "row_count"] == 0, "an empty mart of an active domain still fails the volume check"
     domains = landing.active_domains({"shop.customers": 1, "shop.orders": 1, "shop.order_lines": 1,

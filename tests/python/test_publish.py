@@ -133,40 +133,76 @@ def test_prune_keeps_current_and_files_within_grace(orchestration_env: Orchestra
 
 
 def test_failed_audit_publishes_nothing(orchestration_env: OrchestrationEnv, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A batch whose fct_orders keys duplicate fails the blocking GX check; current.duckdb stays byte-identical."""
+    """A batch whose order volume collapses against the published file, and whose daily order value jumps far off
+    its trailing 28 order days, fails the blocking GX checks of those two marts (checks on the marts' own assets);
+    `warehouse_built` and the publish do not run and current.duckdb stays byte-identical."""
     from dagster import AssetKey, DagsterInstance
 
-    from orchestration import publish
+    from orchestration import audit, publish
     from orchestration.definitions import defs
 
     serving = orchestration_env.base / "serving_audit"
     publish.publish(orchestration_env.source_warehouse, serving, "good", _marts(orchestration_env))
     before = file_digest(serving / publish.CURRENT)
-    broken = _copy_warehouse(orchestration_env, "broken_keys.duckdb")
+    broken = _copy_warehouse(orchestration_env, "broken_volume.duckdb")
     with duckdb.connect(str(broken)) as con:
-        con.execute("insert into marts.fct_orders select * from marts.fct_orders order by order_id limit 25")
+        con.execute("delete from marts.fct_orders where order_id not in "
+                    "(select order_id from marts.fct_orders order by order_id limit 25)")
+        spiked = con.execute(
+            "update marts.rpt_daily_order_value set average_order_value_vs_trailing_28_days = 50 "
+            "where order_date = (select max(order_date) from marts.rpt_daily_order_value)"
+        ).fetchone()[0]
+    assert spiked == 1
     monkeypatch.setenv("WAREHOUSE_PATH", str(broken))
     monkeypatch.setenv("SERVING_DIR", str(serving))
-    job = defs.resolve_implicit_global_asset_job_def()
-    result = job.execute_in_process(
-        instance=DagsterInstance.ephemeral(),
-        asset_selection=[AssetKey("warehouse_built"), AssetKey("serving_warehouse")],
-        raise_on_error=False,
+    job = defs.resolve_implicit_global_asset_job_def().get_subset(
+        asset_selection={AssetKey("warehouse_built"), AssetKey("serving_warehouse")},
+        asset_check_selection=set(audit.mart_check_keys()),
     )
+    result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
     evaluations = {
         event.event_specific_data.check_name: event.event_specific_data
         for event in result.all_events
         if event.event_type_value == "ASSET_CHECK_EVALUATION"
     }
     assert not evaluations["gx_fct_orders"].passed
-    assert "duplicate_key_rows" in (evaluations["gx_fct_orders"].description or "")
+    assert evaluations["gx_fct_orders"].asset_key == AssetKey(["marts", "fct_orders"])
+    assert "row_count_vs_published" in (evaluations["gx_fct_orders"].description or "")
+    assert not evaluations["gx_rpt_daily_order_value"].passed
+    assert "average_order_value_vs_trailing_28_days=50" in (evaluations["gx_rpt_daily_order_value"].description or "")
     assert evaluations["gx_fct_dealer_sales"].passed
     materialized = {
         e.asset_key.to_user_string() for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"
     }
+    assert "warehouse_built" not in materialized
     assert "serving_warehouse" not in materialized
     assert file_digest(serving / publish.CURRENT) == before
     assert (serving / publish.CURRENT).resolve().parent.name == "good"
+
+
+def test_audit_that_passes_publishes(orchestration_env: OrchestrationEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same checks on an unchanged build pass, and then the publish runs: the failure above is the checks'."""
+    from dagster import AssetKey, DagsterInstance
+
+    from orchestration import audit, publish
+    from orchestration.definitions import defs
+
+    serving = orchestration_env.base / "serving_audit_passes"
+    publish.publish(orchestration_env.source_warehouse, serving, "good", _marts(orchestration_env))
+    monkeypatch.setenv("WAREHOUSE_PATH", str(_copy_warehouse(orchestration_env, "unchanged.duckdb")))
+    monkeypatch.setenv("SERVING_DIR", str(serving))
+    job = defs.resolve_implicit_global_asset_job_def().get_subset(
+        asset_selection={AssetKey("warehouse_built"), AssetKey("serving_warehouse")},
+        asset_check_selection=set(audit.mart_check_keys()),
+    )
+    result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    evaluations = [
+        event.event_specific_data for event in result.all_events if event.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
+    assert len(evaluations) == len(audit.mart_check_keys())
+    assert all(evaluation.passed for evaluation in evaluations), [e.description for e in evaluations if not e.passed]
+    assert result.success
+    assert (serving / publish.CURRENT).resolve().parent.name == result.run_id
 
 
 def test_readers_see_one_consistent_version_during_publishes(orchestration_env: OrchestrationEnv) -> None:
