@@ -65,7 +65,9 @@ checked as (
             when {{ is_unknown_currency('known_currencies', 'currency_code') }} then 'unknown_currency'
             when {{ is_unaccepted_code('accepted_codes', 'sales_channel', 'sales_channel') }} then 'invalid_code'
             when
-                {{ is_unaccepted_code('accepted_codes', 'acquisition_channel', 'acquisition_channel', allow_null=true) }}
+                {{ is_unaccepted_code(
+                    'accepted_codes', 'acquisition_channel', 'acquisition_channel', allow_null=true
+                ) }}
                 then 'invalid_code'
             when
                 {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.placed_at') }}
