@@ -34,7 +34,7 @@ segments as (
 
 vendor_potential as (
 
-    select * from {{ ref('rpt_vendor_potential') }}
+    select * from {{ ref('int_customer_vendor_signals_scored') }}
 
 ),
 

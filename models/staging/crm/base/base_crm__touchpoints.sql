@@ -60,17 +60,8 @@ checked as (
             {{- incremental_base_kept_check(dependent_checks) }}
             when touchpoint_id is null then 'missing_key'
             when touched_at > loaded_at then 'future_timestamp'
-            when
-                currency_code is null
-                or currency_code not in (select known_currencies.currency_code from known_currencies)
-                then 'unknown_currency'
-            when
-                touchpoint_type is null
-                or touchpoint_type not in (
-                    select accepted_codes.code from accepted_codes
-                    where accepted_codes.code_set = 'touchpoint_type'
-                )
-                then 'invalid_code'
+            when {{ is_unknown_currency('known_currencies', 'currency_code') }} then 'unknown_currency'
+            when {{ is_unaccepted_code('accepted_codes', 'touchpoint_type', 'touchpoint_type') }} then 'invalid_code'
             when {{ is_unusable_number('cost_amount') }} then 'invalid_amount'
             when cost_amount < 0 then 'invalid_amount'
             when

@@ -41,10 +41,7 @@ checked as (
         case
             when purchase_id is null then 'missing_key'
             when shipped_at > loaded_at then 'future_timestamp'
-            when
-                currency_code is null
-                or currency_code not in (select known_currencies.currency_code from known_currencies)
-                then 'unknown_currency'
+            when {{ is_unknown_currency('known_currencies', 'currency_code') }} then 'unknown_currency'
             when quantity is null or quantity <= 0 then 'invalid_quantity'
             when unit_price is null or unit_price <= 0 then 'invalid_amount'
             when

@@ -52,10 +52,7 @@ checked as (
         {{ row_key(['report_line_id']) }} as row_key,
         case
             when report_line_id is null then 'missing_key'
-            when
-                currency_code is null
-                or currency_code not in (select known_currencies.currency_code from known_currencies)
-                then 'unknown_currency'
+            when {{ is_unknown_currency('known_currencies', 'currency_code') }} then 'unknown_currency'
             when quantity is null or quantity <= 0 then 'invalid_quantity'
             when revenue_amount is null or revenue_amount < 0 then 'invalid_amount'
             when

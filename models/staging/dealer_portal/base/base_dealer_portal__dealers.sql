@@ -35,13 +35,7 @@ checked as (
         case
             when dealer_id is null then 'missing_key'
             when joined_at > loaded_at then 'future_timestamp'
-            when
-                tier is null
-                or tier not in (
-                    select accepted_codes.code from accepted_codes
-                    where accepted_codes.code_set = 'tier'
-                )
-                then 'invalid_code'
+            when {{ is_unaccepted_code('accepted_codes', 'tier', 'tier') }} then 'invalid_code'
             when length(dealer_name) > {{ var('max_text_length') }} then 'value_too_long'
         end as failed_check
     from renamed

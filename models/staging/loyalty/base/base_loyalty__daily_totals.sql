@@ -35,13 +35,7 @@ checked as (
                 total_date is null
                 or transaction_type is null
                 then 'missing_key'
-            when
-                transaction_type is null
-                or transaction_type not in (
-                    select accepted_codes.code from accepted_codes
-                    where accepted_codes.code_set = 'transaction_type'
-                )
-                then 'invalid_code'
+            when {{ is_unaccepted_code('accepted_codes', 'transaction_type', 'transaction_type') }} then 'invalid_code'
             when {{ is_unusable_number('transaction_count') }} then 'invalid_quantity'
             when {{ is_unusable_number('points_total') }} then 'invalid_quantity'
             when {{ is_unusable_number('amount_total') }} then 'invalid_amount'

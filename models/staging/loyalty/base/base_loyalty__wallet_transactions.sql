@@ -64,17 +64,8 @@ checked as (
             -- a movement of no wallet cannot be attributed to a member, a customer or a balance
             when member_id is null then 'missing_key'
             when transacted_at > loaded_at then 'future_timestamp'
-            when
-                currency_code is null
-                or currency_code not in (select known_currencies.currency_code from known_currencies)
-                then 'unknown_currency'
-            when
-                transaction_type is null
-                or transaction_type not in (
-                    select accepted_codes.code from accepted_codes
-                    where accepted_codes.code_set = 'transaction_type'
-                )
-                then 'invalid_code'
+            when {{ is_unknown_currency('known_currencies', 'currency_code') }} then 'unknown_currency'
+            when {{ is_unaccepted_code('accepted_codes', 'transaction_type', 'transaction_type') }} then 'invalid_code'
             when {{ is_unusable_number('points') }} then 'invalid_quantity'
             when {{ is_unusable_number('amount') }} then 'invalid_amount'
             when

@@ -42,17 +42,8 @@ checked as (
         case
             when campaign_id is null then 'missing_key'
             when starts_at > loaded_at then 'future_timestamp'
-            when
-                currency_code is null
-                or currency_code not in (select known_currencies.currency_code from known_currencies)
-                then 'unknown_currency'
-            when
-                campaign_type is null
-                or campaign_type not in (
-                    select accepted_codes.code from accepted_codes
-                    where accepted_codes.code_set = 'campaign_type'
-                )
-                then 'invalid_code'
+            when {{ is_unknown_currency('known_currencies', 'currency_code') }} then 'unknown_currency'
+            when {{ is_unaccepted_code('accepted_codes', 'campaign_type', 'campaign_type') }} then 'invalid_code'
             when {{ is_unusable_number('cost_amount') }} then 'invalid_amount'
             when cost_amount < 0 then 'invalid_amount'
             when length(campaign_name) > {{ var('max_text_length') }} then 'value_too_long'

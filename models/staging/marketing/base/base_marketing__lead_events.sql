@@ -57,17 +57,8 @@ checked as (
         case
             when lead_event_id is null then 'missing_key'
             when event_at > loaded_at then 'future_timestamp'
-            when
-                currency_code is null
-                or currency_code not in (select known_currencies.currency_code from known_currencies)
-                then 'unknown_currency'
-            when
-                event_type is null
-                or event_type not in (
-                    select accepted_codes.code from accepted_codes
-                    where accepted_codes.code_set = 'event_type'
-                )
-                then 'invalid_code'
+            when {{ is_unknown_currency('known_currencies', 'currency_code') }} then 'unknown_currency'
+            when {{ is_unaccepted_code('accepted_codes', 'event_type', 'event_type') }} then 'invalid_code'
             when {{ is_unusable_number('won_amount') }} then 'invalid_amount'
             when won_amount < 0 then 'invalid_amount'
             when

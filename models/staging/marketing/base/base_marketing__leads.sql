@@ -39,13 +39,7 @@ checked as (
         case
             when lead_id is null then 'missing_key'
             when created_at > loaded_at then 'future_timestamp'
-            when
-                lead_source is null
-                or lead_source not in (
-                    select accepted_codes.code from accepted_codes
-                    where accepted_codes.code_set = 'lead_source'
-                )
-                then 'invalid_code'
+            when {{ is_unaccepted_code('accepted_codes', 'lead_source', 'lead_source') }} then 'invalid_code'
             when length(contact_name) > {{ var('max_text_length') }} then 'value_too_long'
         end as failed_check
     from renamed

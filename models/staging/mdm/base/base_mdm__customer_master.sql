@@ -36,13 +36,7 @@ checked as (
                 or golden_customer_id is null
                 then 'missing_key'
             when matched_at > loaded_at then 'future_timestamp'
-            when
-                source_system is null
-                or source_system not in (
-                    select accepted_codes.code from accepted_codes
-                    where accepted_codes.code_set = 'source_system'
-                )
-                then 'invalid_code'
+            when {{ is_unaccepted_code('accepted_codes', 'source_system', 'source_system') }} then 'invalid_code'
         end as failed_check
     from renamed
 

@@ -34,10 +34,7 @@ checked as (
         {{ row_key(['prize_id']) }} as row_key,
         case
             when prize_id is null then 'missing_key'
-            when
-                currency_code is null
-                or currency_code not in (select known_currencies.currency_code from known_currencies)
-                then 'unknown_currency'
+            when {{ is_unknown_currency('known_currencies', 'currency_code') }} then 'unknown_currency'
             when stock_quantity is null or stock_quantity < 0 then 'invalid_quantity'
             when advertised_odds is null or advertised_odds <= 0 or advertised_odds > 1 then 'invalid_amount'
             when {{ is_unusable_number('prize_value_amount') }} then 'invalid_amount'

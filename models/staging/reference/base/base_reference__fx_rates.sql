@@ -33,10 +33,7 @@ checked as (
                 rate_date is null
                 or currency_code is null
                 then 'missing_key'
-            when
-                currency_code is null
-                or currency_code not in (select known_currencies.currency_code from known_currencies)
-                then 'unknown_currency'
+            when {{ is_unknown_currency('known_currencies', 'currency_code') }} then 'unknown_currency'
             when rate_to_usd is null or rate_to_usd <= 0 then 'invalid_amount'
         end as failed_check
     from renamed

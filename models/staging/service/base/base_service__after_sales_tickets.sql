@@ -58,17 +58,8 @@ checked as (
         case
             when ticket_id is null then 'missing_key'
             when opened_at > loaded_at then 'future_timestamp'
-            when
-                currency_code is null
-                or currency_code not in (select known_currencies.currency_code from known_currencies)
-                then 'unknown_currency'
-            when
-                complaint_type is null
-                or complaint_type not in (
-                    select accepted_codes.code from accepted_codes
-                    where accepted_codes.code_set = 'complaint_type'
-                )
-                then 'invalid_code'
+            when {{ is_unknown_currency('known_currencies', 'currency_code') }} then 'unknown_currency'
+            when {{ is_unaccepted_code('accepted_codes', 'complaint_type', 'complaint_type') }} then 'invalid_code'
             when {{ is_unusable_number('compensation_amount') }} then 'invalid_amount'
             when compensation_amount < 0 then 'invalid_amount'
             when

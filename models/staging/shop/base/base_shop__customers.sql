@@ -41,13 +41,7 @@ checked as (
         case
             when customer_id is null then 'missing_key'
             when created_at > loaded_at then 'future_timestamp'
-            when
-                customer_type is null
-                or customer_type not in (
-                    select accepted_codes.code from accepted_codes
-                    where accepted_codes.code_set = 'customer_type'
-                )
-                then 'invalid_code'
+            when {{ is_unaccepted_code('accepted_codes', 'customer_type', 'customer_type') }} then 'invalid_code'
             when
                 length(full_name) > {{ var('max_text_length') }}
                 or length(company_name) > {{ var('max_text_length') }}

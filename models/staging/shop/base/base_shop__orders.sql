@@ -63,22 +63,12 @@ checked as (
             when order_id is null then 'missing_key'
             when placed_at is null then 'unparseable_timestamp'
             when placed_at > loaded_at then 'future_timestamp'
+            when {{ is_unknown_currency('known_currencies', 'currency_code') }} then 'unknown_currency'
+            when {{ is_unaccepted_code('accepted_codes', 'sales_channel', 'sales_channel') }} then 'invalid_code'
             when
-                currency_code is null
-                or currency_code not in (select known_currencies.currency_code from known_currencies)
-                then 'unknown_currency'
-            when
-                sales_channel is null
-                or sales_channel not in (
-                    select accepted_codes.code from accepted_codes
-                    where accepted_codes.code_set = 'sales_channel'
-                )
-                then 'invalid_code'
-            when
-                acquisition_channel not in (
-                    select accepted_codes.code from accepted_codes
-                    where accepted_codes.code_set = 'acquisition_channel'
-                )
+                {{ is_unaccepted_code(
+                    'accepted_codes', 'acquisition_channel', 'acquisition_channel', allow_null=true
+                ) }}
                 then 'invalid_code'
             when
                 {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.placed_at') }}

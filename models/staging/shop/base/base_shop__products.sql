@@ -37,10 +37,7 @@ checked as (
         {{ row_key(['product_id']) }} as row_key,
         case
             when product_id is null then 'missing_key'
-            when
-                currency_code is null
-                or currency_code not in (select known_currencies.currency_code from known_currencies)
-                then 'unknown_currency'
+            when {{ is_unknown_currency('known_currencies', 'currency_code') }} then 'unknown_currency'
             when list_price is null or list_price <= 0 then 'invalid_amount'
             when length(product_name) > {{ var('max_text_length') }} then 'value_too_long'
         end as failed_check

@@ -151,10 +151,7 @@ prior_checked as (
             when refund_id is null then 'missing_key'
             when refunded_at is null then 'unparseable_timestamp'
             when refunded_at > loaded_at then 'future_timestamp'
-            when
-                currency_code is null
-                or currency_code not in (select known_currencies.currency_code from known_currencies)
-                then 'unknown_currency'
+            when {{ is_unknown_currency('known_currencies', 'currency_code') }} then 'unknown_currency'
             when refund_amount is null or refund_amount <= 0 then 'invalid_amount'
             when length(reason) > {{ var('max_text_length') }} then 'value_too_long'
             when

@@ -33,13 +33,7 @@ checked as (
         case
             when inquiry_id is null then 'missing_key'
             when inquired_at > loaded_at then 'future_timestamp'
-            when
-                inquiry_channel is null
-                or inquiry_channel not in (
-                    select accepted_codes.code from accepted_codes
-                    where accepted_codes.code_set = 'inquiry_channel'
-                )
-                then 'invalid_code'
+            when {{ is_unaccepted_code('accepted_codes', 'inquiry_channel', 'inquiry_channel') }} then 'invalid_code'
             when length(message) > {{ var('max_text_length') }} then 'value_too_long'
         end as failed_check
     from renamed
