@@ -141,9 +141,12 @@ DATASETS: tuple[Dataset, ...] = (
         as_of_column="assigned_month",
         order_by=("assigned_at", "lead_id"),
         with_contacts=True,
-        extra_columns={
+        extra_columns={  # the columns added here, outside the warehouse
             "lead_key": "The lead under a keyed hash (HMAC-SHA256 of the lead id with our extract secret); stable "
             "across extracts, so it joins this file to later ones, but it cannot be reversed to the lead id.",
+            "contact_name": "Lead contact's name. PII.",
+            "contact_email": "Lead contact's e-mail (null when malformed). PII.",
+            "contact_phone": "Lead contact's phone. PII.",
         },
     ),
     Dataset(

@@ -18,7 +18,8 @@ REPO = Path(__file__).resolve().parents[2]
 def mart_pii_columns() -> dict[str, frozenset[str]]:
     """Model name -> its columns tagged `pii` in models/marts/**/_*__models.yml and models/exports/_*__models.yml."""
     out: dict[str, frozenset[str]] = {}
-    paths = [*(REPO / "models" / "marts").rglob("_*__models.yml"), *(REPO / "models" / "exports").glob("_*__models.yml")]
+    paths = [*(REPO / "models" / "marts").rglob("_*__models.yml"),
+             *(REPO / "models" / "exports").glob("_*__models.yml")]
     for path in sorted(paths):
         for model in (yaml.safe_load(path.read_text()) or {}).get("models", []) or []:
             columns = {column["name"]: column for column in model.get("columns", []) or []}
