@@ -60,8 +60,8 @@ ranked as (
     inner join agreements
         on
             spans.dealer_id = agreements.dealer_id
-            and agreements.valid_from <= spans.span_start_date
-            and (agreements.valid_to is null or agreements.valid_to >= spans.span_start_date)
+            and spans.span_start_date >= agreements.valid_from
+            and (agreements.valid_to is null or spans.span_start_date <= agreements.valid_to)
 
 ),
 
