@@ -1,15 +1,23 @@
 """Per-dealer data extracts: what each dealer's data-sharing agreement says we send it, and nothing else.
 
-Extracts are written only from what was published: the serving file `current.duckdb` points at (audited marts,
-PII columns dropped, free text scrubbed in staging) and the lead-contact snapshot taken at the same publish
-(`<serving>/lead_contacts/<run id>.parquet`, consented contacts only, mode 0600). Never from the build warehouse,
-which the next build rewrites. Without a successful publication nothing is written.
+Extracts are written only from what was published: the serving file `current.duckdb` points at (audited marts
+and export datasets, PII columns dropped, free text scrubbed in staging) and the lead-contact snapshot taken at the
+same publish (`<serving>/lead_contacts/<run id>.parquet`, consented contacts only, mode 0600). Never from the build
+warehouse, which the next build rewrites. Without a successful publication nothing is written.
 
-For every dealer with an agreement valid on the as-of date, writes
+What each dealer receives is defined in dbt, in models/exports/ (schema `exports`, declared as the exposure
+`dealer_extracts`): one model per dataset holding every dealer's rows and exactly the columns of its files, and
+`export_dealer_agreement_periods`, the agreement version in force for each dealer from when to when. This module
+only picks the agreement period holding the as-of date, reads each covered dataset's rows of the dealer up to the
+as-of date, and writes the files. Two things are done here and not in the warehouse, because they need what must
+never be stored in it: lead ids are replaced by a keyed hash under the extract secret, and lead contact details
+come from the publication's lead-contact snapshot.
+
+For every dealer with an agreement in force on the as-of date, writes
 ``<out>/<dealer_id>/<as_of_date>/`` holding, as Parquet and CSV, only the datasets the agreement covers
 (its scorecard, its lead funnel and leads, its own sell-through, all campaign results), a ``manifest.json``
 (files, row counts, SHA-256, as-of date, agreement id and version), a ``data_dictionary.md`` built from
-the marts' column descriptions, and ``report.html``, a self-contained page charting those same datasets
+the export models' column descriptions, and ``report.html``, a self-contained page charting those same datasets
 (orchestration.dealer_report).
 
 Safety rules, each covered by tests/python/test_extracts.py:
@@ -45,7 +53,7 @@ import stat
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +78,9 @@ ENV_NAME_ENV = "RW_ENV"
 TMP_PREFIX = ".tmp-"
 OLD_PREFIX = ".old-"
 CONTACT_COLUMNS = ("contact_name", "contact_email", "contact_phone")
+EXPORTS_SCHEMA = "exports"  # where the models of models/exports/ are built and published
+EXPORTS_MODELS_DIR = REPO / "models" / "exports"
+AGREEMENT_PERIODS_MODEL = "export_dealer_agreement_periods"
 
 
 class ExtractError(Exception):
@@ -78,87 +89,79 @@ class ExtractError(Exception):
 
 @dataclass(frozen=True)
 class Dataset:
-    """One file pair of an extract: which agreement flag allows it, and the query that reads it."""
+    """One file pair of an extract: the agreement flag that allows it, the export model it is read from (every
+    dealer's rows, exactly the file's columns), the date column the as-of date bounds, and the row order."""
 
     name: str
     agreement_flag: str
-    source_model: str
-    sql: str
+    model: str
+    as_of_column: str
+    order_by: tuple[str, ...]
     per_dealer: bool = True
+    with_contacts: bool = False
     extra_columns: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def sql(self) -> str:
+        """The query of the dataset's rows up to `$as_of` (and of the dealer `$dealer_id` when per dealer): both
+        bound parameters. With contacts, the consented contacts of the snapshot `$contacts_file` are added where
+        `$contacts_allowed`."""
+        columns = ["dataset.*"]
+        joins = ""
+        if self.with_contacts:
+            columns += [f"case when $contacts_allowed and dataset.has_contact_consent then contacts.{column} end "
+                        f"as {column}" for column in CONTACT_COLUMNS]
+            joins = "left join read_parquet($contacts_file) as contacts on dataset.lead_id = contacts.lead_id"
+        conditions = [f"dataset.{self.as_of_column} <= $as_of"]
+        if self.per_dealer:
+            conditions.insert(0, "dataset.dealer_id = $dealer_id")
+        return (f"select {', '.join(columns)} from {EXPORTS_SCHEMA}.{self.model} as dataset {joins} "
+                f"where {' and '.join(conditions)} order by {', '.join(f'dataset.{c}' for c in self.order_by)}")
 
-# Every per-dealer query filters on `dealer_id = $dealer_id` (a bound parameter) and on the as-of date.
+
 DATASETS: tuple[Dataset, ...] = (
     Dataset(
         name="scorecard",
         agreement_flag="receives_scorecard",
-        source_model="rpt_dealer_scorecard",
-        sql="""
-            select dealer_id, period_month, metric_name, is_higher_better, peer_group_type, peer_group_value,
-                   metric_value,
-                   metric_weight, peer_dealer_count, is_benchmark_published, suppression_reason,
-                   peer_weighted_mean, peer_percentile, percentile_band
-            from marts.rpt_dealer_scorecard
-            where dealer_id = $dealer_id and period_month <= $as_of
-            order by period_month, metric_name, peer_group_type
-        """,
+        model="export_dealer_scorecard",
+        as_of_column="period_month",
+        order_by=("period_month", "metric_name", "peer_group_type"),
     ),
     Dataset(
         name="lead_funnel",
         agreement_flag="receives_lead_funnel",
-        source_model="rpt_lead_funnel",
-        sql="""
-            select *
-            from marts.rpt_lead_funnel
-            where dealer_id = $dealer_id and assigned_month <= $as_of
-            order by assigned_month, region, lead_source
-        """,
+        model="export_dealer_lead_funnel",
+        as_of_column="assigned_month",
+        order_by=("assigned_month", "region", "lead_source"),
     ),
     Dataset(
         name="leads",
         agreement_flag="receives_lead_funnel",
-        source_model="fct_leads",
-        sql="""
-            select leads.lead_id, dealer_id, assignment_number, is_bounced, is_received_from_other_dealer,
-                   is_passed_to_other_dealer, lead_source, campaign_id, country_code, region, created_at,
-                   assigned_at, assigned_month, accepted_at, declined_at, first_contact_at, closed_at, lead_stage,
-                   response_hours, first_contact_hours, is_won, is_lost, won_currency_code, won_amount,
-                   won_amount_reporting, has_contact_consent,
-                   case when $contacts_allowed and has_contact_consent then contacts.contact_name end as contact_name,
-                   case when $contacts_allowed and has_contact_consent then contacts.contact_email end as contact_email,
-                   case when $contacts_allowed and has_contact_consent then contacts.contact_phone end as contact_phone
-            from marts.fct_leads as leads
-            left join read_parquet($contacts_file) as contacts on leads.lead_id = contacts.lead_id
-            where dealer_id = $dealer_id and assigned_month <= $as_of
-            order by assigned_at, leads.lead_id
-        """,
-        extra_columns={
+        model="export_dealer_leads",
+        as_of_column="assigned_month",
+        order_by=("assigned_at", "lead_id"),
+        with_contacts=True,
+        extra_columns={  # the columns added here, outside the warehouse
             "lead_key": "The lead under a keyed hash (HMAC-SHA256 of the lead id with our extract secret); stable "
             "across extracts, so it joins this file to later ones, but it cannot be reversed to the lead id.",
+            "contact_name": "Lead contact's name. PII.",
+            "contact_email": "Lead contact's e-mail (null when malformed). PII.",
+            "contact_phone": "Lead contact's phone. PII.",
         },
     ),
     Dataset(
         name="sell_through",
         agreement_flag="shares_sell_through",
-        source_model="rpt_dealer_sell_through",
-        sql="""
-            select *
-            from marts.rpt_dealer_sell_through
-            where dealer_id = $dealer_id and period_month <= $as_of
-            order by period_month, product_category
-        """,
+        model="export_dealer_sell_through",
+        as_of_column="period_month",
+        order_by=("period_month", "product_category"),
     ),
     Dataset(
         name="campaign_results",
         agreement_flag="receives_campaign_results",
-        source_model="rpt_campaign_results",
-        sql="""
-            select *
-            from marts.rpt_campaign_results
-            where window_start_date <= $as_of
-            order by campaign_id
-        """,
+        model="export_campaign_results",
+        as_of_column="window_start_date",
+        order_by=("campaign_id",),
         per_dealer=False,
     ),
 )
@@ -169,7 +172,7 @@ AGREEMENT_FLAGS = ("shares_sell_through", "receives_scorecard", "receives_lead_f
 
 @dataclass(frozen=True)
 class Agreement:
-    """The agreement version a dealer has on the as-of date."""
+    """The agreement version in force for a dealer on the as-of date."""
 
     dealer_id: str
     agreement_id: str
@@ -401,13 +404,38 @@ def pseudonymise(key: bytes, kind: str, value: str | None) -> str | None:
     return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
-def column_descriptions(models_dir: Path = REPO / "models" / "marts") -> dict[str, dict[str, str]]:
-    """Model name -> column name -> description, read from the marts' models YAML."""
+def export_nodes(manifest: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every enabled model under models/exports/ (schema `exports`), from a dbt manifest: published with the marts,
+    since dealer extracts read them from the serving file."""
+    return sorted(
+        (node for node in manifest["nodes"].values()
+         if node["resource_type"] == "model" and node["original_file_path"].startswith("models/exports/")
+         and node["config"].get("enabled", True)),
+        key=lambda node: node["name"],
+    )
+
+
+_DOC_CALL = re.compile(r"""\{\{\s*doc\(\s*['"]([\w.]+)['"]\s*\)\s*\}\}""")
+_DOC_BLOCK = re.compile(r"\{%-?\s*docs\s+(\w+)\s*-?%\}(.*?)\{%-?\s*enddocs\s*-?%\}", re.DOTALL)
+
+
+def _doc_blocks(models_root: Path) -> dict[str, str]:
+    return {name: text.strip() for path in sorted(models_root.rglob("*.md"))
+            for name, text in _DOC_BLOCK.findall(path.read_text(encoding="utf-8"))}
+
+
+def column_descriptions(models_dir: Path = EXPORTS_MODELS_DIR) -> dict[str, dict[str, str]]:
+    """Model name -> column name -> description, read from the export models' YAML (doc blocks resolved)."""
+    blocks = _doc_blocks(REPO / "models")
     out: dict[str, dict[str, str]] = {}
     for path in sorted(models_dir.rglob("_*__models.yml")):
         doc = yaml.safe_load(path.read_text()) or {}
         for model in doc.get("models", []) or []:
-            cols = {c["name"]: " ".join(str(c.get("description", "")).split()) for c in model.get("columns", [])}
+            cols = {}
+            for column in model.get("columns", []) or []:
+                text = str(column.get("description", ""))
+                text = _DOC_CALL.sub(lambda call: blocks.get(call.group(1).split(".")[-1], ""), text)
+                cols[column["name"]] = " ".join(text.split())
             out[model["name"]] = cols
     return out
 
@@ -426,17 +454,21 @@ def scorecard_metric_guide(seed: Path = REPO / "seeds" / "scorecard_metrics.csv"
 
 
 def valid_agreements(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[Agreement]:
-    """Each dealer's highest agreement version valid on `as_of` (dealers without one are left out)."""
+    """The agreement version in force for each dealer on `as_of` (export_dealer_agreement_periods: the dealer's
+    highest version valid that day); dealers without one are left out."""
     rows = con.execute(
         f"""
         select agreement_id, dealer_id, agreement_version, {", ".join(AGREEMENT_FLAGS)}
-        from marts.dim_dealer_agreements
-        where valid_from <= $as_of and (valid_to is null or valid_to >= $as_of)
-        qualify row_number() over (partition by dealer_id order by agreement_version desc, agreement_id desc) = 1
+        from {EXPORTS_SCHEMA}.{AGREEMENT_PERIODS_MODEL}
+        where in_force_from_date <= $as_of and (in_force_to_date is null or in_force_to_date >= $as_of)
         order by dealer_id
         """,
         {"as_of": as_of},
     ).fetchall()
+    dealers = [r[1] for r in rows]
+    if len(dealers) != len(set(dealers)):
+        raise ExtractError(f"{AGREEMENT_PERIODS_MODEL} gives a dealer two agreements in force on {as_of}; "
+                           "nothing was written")
     return [Agreement(dealer_id=r[1], agreement_id=r[0], agreement_version=int(r[2]),
                       flags={f: bool(v) for f, v in zip(AGREEMENT_FLAGS, r[3:], strict=True)}) for r in rows]
 
@@ -508,9 +540,8 @@ class _Writer:
                 shared[dataset.name] = con.sql(dataset.sql, params={"as_of": as_of}).to_arrow_table()
             return shared[dataset.name]
         params: dict[str, Any] = {"dealer_id": agreement.dealer_id, "as_of": as_of}
-        if "$contacts_allowed" in dataset.sql:
+        if dataset.with_contacts:
             params["contacts_allowed"] = agreement.flags["receives_lead_contacts"]
-        if "$contacts_file" in dataset.sql:
             params["contacts_file"] = str(self.source.lead_contacts)
         table = con.sql(dataset.sql, params=params).to_arrow_table()
         if "lead_id" in table.column_names:
@@ -570,9 +601,9 @@ class _Writer:
             raise
 
     def _dictionary_section(self, dataset: Dataset, table: pa.Table) -> list[str]:
-        described = self.descriptions.get(dataset.source_model, {})
+        described = self.descriptions.get(dataset.model, {})
         lines = [f"## {dataset.name} (`{dataset.name}.parquet`, `{dataset.name}.csv`)", "",
-                 f"From the mart `{dataset.source_model}`.", "", "| column | type | description |",
+                 f"From the model `{dataset.model}`.", "", "| column | type | description |",
                  "| --- | --- | --- |"]
         for name, col_type in zip(table.column_names, table.schema.types, strict=True):
             text = dataset.extra_columns.get(name) or described.get(name, "")
@@ -583,10 +614,10 @@ class _Writer:
         return [*lines, "", *guide]
 
 
-def _check_marts(con: duckdb.DuckDBPyConnection, serving_file: Path) -> None:
-    needed = {"dim_dealer_agreements", *(d.source_model for d in DATASETS)}
+def _check_published(con: duckdb.DuckDBPyConnection, serving_file: Path) -> None:
+    needed = {AGREEMENT_PERIODS_MODEL, *(d.model for d in DATASETS)}
     present = {name for (name,) in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+        "select table_name from information_schema.tables where table_schema = ?", [EXPORTS_SCHEMA]).fetchall()}
     missing = sorted(needed - present)
     if missing:
         raise ExtractError(f"the published serving file {serving_file} lacks {', '.join(missing)}; publish again "
@@ -596,7 +627,7 @@ def _check_marts(con: duckdb.DuckDBPyConnection, serving_file: Path) -> None:
 def write_extracts(serving_dir: Path, out_dir: Path, as_of: dt.date, dealer_ids: Iterable[str] | None = None,
                    environ: dict[str, str] | None = None,
                    after_file: Callable[[Path], None] | None = None) -> ExtractResult:
-    """Write the extract of every dealer with an agreement valid on `as_of` (or of the listed dealers), from the
+    """Write the extract of every dealer with an agreement in force on `as_of` (or of the listed dealers), from the
     current publication in `serving_dir`."""
     started = time.perf_counter()
     requested = [validate_dealer_id(d) for d in dealer_ids] if dealer_ids is not None else None
@@ -605,7 +636,7 @@ def write_extracts(serving_dir: Path, out_dir: Path, as_of: dt.date, dealer_ids:
     writer = _Writer(key, column_descriptions(), source)
     written: dict[str, Path] = {}
     with duckdb.connect(str(source.serving_file), read_only=True) as con:
-        _check_marts(con, source.serving_file)
+        _check_published(con, source.serving_file)
         agreements = valid_agreements(con, as_of)
         for agreement in agreements:  # validate every id before writing anything
             validate_dealer_id(agreement.dealer_id)

@@ -39,11 +39,12 @@ class PublishConfig(Config):
 
 
 def marts_to_publish() -> list[publish.MartToPublish]:
-    """Every mart from the manifest, with its `pii` columns (dropped on publish), and the semantic layer's
-    calendar (models/semantic/, schema `semantic`), which metrics read."""
+    """Every mart from the manifest, with its `pii` columns (dropped on publish), the semantic layer's calendar
+    (models/semantic/, schema `semantic`), which metrics read, and the datasets dealer extracts read
+    (models/exports/, schema `exports`)."""
     return [
         publish.MartToPublish(node["name"], node.get("schema") or "marts", frozenset(pii_columns(node)))
-        for node in [*_MARTS, *_SEMANTIC_LAYER]
+        for node in [*_MARTS, *_SEMANTIC_LAYER, *extracts.export_nodes(load_manifest())]
     ]
 
 

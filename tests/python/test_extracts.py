@@ -36,30 +36,36 @@ def _sha256(path: Path) -> str:
 @pytest.fixture(scope="module")
 def planted(ci_build: Build, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A publication (serving folder) of a copy of the ci warehouse with canary rows for one dealer (A) whose
-    agreement covers everything."""
+    agreement covers everything, planted in the export models extracts read (and the canary lead's contact in
+    fct_leads, where the publish takes the lead-contact snapshot from)."""
     base = tmp_path_factory.mktemp("extracts")
     warehouse = base / "warehouse.duckdb"
     shutil.copy(ci_build.warehouse, warehouse)
     with duckdb.connect(str(warehouse)) as con:
         dealer_a = con.execute(
-            """select dealer_id from marts.dim_dealer_agreements
-               where valid_from <= ? and (valid_to is null or valid_to >= ?)
+            """select dealer_id from exports.export_dealer_agreement_periods
+               where in_force_from_date <= ? and (in_force_to_date is null or in_force_to_date >= ?)
                order by dealer_id limit 1""", [AS_OF, AS_OF]).fetchone()[0]
-        con.execute("""update marts.dim_dealer_agreements set shares_sell_through = true, receives_scorecard = true,
-                       receives_lead_funnel = true, receives_lead_contacts = true, receives_campaign_results = true
+        con.execute("""update exports.export_dealer_agreement_periods set shares_sell_through = true,
+                       receives_scorecard = true, receives_lead_funnel = true, receives_lead_contacts = true,
+                       receives_campaign_results = true
                        where dealer_id = ?""", [dealer_a])
-        con.execute(f"""insert into marts.rpt_dealer_scorecard (dealer_id, period_month, metric_name, peer_group_type,
-                        peer_group_value, metric_value, metric_weight, peer_dealer_count, is_benchmark_published)
+        con.execute(f"""insert into exports.export_dealer_scorecard (dealer_id, period_month, metric_name,
+                        peer_group_type, peer_group_value, metric_value, metric_weight, peer_dealer_count,
+                        is_benchmark_published)
                         values (?, date '2026-01-01', '{CANARY}_metric', 'tier', '{CANARY}', 1, 1, 0, false)""",
                     [dealer_a])
-        con.execute(f"""insert into marts.rpt_lead_funnel (assigned_month, dealer_id, region, lead_source,
-                        leads_assigned) values (date '2026-01-01', ?, '{CANARY}_region', 'web_form', 1)""",
-                    [dealer_a])
+        con.execute(f"""insert into exports.export_dealer_lead_funnel (assigned_month, dealer_id, region,
+                        lead_source, leads_assigned)
+                        values (date '2026-01-01', ?, '{CANARY}_region', 'web_form', 1)""", [dealer_a])
+        con.execute(f"""insert into exports.export_dealer_leads (lead_id, dealer_id, assigned_month, region,
+                        has_contact_consent)
+                        values ('{CANARY_LEAD}', $1, date '2026-01-01', 'x', true)""", [dealer_a])
         con.execute(f"""insert into marts.fct_leads (lead_assignment_id, lead_id, dealer_id, assigned_month,
                         region, has_contact_consent, contact_name, contact_email, contact_phone)
                         values ('{CANARY_LEAD}|' || $1, '{CANARY_LEAD}', $1, date '2026-01-01', 'x', true,
                                 '{CANARY} Contact', 'canary7f3a@example.com', '+00 {CANARY}')""", [dealer_a])
-        con.execute(f"""insert into marts.rpt_dealer_sell_through (dealer_id, period_month, product_category)
+        con.execute(f"""insert into exports.export_dealer_sell_through (dealer_id, period_month, product_category)
                         values (?, date '2026-01-01', '{CANARY}_category')""", [dealer_a])
     serving = base / "serving"
     publish_warehouse(warehouse, serving, "published")
@@ -246,10 +252,10 @@ def test_a_bad_dealer_id_in_the_publication_stops_the_run_before_writing(planted
                                                                         tmp_path: Path) -> None:
     serving = _copy_publication(planted[0], tmp_path)
     with duckdb.connect(str(serving / publish.CURRENT)) as con:
-        con.execute("""insert into marts.dim_dealer_agreements (agreement_id, dealer_id, agreement_version,
-                       shares_sell_through, receives_scorecard, receives_lead_funnel, receives_lead_contacts,
-                       receives_campaign_results, valid_from, is_latest_version)
-                       values ('AGX', '../../etc', 1, true, true, true, true, true, date '2020-01-01', true)""")
+        con.execute("""insert into exports.export_dealer_agreement_periods (dealer_id, agreement_id,
+                       agreement_version, shares_sell_through, receives_scorecard, receives_lead_funnel,
+                       receives_lead_contacts, receives_campaign_results, in_force_from_date)
+                       values ('../../etc', 'AGX', 1, true, true, true, true, true, date '2020-01-01')""")
     out = tmp_path / "dealers"
     with pytest.raises(ExtractError, match="invalid dealer id"):
         write_extracts(serving, out, AS_OF, environ=ENV)
@@ -448,12 +454,13 @@ def test_a_half_built_publication_is_refused_with_a_clear_message(planted: tuple
                                                                   tmp_path: Path) -> None:
     serving = _copy_publication(planted[0], tmp_path)
     with duckdb.connect(str(serving / publish.CURRENT)) as con:
-        con.execute("drop table marts.rpt_lead_funnel")
+        con.execute("drop table exports.export_dealer_lead_funnel")
     out = tmp_path / "dealers"
     result = _cli(serving, out, ENV)
     assert result.returncode == 2, result
     assert result.stderr.strip() == (f"error: the published serving file {(serving / publish.CURRENT).resolve()} "
-                                     "lacks rpt_lead_funnel; publish again (make run); nothing was written")
+                                     "lacks export_dealer_lead_funnel; publish again (make run); nothing was "
+                                     "written")
     assert not out.exists(), "no empty dealer folder"
 
 
@@ -465,7 +472,8 @@ def test_extracts_read_the_publication_not_the_build_warehouse(ci_build: Build, 
     publish_warehouse(warehouse, serving, "published")
     with duckdb.connect(str(warehouse)) as con:
         con.execute(f"update marts.rpt_campaign_results set campaign_name = '{CANARY}_unpublished'")
-        rows = con.execute(f"select count(*) from marts.rpt_campaign_results "
+        con.execute(f"update exports.export_campaign_results set campaign_name = '{CANARY}_unpublished'")
+        rows = con.execute(f"select count(*) from exports.export_campaign_results "
                            f"where campaign_name = '{CANARY}_unpublished'").fetchone()[0]
     assert rows > 0
     out = tmp_path / "dealers"

@@ -47,7 +47,8 @@ def test_publish_copies_marts_only_and_drops_pii(orchestration_env: Orchestratio
     pii = {node["name"]: pii_columns(node) for node in mart_nodes()}
     with duckdb.connect(str(current), read_only=True) as con:
         schemas = {s for (s,) in con.execute("select distinct table_schema from information_schema.tables").fetchall()}
-        assert schemas == {"marts", "semantic", "main"}, "nothing but marts, the calendar and the record is published"
+        assert schemas == {"marts", "semantic", "exports", "main"}, (
+            "nothing but marts, the calendar, the dealer export datasets and the record is published")
         for mart in marts:
             columns = {
                 c
