@@ -2,7 +2,8 @@
 chooses them). Each accepted exception is a row of seeds/project_rule_exceptions.csv with its reason; an exception
 that no longer applies fails too, so the list stays true.
 
-- report_upstream_of_non_report: reports (`rpt_`) are leaves — only other reports read them.
+- report_upstream_of_non_report: reports (`rpt_`) are leaves — only other reports, and the dealer extract datasets
+  in models/exports/ (which publish their rows), read them.
 - intermediate_reads_mart: intermediate models read staging and other intermediate models, never a mart.
 - only_staging_reads_sources: only staging models read `source()`.
 - staging_reads_outside_staging: staging reads sources, seeds and staging models of its own system only.
@@ -74,7 +75,7 @@ def violations(manifest: dict) -> set[Violation]:
         parents = set(model["depends_on"]["nodes"])
         parent_models = [models[parent] for parent in parents if parent in models]
         for parent in parent_models:
-            if parent["name"].startswith("rpt_") and not name.startswith("rpt_"):
+            if parent["name"].startswith("rpt_") and not name.startswith("rpt_") and layer != "exports":
                 found.add(("report_upstream_of_non_report", parent["name"], name))
             if layer == "intermediate" and _layer(parent) == "marts":
                 found.add(("intermediate_reads_mart", name, parent["name"]))
