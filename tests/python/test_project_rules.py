@@ -33,6 +33,7 @@ PROJECT = "relationship_warehouse"
 EXCEPTIONS = REPO / "seeds" / "project_rule_exceptions.csv"
 FAN_IN_LIMIT = 8
 REF_CALL = re.compile(r"\b(ref|source)\s*\(")
+JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 
 Violation = tuple[str, str, str]  # rule, model (or macro, or source), parent ('' for rules about a node)
 
@@ -92,7 +93,7 @@ def violations(manifest: dict) -> set[Violation]:
                                                    for column in model["columns"].values()):
             found.add(("undocumented", name, ""))
     for macro in manifest["macros"].values():
-        if macro["package_name"] == PROJECT and REF_CALL.search(macro["macro_sql"]):
+        if macro["package_name"] == PROJECT and REF_CALL.search(JINJA_COMMENT.sub("", macro["macro_sql"])):
             found.add(("macro_calls_ref", macro["name"], ""))
     for source in manifest["sources"].values():
         freshness = source.get("freshness") or {}
@@ -172,7 +173,8 @@ def test_the_rules_find_what_they_name() -> None:
             "dim_customers": ("marts/customers", ["rpt_health", *[f"p{i}" for i in range(FAN_IN_LIMIT)]], "table"),
             "int_ephemeral": ("intermediate/customers", [], "ephemeral"),
         },
-        macros={"hidden": "select * from {{ ref('fct_orders') }}", "clean": "select {{ column }}"},
+        macros={"hidden": "select * from {{ ref('fct_orders') }}",
+                "clean": "{#- reads the model's source() relation -#} select {{ column }} from {{ landed }}"},
         sources={"source.x.shop.orders": {"package_name": PROJECT, "source_name": "shop", "name": "orders",
                                           "freshness": {"warn_after": {"count": None}, "error_after": {}}}},
         tests=_key_tests("stg_shop__orders", "stg_crm__touchpoints", "int_orders_summarised", "fct_orders",
