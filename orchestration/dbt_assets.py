@@ -6,14 +6,12 @@ One `DbtProject` at the repo root. The translator derives asset groups from dbt 
 which makes `incremental_cutoff()` reprocess every row loaded since — and everything else (seeds, views, tables,
 snapshots), unpartitioned. A singular test on several models is a check on the model its `meta.dagster.ref` names.
 
-The manifest is read from the project's target folder, never written on import: `dagster dev` parses the project
-on load (dagster-dbt's `prepare_if_dev`), `python -m orchestration.run` parses it before loading the definitions
-(`prepare_project`), and RW_REUSE_MANIFEST=1 trusts the manifest already there (CI, tests).
+The manifest is read from the project's target folder, never written on import outside `dagster dev` (see
+orchestration.project).
 """
 
 import contextlib
 import json
-import os
 import shutil
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
@@ -34,6 +32,7 @@ from dagster import (
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration import landing, lock, settings
+from orchestration.project import reuse_manifest, warehouse_project
 
 # Daily partitions of the incremental facts start with the simulator's first day of history.
 PARTITIONS_START = "2024-11-01"
@@ -63,34 +62,9 @@ UNPARTITIONED_NODES = (
 daily_partitions = DailyPartitionsDefinition(start_date=PARTITIONS_START)
 
 
-def warehouse_project() -> DbtProject:
-    """The dbt project at the repo root, with profiles/ and the target folder of settings.dbt_target_path()."""
-    return DbtProject(
-        project_dir=settings.REPO,
-        target_path=settings.dbt_target_path(),
-        profiles_dir=settings.REPO / "profiles",
-    )
-
-
-def reuse_manifest() -> bool:
-    """RW_REUSE_MANIFEST=1: trust the manifest in the target folder instead of parsing again (CI, tests)."""
-    return os.environ.get("RW_REUSE_MANIFEST") == "1"
-
-
-def prepare_project() -> Path:
-    """Parse the dbt project into its target folder with dagster-dbt's preparer (`dbt parse`, guarded against a
-    concurrent parse) and return the manifest's path: the step `python -m orchestration.run` takes before it loads
-    the definitions, which `dagster dev` takes on load through `DbtProject.prepare_if_dev()`."""
-    project = warehouse_project()
-    if not (reuse_manifest() and project.manifest_path.exists()):
-        project.manifest_path.parent.mkdir(parents=True, exist_ok=True)
-        project.preparer.prepare(project)
-    return project.manifest_path
-
-
 @cache
 def load_manifest() -> dict[str, Any]:
-    """The parsed dbt manifest, from the target folder (see the module docstring for who writes it)."""
+    """The parsed dbt manifest, from the target folder (see orchestration.project for who writes it)."""
     manifest = warehouse_project().manifest_path
     if not manifest.exists():
         raise FileNotFoundError(

@@ -308,11 +308,11 @@ def _run(args: argparse.Namespace, home: str, log_file: Path, terminal: TextIO) 
             print(landing.format_report(report))
             terminal.write(landing.format_report(report) + "\n")
             return 1
-    from orchestration import dbt_assets
+    from orchestration import project
 
     terminal.write("Parsing the dbt project ... ")
     started = time.perf_counter()
-    dbt_assets.prepare_project()
+    project.prepare_project()
     terminal.write(f"{time.perf_counter() - started:.1f} s\n")
     terminal.write("Loading the Dagster definitions (dbt manifest, GX suites) ... ")
     started = time.perf_counter()

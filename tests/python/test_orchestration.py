@@ -88,11 +88,11 @@ def test_transient_failures_are_told_apart_from_data_errors() -> None:
 @pytest.mark.build  # a full dbt parse (tens of seconds): left to `make test`, out of the fast loop
 def test_definitions_parse_the_project_when_no_manifest_exists(tmp_path: Path, monkeypatch) -> None:
     """A fresh clone has no target/: `make run`'s first step parses the project into it (dagster-dbt's preparer)."""
-    from orchestration import dbt_assets
+    from orchestration import project
 
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
     monkeypatch.delenv("RW_REUSE_MANIFEST", raising=False)
-    manifest = dbt_assets.prepare_project()
+    manifest = project.prepare_project()
     assert manifest == tmp_path / "target" / "manifest.json"
     assert "model.relationship_warehouse.fct_orders" in json.loads(manifest.read_text())["nodes"]
 
