@@ -125,10 +125,11 @@ _SOURCES = raw.raw_tables()
 )
 def source_freshness(context: AssetCheckExecutionContext, dbt: DbtCliResource) -> Iterator[AssetCheckResult]:
     """Run `dbt source freshness` over the landed source views and report one check per source table."""
-    target = run_target_path(context.run_id) / "freshness"
+    run_id = context.run.run_id
+    target = run_target_path(run_id) / "freshness"
     failure = ""
     results: dict[str, dict[str, Any]] = {}
-    with holding_data_lock(context, f"Dagster run {context.run_id} (dbt source freshness)"):
+    with holding_data_lock(context, f"Dagster run {run_id} (dbt source freshness)"):
         invocation = dbt.cli(["source", "freshness"], raise_on_error=False, target_path=target)
         invocation.wait()
     sources_json = target / "sources.json"

@@ -4,6 +4,7 @@ automation off until turned on, and definitions that load without parsing or cha
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -213,3 +214,23 @@ def test_dbt_wrapper_sets_leading_assignments_in_dbt_environment_only(tmp_path: 
     assert backfill_start == "2026-11-30 00:00:00"
     assert indirect_selection == "buildable"
     assert arguments == "build --quiet"
+
+
+def test_the_build_stage_spans_every_dbt_step() -> None:
+    from types import SimpleNamespace
+
+    from orchestration.progress import Progress
+
+    def event(kind: str, step: str) -> SimpleNamespace:
+        return SimpleNamespace(event_type_value=kind, step_key=step, event_specific_data=None)
+
+    out = io.StringIO()
+    progress = Progress(out, dbt_nodes=3)
+    for step in ("warehouse_dbt_models_2", "warehouse_incremental_models", "warehouse_dbt_models"):
+        progress.on_event(event("STEP_START", step))
+        progress.on_event(event("ASSET_MATERIALIZATION", step))
+        progress.on_event(event("STEP_SUCCESS", step))
+        assert out.getvalue() == "", "the build is over only when the audit starts"
+    progress.on_event(event("STEP_START", "warehouse_built"))
+    (line,) = out.getvalue().splitlines()
+    assert line.split()[1] == "build" and "3/3 dbt nodes" in line and " ok " in line
