@@ -30,6 +30,7 @@ from dagster import (
     RetryRequested,
 )
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.asset_utils import get_dbt_test_names_for_check_keys
 
 from orchestration import landing, lock, settings
 from orchestration.project import reuse_manifest, warehouse_project
@@ -220,12 +221,30 @@ def run_built_every_dbt_asset(context: AssetExecutionContext) -> bool:
     return wanted <= built
 
 
+def selected_test_arguments(context: AssetExecutionContext) -> list[str]:
+    """`--select` of the dbt tests behind the checks Dagster gave this step (added to the models dagster-dbt selects).
+
+    Dagster splits the two dbt asset definitions into steps in dependency order and runs a check after every asset
+    its test reads; dbt's indirect selection (`buildable`) would skip a test whose other parent was built in an
+    earlier step (a relationships test to a seed, a reconciliation with a staging view), so each is named."""
+    names = get_dbt_test_names_for_check_keys(
+        translator, load_manifest(), context.assets_def, context.selected_asset_check_keys
+    )
+    return ["--select", " ".join(sorted(names))] if names else []
+
+
 def _run_dbt(
     context: AssetExecutionContext, dbt: DbtCliResource, environment: Mapping[str, str] | None = None
 ) -> Iterator[Any]:
     with holding_data_lock(context, f"Dagster run {context.run_id} (dbt build)"):
         invocation = dbt.cli(
-            [*dbt_environment_arguments(environment or {}), "build", "--exclude-resource-type", "unit_test"],
+            [
+                *dbt_environment_arguments(environment or {}),
+                "build",
+                "--exclude-resource-type",
+                "unit_test",
+                *selected_test_arguments(context),
+            ],
             context=context,
             raise_on_error=False,
             target_path=run_target_path(context.run_id),
