@@ -245,6 +245,24 @@ def test_whole_job_runs_in_process_and_materialises_every_asset(session_run: Ses
     assert "serving_warehouse" in session_run.materialized
 
 
+def test_every_check_of_the_job_was_evaluated(session_run: SessionRun) -> None:
+    """Every check of the daily job ran in the run: each dbt test in the step Dagster gave its check (none skipped by
+    dbt's indirect selection when the dbt assets run in several steps), the GX suites and the source freshness."""
+    from dagster import AssetCheckKey, DagsterEventType
+
+    graph = _defs().resolve_asset_graph()
+    expected = {key for key in graph.asset_check_keys if key.asset_key.to_user_string() != "dealer_extracts"}
+    records = session_run.instance.get_records_for_run(
+        session_run.outcome.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION, limit=20000
+    ).records
+    evaluated = {
+        AssetCheckKey(evaluation.asset_key, evaluation.check_name)
+        for evaluation in (record.event_log_entry.dagster_event.event_specific_data for record in records)
+    }
+    missing = sorted(key.to_user_string() for key in expected - evaluated)
+    assert not missing, missing[:20]
+
+
 def test_next_run_recovered_and_published_a_new_version(
     session_run: SessionRun, orchestration_env: OrchestrationEnv
 ) -> None:
