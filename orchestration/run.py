@@ -298,7 +298,7 @@ def _dbt_node_count() -> int:
 
 
 def _run(args: argparse.Namespace, home: str, log_file: Path, terminal: TextIO) -> int:
-    from orchestration.progress import Progress
+    from orchestration.progress import Progress, build_steps
 
     if not args.simulate:
         # Every problem of the landing before Dagster starts (the raw_landing asset checks again, and a simulated
@@ -316,10 +316,13 @@ def _run(args: argparse.Namespace, home: str, log_file: Path, terminal: TextIO) 
     terminal.write(f"{time.perf_counter() - started:.1f} s\n")
     terminal.write("Loading the Dagster definitions (dbt manifest, GX suites) ... ")
     started = time.perf_counter()
-    import orchestration.definitions  # noqa: F401  (tens of seconds: said before it starts)
+    import orchestration.definitions  # tens of seconds: said before it starts
 
     terminal.write(f"{time.perf_counter() - started:.1f} s\n")
-    progress = Progress(terminal, dbt_nodes=_dbt_node_count(), live=terminal.isatty())
+    warehouse_job = orchestration.definitions.defs.resolve_job_def("warehouse_job")
+    progress = Progress(
+        terminal, dbt_nodes=_dbt_node_count(), live=terminal.isatty(), dbt_steps=build_steps(warehouse_job)
+    )
     with progress.active():
         outcome = run_whole_job(
             args.simulate, args.seed, args.faults, args.partition, extracts=not args.no_extracts, progress=progress

@@ -225,12 +225,23 @@ def test_the_build_stage_spans_every_dbt_step() -> None:
         return SimpleNamespace(event_type_value=kind, step_key=step, event_specific_data=None)
 
     out = io.StringIO()
-    progress = Progress(out, dbt_nodes=3)
+    progress = Progress(out, dbt_nodes=4, dbt_steps=4)
     for step in ("warehouse_dbt_models_2", "warehouse_incremental_models", "warehouse_dbt_models"):
         progress.on_event(event("STEP_START", step))
         progress.on_event(event("ASSET_MATERIALIZATION", step))
         progress.on_event(event("STEP_SUCCESS", step))
-        assert out.getvalue() == "", "the build is over only when the audit starts"
-    progress.on_event(event("STEP_START", "warehouse_built"))
+        assert out.getvalue() == "", "the build is over only when its last step ends"
+    progress.on_event(event("STEP_START", "warehouse_incremental_models_2"))
+    progress.on_event(event("ASSET_MATERIALIZATION", "warehouse_incremental_models_2"))
+    progress.on_event(event("STEP_SUCCESS", "warehouse_incremental_models_2"))
     (line,) = out.getvalue().splitlines()
-    assert line.split()[1] == "build" and "3/3 dbt nodes" in line and " ok " in line
+    assert line.split()[1] == "build" and "4/4 dbt nodes" in line and " ok " in line
+
+
+def test_the_build_takes_every_dbt_step_of_the_job(orchestration_env: OrchestrationEnv) -> None:
+    from orchestration.definitions import defs
+    from orchestration.progress import build_steps
+
+    job = defs.resolve_job_def("warehouse_job")
+    dbt_ops = [node.name for node in job.graph.nodes if node.name.startswith(("warehouse_dbt", "warehouse_incr"))]
+    assert build_steps(job) == len(dbt_ops) >= 2
