@@ -14,6 +14,8 @@ export DBT_PROJECT_DIR  := $(CURDIR)
 export RAW_DATA_DIR     ?= $(CURDIR)/data/raw
 export WAREHOUSE_PATH   ?= $(CURDIR)/data/warehouse.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+# Recipes run as in an activated virtualenv: dbt, which dagster-dbt starts by name, is the project's.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 DBT := $(BIN)/dbt
 # Commands that write the data directory hold its lock (orchestration.lock): a second writer exits naming the
@@ -21,7 +23,7 @@ DBT := $(BIN)/dbt
 WAIT        ?= 0
 LOCKED      := $(BIN)/python -m orchestration.lock --wait $(WAIT) --
 
-.PHONY: help run test test-fast env simulate check-landing build lint dbt-test pytest bench dev docs clean metrics bi bi-env test-bi chromium
+.PHONY: help run test test-fast env env-dev simulate check-landing build lint dbt-test pytest bench dev docs clean metrics bi bi-env test-bi chromium
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,7 +34,14 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
 	touch $@
 
-env: $(BIN)/.installed  ## create the Python environment from the lock file
+env: $(BIN)/.installed  ## create the Python environment from the lock file (the runtime: what `make run` needs)
+
+# Tests and linters (pyproject's `dev` extra), pinned with the runtime in requirements-dev.lock.
+$(BIN)/.installed-dev: requirements-dev.lock $(BIN)/.installed
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-dev.lock
+	touch $@
+
+env-dev: $(BIN)/.installed-dev  ## the environment plus the dev tools (pytest, pytest-xdist, ruff, sqlfluff)
 
 simulate: env  ## simulate the source systems (PROFILE=ci|demo|large, SEED=N, FAULTS=1, SYSTEMS=shop,mdm,reference)
 	$(LOCKED) $(BIN)/python -m simulator --profile $(PROFILE) --seed $(SEED) --out data $(if $(FAULTS),--faults,) \
@@ -66,7 +75,7 @@ dev: env  ## start the Dagster UI (dagster dev) on http://127.0.0.1:3000
 	$(BIN)/python -m orchestration.run --instance-only
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
-test: env  ## simulate ci with faults, then dbt build (models, seeds, data and unit tests), pytest, sqlfluff, ruff
+test: env-dev  ## simulate ci with faults, then dbt build (models, seeds, data and unit tests), pytest, sqlfluff, ruff
 	$(MAKE) simulate PROFILE=ci FAULTS=1
 	$(dbt_build)
 	$(BIN)/pytest -q -n 2 --dist loadfile --durations=10
@@ -74,7 +83,7 @@ test: env  ## simulate ci with faults, then dbt build (models, seeds, data and u
 
 FAST_DIR := $(CURDIR)/data/fast
 
-test-fast: env  ## inner loop (a few minutes): dbt unit tests on an empty-schema build, pytest without builds, lint
+test-fast: env-dev  ## inner loop (a few minutes): dbt unit tests on an empty-schema build, pytest without builds, lint
 	rm -rf $(FAST_DIR)
 	$(BIN)/python -m simulator --profile ci --seed $(SEED) --out $(FAST_DIR) > /dev/null
 	RAW_DATA_DIR=$(FAST_DIR)/raw WAREHOUSE_PATH=$(FAST_DIR)/warehouse.duckdb \
@@ -82,7 +91,7 @@ test-fast: env  ## inner loop (a few minutes): dbt unit tests on an empty-schema
 	$(BIN)/pytest -q -n 2 -m "not build"
 	$(MAKE) lint
 
-lint: env  ## sqlfluff (dbt templater) and ruff
+lint: env-dev  ## sqlfluff (dbt templater) and ruff
 	$(BIN)/ruff check simulator orchestration tests/python bi
 	$(BIN)/sqlfluff lint models tests/singular macros --disable-progress-bar --processes 2
 

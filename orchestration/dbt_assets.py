@@ -1,17 +1,18 @@
 """Every dbt model, seed and snapshot as a Dagster asset (dagster-dbt), dbt tests as asset checks.
 
 One `DbtProject` at the repo root. The translator derives asset groups from dbt folders and owners from
-`meta.owner`, never from model names. The dbt assets are daily-partitioned for the incremental facts: a run for
-a range of days passes its first day to dbt, which makes `incremental_cutoff()` reprocess every row loaded since.
+`meta.owner`, never from model names. Two `@dbt_assets` share the project: the incremental models
+(`config.materialized:incremental`), daily-partitioned — a run for a range of days passes its first day to dbt,
+which makes `incremental_cutoff()` reprocess every row loaded since — and everything else (seeds, views, tables,
+snapshots), unpartitioned. A singular test on several models is a check on the model its `meta.dagster.ref` names.
+
+The manifest is read from the project's target folder, never written on import outside `dagster dev` (see
+orchestration.project).
 """
 
 import contextlib
-import fcntl
 import json
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from functools import cache
@@ -22,14 +23,17 @@ from dagster import (
     AssetExecutionContext,
     AssetSpec,
     BackfillPolicy,
+    DagsterEventType,
     DailyPartitionsDefinition,
     Failure,
     FreshnessPolicy,
     RetryRequested,
 )
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.asset_utils import get_dbt_test_names_for_check_keys
 
 from orchestration import landing, lock, settings
+from orchestration.project import reuse_manifest, warehouse_project
 
 # Daily partitions of the incremental facts start with the simulator's first day of history.
 PARTITIONS_START = "2024-11-01"
@@ -42,58 +46,33 @@ MAX_TRANSIENT_RETRIES = 3
 # A dbt step waits this long for another writer of the data directory (a `make build`, or a whole job started
 # outside Dagster) before it fails; inside `python -m orchestration.run` the job already holds the lock.
 DBT_STEP_LOCK_WAIT_SECONDS = 3600
-# dbt as Dagster starts it: a wrapper that execs the real dbt (RW_DBT_EXECUTABLE) tied to the run's process, so
-# dbt dies with it even when the run is killed with SIGKILL (no orphan left writing the warehouse).
+# dbt as Dagster starts it: a wrapper that execs the real dbt tied to the run's process, so dbt dies with it even
+# when the run is killed with SIGKILL (no orphan left writing the warehouse). Leading KEY=VALUE arguments are set in
+# dbt's environment (the wrapper's docstring says how it finds dbt).
 DBT_WRAPPER = settings.REPO / "orchestration" / "bin" / "dbt"
+# The dbt selections of the two asset definitions: the incremental models, daily-partitioned, and every other node
+# that is an asset, unpartitioned. The second names what it takes rather than excluding the incremental models, since
+# an exclusion would drop the tests that read an incremental model too (a singular test on a report that reads
+# fct_orders), leaving them in neither definition; test_dagster_definitions proves each dbt asset is in exactly one.
+INCREMENTAL_MODELS = "config.materialized:incremental"
+UNPARTITIONED_NODES = (
+    "resource_type:seed resource_type:snapshot config.materialized:table config.materialized:view"
+    " config.materialized:ephemeral"
+)
 
 daily_partitions = DailyPartitionsDefinition(start_date=PARTITIONS_START)
-
-_DBT_PROJECT_FILES = ("models", "seeds", "macros", "snapshots", "tests", "dbt_project.yml")
-
-
-def _newest_source_mtime(repo: Path) -> float:
-    newest = 0.0
-    for name in _DBT_PROJECT_FILES:
-        path = repo / name
-        paths = [path] if path.is_file() else path.rglob("*") if path.exists() else []
-        for file in paths:
-            if file.is_file() and file.suffix in {".sql", ".yml", ".yaml", ".csv", ".md"}:
-                newest = max(newest, file.stat().st_mtime)
-    return newest
-
-
-def ensure_manifest() -> Path:
-    """Parse the dbt project when its manifest is missing or older than any project file; return its path.
-
-    Runs at definitions load time (`dagster dev`, `dagster job execute`, in-process runs, tests), so a fresh
-    clone needs no extra step. A file lock keeps concurrent loaders (webserver, daemon, run workers) from
-    parsing into the same folder at once."""
-    target = settings.dbt_target_path()
-    target.mkdir(parents=True, exist_ok=True)
-    manifest = target / "manifest.json"
-    with open(target / ".parse.lock", "w") as parse_lock:
-        fcntl.flock(parse_lock, fcntl.LOCK_EX)
-        reuse = os.environ.get("RW_REUSE_MANIFEST") == "1"  # trust an existing manifest (CI, repeated loads)
-        if manifest.exists() and (reuse or manifest.stat().st_mtime >= _newest_source_mtime(settings.REPO)):
-            return manifest
-        dbt = Path(sys.executable).parent / "dbt"
-        result = subprocess.run(
-            [str(dbt), "parse", "--quiet", "--target-path", str(target), "--log-path", str(target / "logs")],
-            cwd=settings.REPO,
-            env=settings.dbt_env(),
-            capture_output=True,
-            text=True,
-            preexec_fn=lock.die_with_parent,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"dbt parse failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
-    return manifest
 
 
 @cache
 def load_manifest() -> dict[str, Any]:
-    """The parsed dbt manifest (parsing first when needed)."""
-    return json.loads(ensure_manifest().read_text())
+    """The parsed dbt manifest, from the target folder (see orchestration.project for who writes it)."""
+    manifest = warehouse_project().manifest_path
+    if not manifest.exists():
+        raise FileNotFoundError(
+            f"No dbt manifest at {manifest}: `python -m orchestration.run` (make run) and `dagster dev` (make dev) "
+            f"parse the project first; elsewhere run `dbt parse --target-path {manifest.parent}`."
+        )
+    return json.loads(manifest.read_text())
 
 
 def mart_nodes(manifest: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -174,13 +153,9 @@ class WarehouseTranslator(DagsterDbtTranslator):
 
 
 translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
-settings.export_dbt_env()
-dbt_project = DbtProject(
-    project_dir=settings.REPO,
-    target_path=settings.dbt_target_path(),
-    profiles_dir=settings.REPO / "profiles",
-)
-MANIFEST_PATH = ensure_manifest()
+dbt_project = warehouse_project()
+if not reuse_manifest():
+    dbt_project.prepare_if_dev()  # under `dagster dev` only: parse so the UI shows the project as it is now
 
 
 def is_transient(text: str) -> bool:
@@ -207,8 +182,10 @@ def run_target_path(run_id: str) -> Path:
     return target
 
 
-def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, extra_args: list[str]) -> Iterator[Any]:
-    what = f"Dagster run {context.run_id} (dbt build)"
+@contextlib.contextmanager
+def holding_data_lock(context: Any, what: str) -> Iterator[None]:
+    """Hold the data directory's lock for a step that writes the warehouse, waiting up to
+    DBT_STEP_LOCK_WAIT_SECONDS for another writer (re-entered at once inside `python -m orchestration.run`)."""
     with contextlib.ExitStack() as held:
         try:
             held.enter_context(lock.data_lock(0, what=what))
@@ -218,15 +195,64 @@ def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, extra_args: li
                 held.enter_context(lock.data_lock(DBT_STEP_LOCK_WAIT_SECONDS, what=what))
             except lock.DataDirectoryBusy as error:
                 raise Failure(description=str(error), allow_retries=False) from error
+        yield
+
+
+def dbt_environment_arguments(variables: Mapping[str, str]) -> list[str]:
+    """`KEY=VALUE` arguments the dbt wrapper (DBT_WRAPPER) sets in dbt's environment, so this process's own
+    environment is never changed."""
+    return [f"{key}={value}" for key, value in variables.items()]
+
+
+def dbt_asset_keys() -> set[Any]:
+    """Every asset key of the two dbt asset definitions."""
+    return {*warehouse_incremental_models.keys, *warehouse_dbt_models.keys}
+
+
+def run_built_every_dbt_asset(context: AssetExecutionContext) -> bool:
+    """True when every dbt asset the run selected has been materialised in it: the run's last dbt step has
+    finished (its own materialisations are recorded as they stream)."""
+    selection = context.run.asset_selection
+    wanted = dbt_asset_keys() & set(selection) if selection else dbt_asset_keys()
+    records = context.instance.get_records_for_run(
+        context.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION, limit=100_000
+    ).records
+    built = {record.event_log_entry.dagster_event.asset_key for record in records}
+    return wanted <= built
+
+
+def selected_test_arguments(context: AssetExecutionContext) -> list[str]:
+    """`--select` of the dbt tests behind the checks Dagster gave this step (added to the models dagster-dbt selects).
+
+    Dagster splits the two dbt asset definitions into steps in dependency order and runs a check after every asset
+    its test reads; dbt's indirect selection (`buildable`) would skip a test whose other parent was built in an
+    earlier step (a relationships test to a seed, a reconciliation with a staging view), so each is named."""
+    names = get_dbt_test_names_for_check_keys(
+        translator, load_manifest(), context.assets_def, context.selected_asset_check_keys
+    )
+    return ["--select", " ".join(sorted(names))] if names else []
+
+
+def _run_dbt(
+    context: AssetExecutionContext, dbt: DbtCliResource, environment: Mapping[str, str] | None = None
+) -> Iterator[Any]:
+    with holding_data_lock(context, f"Dagster run {context.run_id} (dbt build)"):
         invocation = dbt.cli(
-            ["build", "--exclude-resource-type", "unit_test", *extra_args],
+            [
+                *dbt_environment_arguments(environment or {}),
+                "build",
+                "--exclude-resource-type",
+                "unit_test",
+                *selected_test_arguments(context),
+            ],
             context=context,
             raise_on_error=False,
             target_path=run_target_path(context.run_id),
         )
         yield from invocation.stream()
         if invocation.is_successful():
-            landing.mark_built()  # the next build may append to this one (see landing.prepare_build)
+            if run_built_every_dbt_asset(context):
+                landing.mark_built()  # the next build may append to this one (see landing.prepare_build)
             return
     log_text = str(invocation.get_error())
     log_file = invocation.target_path / "dbt.log"
@@ -247,39 +273,44 @@ def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, extra_args: li
 
 
 @dbt_assets(
-    manifest=MANIFEST_PATH,
+    manifest=load_manifest(),
     project=dbt_project,
     dagster_dbt_translator=translator,
+    select=INCREMENTAL_MODELS,
     partitions_def=daily_partitions,
     backfill_policy=BackfillPolicy.single_run(),
+    name="warehouse_incremental_models",
+)
+def warehouse_incremental_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """The incremental models (base staging tables, the wallet lot ledger, the order and wallet facts) with their
+    dbt tests.
+
+    Daily partitions (of `loaded_at`): a run for days [start, end] reprocesses every row loaded since `start`
+    (delete+insert makes that idempotent), so a backfill of a date range is one run; the daily schedule runs
+    yesterday's partition, which is the usual lookback. `incremental_cutoff()` reads the start from
+    DBT_BACKFILL_START (or the `backfill_start` var), set in dbt's environment rather than passed as --vars so dbt
+    re-uses its partial parse."""
+    start = context.partition_time_window.start
+    yield from _run_dbt(context, dbt, {"DBT_BACKFILL_START": start.strftime("%Y-%m-%d %H:%M:%S")})
+
+
+@dbt_assets(
+    manifest=load_manifest(),
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    select=UNPARTITIONED_NODES,
     name="warehouse_dbt_models",
 )
 def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    """Seeds, staging, intermediate, marts and snapshots with their dbt tests, in one `dbt build`.
-
-    Daily partitions (of `loaded_at`) drive the incremental facts: a run for days [start, end] reprocesses every
-    row loaded since `start` (delete+insert makes that idempotent), so a backfill of a date range is one run;
-    the daily schedule runs yesterday's partition, which is the usual lookback. Table and view models are rebuilt
-    whole whatever the partition. (One op for the whole project: separate partitioned and unpartitioned dbt
-    assets made Dagster split the build into four dbt invocations, each paying dbt's start-up.)
-    `incremental_cutoff()` reads the start from DBT_BACKFILL_START (or the `backfill_start` var)."""
-    window = context.partition_time_window
-    # Passed through the environment rather than --vars, so dbt can re-use its partial parse.
-    previous = os.environ.get("DBT_BACKFILL_START")
-    os.environ["DBT_BACKFILL_START"] = window.start.strftime("%Y-%m-%d %H:%M:%S")
-    try:
-        yield from _run_dbt(context, dbt, [])
-    finally:
-        if previous is None:
-            os.environ.pop("DBT_BACKFILL_START", None)
-        else:
-            os.environ["DBT_BACKFILL_START"] = previous
+    """Seeds, views, tables and snapshots with their dbt tests: rebuilt whole at every run, so unpartitioned.
+    In a run of the whole project Dagster interleaves this definition's steps with the incremental ones in
+    dependency order (each step one `dbt build` of its models)."""
+    yield from _run_dbt(context, dbt)
 
 
 def dbt_resource() -> DbtCliResource:
     """The dbt CLI resource for the project (profiles in profiles/, paths from the environment); dbt runs through
     DBT_WRAPPER, so it never outlives the process of the run."""
-    os.environ.setdefault("RW_DBT_EXECUTABLE", str(Path(sys.executable).parent / "dbt"))
     return DbtCliResource(
         project_dir=dbt_project,
         profiles_dir=str(settings.REPO / "profiles"),

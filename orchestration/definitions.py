@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from dagster import Definitions, colored_console_logger
 
-from orchestration import audit, dbt_assets, progress, raw, schedules, serving
+from orchestration import audit, dbt_assets, freshness, progress, raw, schedules, serving
 
 defs = Definitions(
     assets=[
         raw.raw_landing,
+        dbt_assets.warehouse_incremental_models,
         dbt_assets.warehouse_dbt_models,
         audit.warehouse_built,
         serving.serving_warehouse,
         serving.dealer_extracts,
     ],
-    asset_checks=[audit.gx_mart_suites],
+    asset_checks=[audit.gx_mart_suites, freshness.source_freshness],
     jobs=[schedules.warehouse_job, schedules.dealer_extracts_job],
     schedules=[schedules.daily_schedule],
     sensors=[raw.raw_files_sensor, schedules.extracts_after_publish],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -18,16 +19,20 @@ from typing import Any, TextIO
 from dagster import InitLoggerContext, logger
 
 STAGES = ("landing", "build", "audit", "publish", "extracts")
+# By op name: Dagster runs the two dbt asset definitions in several steps, in dependency order (`warehouse_dbt_models`,
+# `warehouse_incremental_models_2`, …), all of them the build. The source-freshness checks are no stage: they never
+# block anything, and the summary lists stale sources.
 STEP_STAGES = {
     "raw_landing": "landing",
     "warehouse_dbt_models": "build",
+    "warehouse_incremental_models": "build",
     "warehouse_built": "audit",
     "gx_mart_suites": "audit",
     "serving_warehouse": "publish",
     "dealer_extracts": "extracts",
 }
-# A stage is over when its last step ends.
-LAST_STEPS = {"raw_landing", "warehouse_dbt_models", "gx_mart_suites", "serving_warehouse", "dealer_extracts"}
+# A stage is over when its last step ends; the build when its `dbt_steps`-th step ends (or a later stage starts).
+LAST_STEPS = {"raw_landing", "gx_mart_suites", "serving_warehouse", "dealer_extracts"}
 REFRESH_SECONDS = 1.0
 
 
@@ -68,6 +73,8 @@ class Progress:
     stream: TextIO
     dbt_nodes: int = 0
     live: bool = False
+    dbt_steps: int = 1  # steps of the build in the job's plan (build_steps)
+    _dbt_steps_ended: int = 0
     stages: dict[str, Stage] = field(default_factory=lambda: {name: Stage(name) for name in STAGES})
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -76,7 +83,7 @@ class Progress:
     def on_event(self, event: Any) -> None:
         """Account one Dagster event (a `DagsterEvent`)."""
         step = event.step_key or ""
-        stage_name = STEP_STAGES.get(step)
+        stage_name = step_stage(step)
         kind = event.event_type_value
         with self._lock:
             if stage_name is None:
@@ -106,7 +113,11 @@ class Progress:
                     stage.failures += 1
             if kind == "STEP_FAILURE":
                 stage.step_failed = True
-            if kind in {"STEP_SUCCESS", "STEP_FAILURE"} and step in LAST_STEPS:
+            if kind in {"STEP_SUCCESS", "STEP_FAILURE"} and stage_name == "build":
+                self._dbt_steps_ended += 1
+            if kind in {"STEP_SUCCESS", "STEP_FAILURE"} and (
+                step in LAST_STEPS or (stage_name == "build" and self._dbt_steps_ended >= self.dbt_steps)
+            ):
                 stage.finished = time.perf_counter()
                 self._print(stage)
 
@@ -202,6 +213,16 @@ class Progress:
 
 
 _ACTIVE: Progress | None = None
+
+
+def step_stage(step: str) -> str | None:
+    """The stage of a step key (`warehouse_dbt_models_3` is the build)."""
+    return STEP_STAGES.get(re.sub(r"_\d+$", "", step))
+
+
+def build_steps(job: Any) -> int:
+    """How many steps the build takes in `job` (a Dagster job definition): the dbt asset definitions' ops."""
+    return sum(step_stage(node.name) == "build" for node in job.graph.nodes) or 1
 
 
 def _metadata(event: Any) -> dict[str, Any]:

@@ -15,6 +15,9 @@ marked failed by the next one. dbt dies with the job.
 The landing is checked first (every problem listed at once; nothing runs when there is one), and the build
 warehouse starts afresh unless the landing appends to the one it was built from (orchestration.landing).
 
+The dbt project is parsed first (dagster-dbt's preparer, `dbt parse`) unless RW_REUSE_MANIFEST=1, so a fresh
+clone needs no other step; the definitions only read the manifest.
+
 Runs are recorded in the Dagster instance of DAGSTER_HOME (default .dagster_home/, created with the project's
 dagster.yaml if missing), so `dagster dev` shows them and the raw volume check compares with the previous load.
 """
@@ -39,6 +42,8 @@ from orchestration import landing, lock, settings
 PID_TAG = "relationship_warehouse/pid"
 LOCK_TAG = "relationship_warehouse/lock"
 KEEP_LOGS = 20
+# The source-freshness checks (orchestration.freshness.CHECK_NAME): listed apart, since they never block anything.
+SOURCE_FRESHNESS_CHECK = "dbt_source_freshness"
 DAGSTER_YAML = """\
 # Dagster instance of the Relationship Warehouse, written by orchestration.run when missing (edit freely; it is
 # not overwritten). Run history and event logs are kept in SQLite files in this folder.
@@ -62,6 +67,7 @@ class JobOutcome:
     failed_checks: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     failure: str = ""
+    stale_sources: list[str] = field(default_factory=list)
     extracts_run_id: str = ""
     extracts_seconds: float = 0.0
     published: bool = False
@@ -170,7 +176,9 @@ def _account_events(outcome: JobOutcome, events: Any) -> None:
                 description = (evaluation.description or "").strip()
                 text = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
                 text += f": {description[:300]}" if description else ""
-                if evaluation.severity.value == "WARN":
+                if evaluation.check_name == SOURCE_FRESHNESS_CHECK:
+                    outcome.stale_sources.append(text)
+                elif evaluation.severity.value == "WARN":
                     outcome.warnings.append(text)
                 else:
                     outcome.failed_checks.append(text)
@@ -215,6 +223,13 @@ def summary_lines(outcome: JobOutcome, home: str, log_file: Path | None = None) 
     if outcome.warnings:
         lines.append(f"Warnings ({len(outcome.warnings)}; a warning never blocks the publish):")
         lines += [f"  - {text}" for text in outcome.warnings]
+    if outcome.stale_sources:
+        lines.append(
+            f"Stale sources ({len(outcome.stale_sources)}; `dbt source freshness`, which never blocks the publish):"
+        )
+        lines += [f"  - {text}" for text in outcome.stale_sources[:10]]
+        if len(outcome.stale_sources) > 10:
+            lines.append(f"  - and {len(outcome.stale_sources) - 10} more (see the log)")
     if outcome.extracts_run_id:
         state = "written to" if outcome.success else "FAILED (see the log); folder"
         lines.append(f"Dealer extracts {state}: {settings.exports_dir()}/<dealer_id>/")
@@ -283,7 +298,7 @@ def _dbt_node_count() -> int:
 
 
 def _run(args: argparse.Namespace, home: str, log_file: Path, terminal: TextIO) -> int:
-    from orchestration.progress import Progress
+    from orchestration.progress import Progress, build_steps
 
     if not args.simulate:
         # Every problem of the landing before Dagster starts (the raw_landing asset checks again, and a simulated
@@ -293,13 +308,21 @@ def _run(args: argparse.Namespace, home: str, log_file: Path, terminal: TextIO) 
             print(landing.format_report(report))
             terminal.write(landing.format_report(report) + "\n")
             return 1
-    settings.export_dbt_env()
+    from orchestration import project
+
+    terminal.write("Parsing the dbt project ... ")
+    started = time.perf_counter()
+    project.prepare_project()
+    terminal.write(f"{time.perf_counter() - started:.1f} s\n")
     terminal.write("Loading the Dagster definitions (dbt manifest, GX suites) ... ")
     started = time.perf_counter()
-    import orchestration.definitions  # noqa: F401  (tens of seconds: said before it starts)
+    import orchestration.definitions  # tens of seconds: said before it starts
 
     terminal.write(f"{time.perf_counter() - started:.1f} s\n")
-    progress = Progress(terminal, dbt_nodes=_dbt_node_count(), live=terminal.isatty())
+    warehouse_job = orchestration.definitions.defs.resolve_job_def("warehouse_job")
+    progress = Progress(
+        terminal, dbt_nodes=_dbt_node_count(), live=terminal.isatty(), dbt_steps=build_steps(warehouse_job)
+    )
     with progress.active():
         outcome = run_whole_job(
             args.simulate, args.seed, args.faults, args.partition, extracts=not args.no_extracts, progress=progress
@@ -327,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wait", type=float, default=0.0, help="seconds to wait for a run in progress (-1: forever)")
     parser.add_argument("--instance-only", action="store_true", help="create DAGSTER_HOME and its dagster.yaml; exit")
     args = parser.parse_args(argv)
+    # Like an activated virtualenv: dbt (which dagster-dbt starts by name) is the one beside this Python.
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     home = ensure_dagster_home()
     if args.instance_only:
         return 0

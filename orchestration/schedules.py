@@ -1,11 +1,17 @@
-"""Jobs, the daily schedule and the sensors."""
+"""Jobs, the daily schedule and the sensors.
 
+Automation is off until someone turns it on (README, "Schedule and sensors"): the schedule and both sensors start
+STOPPED, so `make dev` opens the UI without starting a build; each is switched on in the UI (Automation) or with
+`dagster schedule start` / `dagster sensor start`, and Dagster remembers the choice in DAGSTER_HOME.
+"""
 
 from collections.abc import Iterator
 
 from dagster import (
     AssetKey,
     AssetSelection,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
     EventLogEntry,
     RunRequest,
     SensorEvaluationContext,
@@ -34,10 +40,21 @@ dealer_extracts_job = define_asset_job(
 )
 
 # 05:00 UTC each day, for the previous day's partition of the incremental facts.
-daily_schedule = build_schedule_from_partitioned_job(warehouse_job, hour_of_day=5, minute_of_hour=0, name="daily_build")
+daily_schedule = build_schedule_from_partitioned_job(
+    warehouse_job,
+    hour_of_day=5,
+    minute_of_hour=0,
+    name="daily_build",
+    default_status=DefaultScheduleStatus.STOPPED,
+)
 
 
-@asset_sensor(asset_key=AssetKey("serving_warehouse"), job=dealer_extracts_job, name="extracts_after_publish")
+@asset_sensor(
+    asset_key=AssetKey("serving_warehouse"),
+    job=dealer_extracts_job,
+    name="extracts_after_publish",
+    default_status=DefaultSensorStatus.STOPPED,
+)
 def extracts_after_publish(
     context: SensorEvaluationContext, asset_event: EventLogEntry
 ) -> Iterator[RunRequest | SkipReason]:

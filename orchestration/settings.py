@@ -76,7 +76,3 @@ def dbt_env() -> dict[str, str]:
         "DBT_INDIRECT_SELECTION": os.environ.get("DBT_INDIRECT_SELECTION", "buildable"),
     }
 
-
-def export_dbt_env() -> None:
-    """Make dbt subprocesses started by dagster-dbt see the same paths as this process."""
-    os.environ.update({key: value for key, value in dbt_env().items() if key.startswith(("DBT_", "RAW_", "WARE"))})

@@ -3,18 +3,12 @@ quarantine by source table and reason."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import duckdb
 
-from orchestration import landing
-
-
-def warehouse_path() -> Path:
-    """The DuckDB file dbt builds into (WAREHOUSE_PATH, default data/warehouse.duckdb)."""
-    return Path(os.environ.get("WAREHOUSE_PATH", "data/warehouse.duckdb")).resolve()
+from orchestration import landing, settings
 
 
 def summarise(path: Path) -> str:
@@ -82,7 +76,7 @@ def headline(path: Path) -> str:
 
 
 def main() -> int:
-    path = warehouse_path()
+    path = settings.warehouse_path()
     if not path.exists():
         print(f"No warehouse at {path}: run `make build` first.", file=sys.stderr)
         return 1

@@ -87,12 +87,12 @@ def test_transient_failures_are_told_apart_from_data_errors() -> None:
 
 @pytest.mark.build  # a full dbt parse (tens of seconds): left to `make test`, out of the fast loop
 def test_definitions_parse_the_project_when_no_manifest_exists(tmp_path: Path, monkeypatch) -> None:
-    """A fresh clone has no target/: loading the definitions parses the project into it (`make run`'s first step)."""
-    from orchestration import dbt_assets
+    """A fresh clone has no target/: `make run`'s first step parses the project into it (dagster-dbt's preparer)."""
+    from orchestration import project
 
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
     monkeypatch.delenv("RW_REUSE_MANIFEST", raising=False)
-    manifest = dbt_assets.ensure_manifest()
+    manifest = project.prepare_project()
     assert manifest == tmp_path / "target" / "manifest.json"
     assert "model.relationship_warehouse.fct_orders" in json.loads(manifest.read_text())["nodes"]
 
@@ -243,6 +243,24 @@ def test_whole_job_runs_in_process_and_materialises_every_asset(session_run: Ses
     missing = session_run.expected_assets - session_run.materialized
     assert not missing, sorted(missing)[:20]
     assert "serving_warehouse" in session_run.materialized
+
+
+def test_every_check_of_the_job_was_evaluated(session_run: SessionRun) -> None:
+    """Every check of the daily job ran in the run: each dbt test in the step Dagster gave its check (none skipped by
+    dbt's indirect selection when the dbt assets run in several steps), the GX suites and the source freshness."""
+    from dagster import AssetCheckKey, DagsterEventType
+
+    graph = _defs().resolve_asset_graph()
+    expected = {key for key in graph.asset_check_keys if key.asset_key.to_user_string() != "dealer_extracts"}
+    records = session_run.instance.get_records_for_run(
+        session_run.outcome.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION, limit=20000
+    ).records
+    evaluated = {
+        AssetCheckKey(evaluation.asset_key, evaluation.check_name)
+        for evaluation in (record.event_log_entry.dagster_event.event_specific_data for record in records)
+    }
+    missing = sorted(key.to_user_string() for key in expected - evaluated)
+    assert not missing, missing[:20]
 
 
 def test_next_run_recovered_and_published_a_new_version(

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'rpt_lead_funnel'}}}) }}
 -- The lead funnel loses and invents nothing: per dealer, its counts and won revenue equal those of fct_leads,
 -- and every staged lead event's lead-dealer pair is a row of fct_leads. Rows returned are mismatches.
 with funnel as (

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'rpt_acquisition_cohorts'}}}) }}
 -- Every customer with a first order up to the as-of date is in exactly one cohort (month 0 counts add up),
 -- month 0 retention is 1, and cohort revenue over all months equals the net sales of fct_orders minus the
 -- refunds of fct_refunds, both up to the as-of date. Returns a row per broken claim.

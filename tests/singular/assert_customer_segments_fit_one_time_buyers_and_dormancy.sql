@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'rpt_customer_segments'}}}) }}
 -- The RFM and behavioural vocabularies agree: a one-time buyer scores 1 on frequency and is never champions,
 -- loyal or at_risk (segments that mean "buys often"); a repeat buyer scores 2 or more; a dormant customer is never
 -- in a segment that means "bought recently". Guards the rfm_segments and segment_rules seeds as much as the

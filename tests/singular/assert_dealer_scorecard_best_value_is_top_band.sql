@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'rpt_dealer_scorecard'}}}) }}
 -- A published dealer whose value is the best of its peer group in the month (the highest when higher is better,
 -- the lowest — for example zero complaints — when lower is better) is in the top band, and no published dealer
 -- is placed below a dealer of the same group with a worse value. Rows returned break it.

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'rpt_dealer_scorecard'}}}) }}
 -- A published peer benchmark must have at least min_peers other dealers behind it and no peer carrying more
 -- than max_peer_weight_share of its weight; a suppressed one must show no benchmark. Rows returned break it.
 with scorecard as (

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'rpt_dealer_sell_through'}}}) }}
 -- rpt_dealer_sell_through adds up to fct_dealer_sales (units and revenue, own and competitor) and to the
 -- dealers' purchases. Rows returned are dealers whose totals differ.
 with sell_through as (

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_order_lines'}}}) }}
 -- Nothing is lost between staging and the order facts: every staged order line is in fct_order_lines,
 -- unless its order was quarantined (then the order's quarantine row says why). It checks the lines the newest
 -- build staged (every line after a full build; lines staged earlier were built then, and the fact never drops a

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_wallet_ledger'}}}) }}
 -- Points expire by the lot rule: an expiry consumes only lots that expire at that very moment (earned
 -- `points_expiry_days` before, oldest-expiring first), and no lot keeps points past its expiry.
 

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_wallet_ledger'}}}) }}
 -- Buy, earn, refund, keep the points is impossible: for every refunded order that earned points, the points
 -- taken back are the refunded share of what it earned (to within a point of rounding), and never more than
 -- it earned.

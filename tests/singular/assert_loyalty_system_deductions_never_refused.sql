@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_wallet_ledger'}}}) }}
 -- The loyalty system never redeems, expires or debits more points than a member holds: the ledger refuses
 -- part of a deduction only for refund reversals (points already redeemed, or a reversal beyond what the
 -- order earned).

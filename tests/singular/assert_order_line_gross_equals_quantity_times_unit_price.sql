@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_order_lines'}}}) }}
 -- Line by line, gross = the source's line total when it sent one, else quantity × the unrounded unit price
 -- rounded once to the currency's minor unit (exact to the cent: 3 × 11.3233… is 33.97, not 33.9699);
 -- net = gross − discount (a missing discount is 0); and the reporting amounts are the order-currency amounts

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_orders'}}}) }}
 -- Every order's amounts equal the sum of its lines, in both currencies. It checks the orders the newest build
 -- wrote (every order after a full build; after an incremental one, every order of each customer with a changed
 -- order, which includes every order whose lines were written: the others are as they were when they passed).

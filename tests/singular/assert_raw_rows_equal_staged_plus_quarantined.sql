@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'stg_shop__quarantined_rows'}}}) }}
 -- For every source table, every raw row is either staged or quarantined: nothing is lost, nothing is
 -- invented. Returns the tables where raw rows <> staged rows + quarantined rows. The raw side is the source
 -- view over every file the landing holds (Parquet and CSV, any case, any depth; see create_landing_views),

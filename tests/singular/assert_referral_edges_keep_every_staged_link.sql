@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_referrals'}}}) }}
 -- fct_referrals holds exactly one edge per staged CRM referral and per staged MDM friends-and-family link:
 -- returns the edge types whose counts differ.
 with referrals as (

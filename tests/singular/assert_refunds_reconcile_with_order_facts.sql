@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_refunds'}}}) }}
 -- Refunds dated in fct_refunds add up, per order, to the refunds fct_orders carries.
 with refunds_per_order as (
 

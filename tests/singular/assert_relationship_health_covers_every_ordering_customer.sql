@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'rpt_relationship_health'}}}) }}
 -- rpt_relationship_health has one row per golden customer with an order up to the as-of date, and its order
 -- counts are consistent (untended <= judged <= all orders, same total as fct_orders). Returns offending rows.
 with reporting_dates as (

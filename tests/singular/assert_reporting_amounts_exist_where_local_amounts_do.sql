@@ -1,4 +1,4 @@
-{{ config(meta={'dagster': {'ref': {'name': 'fct_order_lines'}}}) }}
+{{ config(meta={'dagster': {'ref': {'name': 'rpt_campaign_results'}}}) }}
 -- No money is invented or lost in conversion: wherever a mart holds an amount in its local currency that is
 -- not zero, the same amount in the reporting currency is neither null nor zero (a missing exchange rate is
 -- quarantined in staging as missing_fx_rate, never coalesced to 0). One row per mart column that breaks it.

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'rpt_after_sales_quality'}}}) }}
 -- Every ticket on a known product is counted once in each breakdown of rpt_after_sales_quality.
 -- Rows returned are breakdowns whose ticket total differs from fct_after_sales_tickets.
 with quality as (

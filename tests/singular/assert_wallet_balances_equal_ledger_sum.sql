@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'rpt_wallet_balances'}}}) }}
 -- Every daily balance equals the sum of the customer's ledger entries up to and including that day: money per
 -- wallet currency valued at the day's rate (to within a cent), points exactly. The sums are running sums of the
 -- ledger's daily totals per customer and currency, read at each balance day (one sort, not a join of every

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'rpt_wallet_balances'}}}) }}
 -- No wallet ever holds less than nothing: paid money, bonus credit and points are never below zero, neither
 -- after any ledger entry nor in the daily balances.
 

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_wallet_ledger'}}}) }}
 -- The ledger reconciles with the loyalty system's own totals per day and transaction type: the same number
 -- of transactions, the same points, and the same money in the reporting currency (the system reports USD;
 -- to within half a cent plus a hundredth of a cent per transaction, for rounding of each row to 4 decimals

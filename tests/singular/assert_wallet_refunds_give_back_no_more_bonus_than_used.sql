@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_wallet_ledger'}}}) }}
 -- A refund never turns bonus credit into paid money nor creates bonus: per order, the bonus refunds give back
 -- is at most the bonus the order's spend used, and the money refunded is at most what was spent.
 

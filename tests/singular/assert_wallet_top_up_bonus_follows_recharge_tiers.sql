@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_wallet_ledger'}}}) }}
 -- Every top-up bonus follows the recharge tiers: it belongs to a top-up of the same member, made at most an hour
 -- before it, that reached a tier, and it is the bonus of the highest tier reached (in the reporting currency, to
 -- within a cent of currency rounding); no top-up earns two. The source does not say which top-up a bonus belongs
