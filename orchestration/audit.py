@@ -38,7 +38,7 @@ from dagster import (
     multi_asset_check,
 )
 
-from orchestration import gx_checks, landing, publish, settings
+from orchestration import extracts, gx_checks, landing, publish, settings
 from orchestration.dbt_assets import dbt_project, load_manifest, mart_nodes, semantic_layer_nodes, translator
 
 # Failing rows listed per suite in a check's description (the Data Docs hold every one).
@@ -176,7 +176,7 @@ WAREHOUSE_BUILT = AssetKey("warehouse_built")
 
 @asset(
     key=WAREHOUSE_BUILT,
-    deps=[mart_key(node) for node in [*_MARTS, *semantic_layer_nodes(_MANIFEST)]],
+    deps=[mart_key(node) for node in [*_MARTS, *semantic_layer_nodes(_MANIFEST), *extracts.export_nodes(_MANIFEST)]],
     group_name="serving",
     kinds={"duckdb"},
     description="Write step of write-audit-publish: the freshly built warehouse (data/warehouse.duckdb), its marts "

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from orchestration.dbt_assets import ensure_manifest
+from orchestration.project import prepare_project
 
 REPO = Path(__file__).resolve().parents[2]
 # GX expectation types that restate a dbt generic test; none may appear in a suite.
@@ -29,7 +29,7 @@ DBT_RULES_IN_GX = {
 
 @pytest.fixture(scope="module")
 def manifest() -> dict:
-    return json.loads(ensure_manifest().read_text())
+    return json.loads(prepare_project().read_text())
 
 
 def _marts(manifest: dict) -> list[dict]:

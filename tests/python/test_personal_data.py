@@ -16,8 +16,8 @@ import pytest
 
 from conftest import Build
 from orchestration import publish
-from orchestration.dbt_assets import ensure_manifest
 from orchestration.extracts import write_extracts
+from orchestration.project import prepare_project
 from tests.python.serving_fixtures import publish_warehouse
 
 CLASSES = {"identifier", "code", "name", "composed", "free_text"}
@@ -31,7 +31,7 @@ AS_OF = dt.date(2026, 12, 31)
 @pytest.fixture(scope="module")
 def manifest() -> dict:
     """The dbt manifest (the build's own when it is newer than every project file; parsed otherwise)."""
-    return json.loads(ensure_manifest().read_text())
+    return json.loads(prepare_project().read_text())
 
 
 def _text_columns(node: dict) -> dict[str, dict]:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.dbt_assets import ensure_manifest
+from orchestration.project import prepare_project
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = "relationship_warehouse"
@@ -41,7 +41,7 @@ Violation = tuple[str, str, str]  # rule, model (or macro, or source), parent ('
 @pytest.fixture(scope="module")
 def manifest() -> dict:
     """The dbt manifest (the build's own when it is newer than every project file; parsed otherwise)."""
-    return json.loads(ensure_manifest().read_text())
+    return json.loads(prepare_project().read_text())
 
 
 def _layer(node: dict) -> str:

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'export_dealer_agreement_periods'}}}) }}
 -- Dealer extracts pick one agreement version per dealer and as-of date: no two spans of a dealer share a day.
 
 with periods as (
