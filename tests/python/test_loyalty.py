@@ -126,6 +126,7 @@ def test_top_up_bonus_check_pairs_each_bonus_with_its_top_up_at_the_top_up_rate(
     wrong amount, a bonus with no top-up, a second bonus for the same top-up, a bonus two hours after its
     top-up."""
     sql = (REPO / "tests/singular/assert_wallet_top_up_bonus_follows_recharge_tiers.sql").read_text()
+    sql = "\n".join(line for line in sql.splitlines() if not line.startswith("{{ config("))  # Dagster's meta only
     sql = sql.replace("{{ ref('fct_wallet_ledger') }}", "ledger_fixture")
     sql = sql.replace("{{ dbt.dateadd('hour', 1, 'top_ups.transacted_at') }}",
                       "top_ups.transacted_at + interval 1 hour")
