@@ -7,7 +7,9 @@
 {%- set reevaluated_reasons = ['future_timestamp', 'missing_fx_rate'] -%}
 {%- set dependent_checks = ['missing_fx_rate'] -%}
 {%- set landed = source('loyalty', 'wallet_transactions') -%}
-{%- set files = incremental_base_files(landed, 'loyalty', 'wallet_transactions', 'transaction_id', reevaluated_reasons) %}
+{%- set files = incremental_base_files(
+    landed, 'loyalty', 'wallet_transactions', 'transaction_id', reevaluated_reasons
+) %}
 with source as (
 
     {{ incremental_base_source(landed, files) }}
