@@ -10,52 +10,33 @@
 -- One row per order line of a staged order, with gross, discount, refund and net amounts in the order's
 -- currency and in the reporting currency. Incremental: each run rebuilds the lines of every order the
 -- changed_order_ids macro names (new or corrected rows, newly matched customers, new rates or products).
--- Order-level refunds are spread over the order's lines in proportion to their net amount. The gross amount is
--- the source's line total when it sent one, else quantity × unit price at full precision rounded once to the
--- currency's minor unit (macro line_gross_amount); the unit price column shows the price to 4 decimals. A full
--- build reads every line and refund without filtering by the changed orders (all of them).
+-- The lines come priced in the order's currency (int_order_lines_priced) and the refunds converted at their day's
+-- rate (int_refunds_converted); order-level refunds are spread over the order's lines in proportion to their net
+-- amount. A full build reads every line and refund without filtering by the changed orders (all of them).
 
-with orders as (
+with order_lines as (
 
-    select * from {{ ref('stg_shop__orders') }}
-
-),
-
-order_lines as (
-
-    select * from {{ ref('stg_shop__order_lines') }}
+    select * from {{ ref('int_order_lines_priced') }}
 
 ),
 
 refunds as (
 
-    select * from {{ ref('stg_shop__refunds') }}
+    select * from {{ ref('int_refunds_converted') }}
 
 ),
 
--- the lines and orders again, for the order totals that share whole-order refunds: each big input is read by one
--- CTE only, so the engine streams it instead of holding a copy of it in memory
+-- the lines again, for the order totals that share whole-order refunds: each big input is read by one CTE only, so
+-- the engine streams it instead of holding a copy of it in memory
 order_lines_to_total as (
 
-    select * from {{ ref('stg_shop__order_lines') }}
-
-),
-
-orders_to_total as (
-
-    select * from {{ ref('stg_shop__orders') }}
+    select * from {{ ref('int_order_lines_priced') }}
 
 ),
 
 products as (
 
     select * from {{ ref('stg_shop__products') }}
-
-),
-
-currencies as (
-
-    select * from {{ ref('currencies') }}
 
 ),
 
@@ -133,55 +114,16 @@ changed_orders as ( -- noqa: ST03
 
 lines_of_changed_orders as (
 
-    select
-        order_lines.order_line_id,
-        order_lines.order_id,
-        order_lines.product_id,
-        order_lines.quantity,
-        order_lines.unit_price,
-        order_lines.discount_amount,
-        {{ line_gross_amount(
-            'order_lines.quantity', 'order_lines.unit_price', 'order_lines.line_amount', 'currencies.minor_units'
-        ) }} as gross_amount,
-        {{ line_gross_amount(
-            'order_lines.quantity', 'order_lines.unit_price', 'order_lines.line_amount', 'currencies.minor_units'
-        ) }} - order_lines.discount_amount as net_amount,
-        orders.customer_id as shop_customer_id,
-        orders.dealer_id,
-        orders.placed_at,
-        cast(orders.placed_at as date) as order_date,
-        orders.currency_code,
-        greatest(orders.loaded_at, order_lines.loaded_at) as loaded_at,
-        greatest(orders.staged_at, order_lines.staged_at) as staged_at
-    from order_lines
-    inner join orders
-        on order_lines.order_id = orders.order_id
-    inner join currencies
-        on orders.currency_code = currencies.currency_code
+    select * from order_lines
     {% if is_incremental() %}
         where order_lines.order_id in (select changed_orders.order_id from changed_orders)
     {% endif %}
 
 ),
 
+refunds_of_changed_orders as (
 
-refunds_converted as (
-
-    select
-        refunds.refund_id,
-        refunds.order_id,
-        refunds.order_line_id,
-        refunds.refunded_at,
-        refunds.loaded_at,
-        refunds.staged_at,
-        refunds.refund_amount * refund_fx.rate_to_reporting as refund_amount_reporting,
-        refunds.currency_code as refund_currency_code,
-        refunds.refund_amount
-    from refunds
-    left join fx_rates as refund_fx
-        on
-            cast(refunds.refunded_at as date) = refund_fx.rate_date
-            and refunds.currency_code = refund_fx.currency_code
+    select * from refunds
     {% if is_incremental() %}
         where refunds.order_id in (select changed_orders.order_id from changed_orders)
     {% endif %}
@@ -197,7 +139,7 @@ line_refunds as (
         sum(refund_amount) as refunded_amount,
         max(loaded_at) as refunds_loaded_at,
         max(staged_at) as refunds_staged_at
-    from refunds_converted
+    from refunds_of_changed_orders
     where order_line_id is not null
     group by order_line_id
 
@@ -212,7 +154,7 @@ order_refunds as (
         sum(refund_amount) as refunded_amount,
         max(loaded_at) as refunds_loaded_at,
         max(staged_at) as refunds_staged_at
-    from refunds_converted
+    from refunds_of_changed_orders
     where order_line_id is null
     group by order_id
 
@@ -222,22 +164,11 @@ order_net_totals as (
 
     -- the net amount over which an order's whole-order refunds are shared (only orders with such refunds)
     select
-        order_lines_to_total.order_id,
-        sum(
-            {{ line_gross_amount(
-                'order_lines_to_total.quantity',
-                'order_lines_to_total.unit_price',
-                'order_lines_to_total.line_amount',
-                'currencies.minor_units'
-            ) }} - order_lines_to_total.discount_amount
-        ) as order_net_amount
+        order_id,
+        sum(net_amount) as order_net_amount
     from order_lines_to_total
-    inner join orders_to_total
-        on order_lines_to_total.order_id = orders_to_total.order_id
-    inner join currencies
-        on orders_to_total.currency_code = currencies.currency_code
-    where order_lines_to_total.order_id in (select order_refunds.order_id from order_refunds)
-    group by order_lines_to_total.order_id
+    where order_id in (select order_refunds.order_id from order_refunds)
+    group by order_id
 
 ),
 

@@ -1,21 +1,15 @@
 -- One row per refund of a staged order, dated when it happened, in the refund's currency and in the
--- reporting currency at the refund day's rate — so revenue by period can subtract refunds in the period
--- they happen (fct_orders carries them on the order instead).
+-- reporting currency at the refund day's rate (int_refunds_converted) — so revenue by period can subtract refunds
+-- in the period they happen (fct_orders carries them on the order instead).
 with refunds as (
 
-    select * from {{ ref('stg_shop__refunds') }}
+    select * from {{ ref('int_refunds_converted') }}
 
 ),
 
 orders as (
 
     select * from {{ ref('fct_orders') }}
-
-),
-
-fx_rates as (
-
-    select * from {{ ref('int_fx_rates_filled') }}
 
 ),
 
@@ -27,19 +21,15 @@ final as (
         refunds.order_line_id,
         orders.golden_customer_id,
         refunds.refunded_at,
-        cast(refunds.refunded_at as date) as refund_date,
+        refunds.refund_date,
         orders.order_date,
         refunds.reason,
         refunds.currency_code,
         cast(refunds.refund_amount as decimal(18, 4)) as refund_amount,
-        cast(refunds.refund_amount * fx_rates.rate_to_reporting as decimal(18, 4)) as refund_amount_reporting
+        cast(refunds.refund_amount_reporting as decimal(18, 4)) as refund_amount_reporting
     from refunds
     inner join orders
         on refunds.order_id = orders.order_id
-    left join fx_rates
-        on
-            cast(refunds.refunded_at as date) = fx_rates.rate_date
-            and refunds.currency_code = fx_rates.currency_code
 
 )
 
