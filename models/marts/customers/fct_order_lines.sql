@@ -10,13 +10,23 @@
 -- One row per order line of a staged order, with gross, discount, refund and net amounts in the order's
 -- currency and in the reporting currency. Incremental: each run rebuilds the lines of every order the
 -- changed_order_ids macro names (new or corrected rows, newly matched customers, new rates or products).
--- The lines come priced in the order's currency (int_order_lines_priced) and the refunds converted at their day's
--- rate (int_refunds_converted); order-level refunds are spread over the order's lines in proportion to their net
--- amount. A full build reads every line and refund without filtering by the changed orders (all of them).
+-- Refunds come converted at the rate of their day (int_refunds_converted); order-level refunds are spread over
+-- the order's lines in proportion to their net amount. The gross amount is the source's line total when it sent
+-- one, else quantity × unit price at full precision rounded once to the currency's minor unit (macro
+-- line_gross_amount); the unit price column shows the price to 4 decimals. A full build reads every line and
+-- refund without filtering by the changed orders (all of them). The lines are priced here, not in an intermediate
+-- view: an incremental run must select the changed orders' lines before joining them to their orders (filtering
+-- a view of 60 million priced lines instead made the large new-day select five times slower).
 
-with order_lines as (
+with orders as (
 
-    select * from {{ ref('int_order_lines_priced') }}
+    select * from {{ ref('stg_shop__orders') }}
+
+),
+
+order_lines as (
+
+    select * from {{ ref('stg_shop__order_lines') }}
 
 ),
 
@@ -26,17 +36,29 @@ refunds as (
 
 ),
 
--- the lines again, for the order totals that share whole-order refunds: each big input is read by one CTE only, so
--- the engine streams it instead of holding a copy of it in memory
+-- the lines and orders again, for the order totals that share whole-order refunds: each big input is read by one
+-- CTE only, so the engine streams it instead of holding a copy of it in memory
 order_lines_to_total as (
 
-    select * from {{ ref('int_order_lines_priced') }}
+    select * from {{ ref('stg_shop__order_lines') }}
+
+),
+
+orders_to_total as (
+
+    select * from {{ ref('stg_shop__orders') }}
 
 ),
 
 products as (
 
     select * from {{ ref('stg_shop__products') }}
+
+),
+
+currencies as (
+
+    select * from {{ ref('currencies') }}
 
 ),
 
@@ -114,12 +136,37 @@ changed_orders as ( -- noqa: ST03
 
 lines_of_changed_orders as (
 
-    select * from order_lines
+    select
+        order_lines.order_line_id,
+        order_lines.order_id,
+        order_lines.product_id,
+        order_lines.quantity,
+        order_lines.unit_price,
+        order_lines.discount_amount,
+        {{ line_gross_amount(
+            'order_lines.quantity', 'order_lines.unit_price', 'order_lines.line_amount', 'currencies.minor_units'
+        ) }} as gross_amount,
+        {{ line_gross_amount(
+            'order_lines.quantity', 'order_lines.unit_price', 'order_lines.line_amount', 'currencies.minor_units'
+        ) }} - order_lines.discount_amount as net_amount,
+        orders.customer_id as shop_customer_id,
+        orders.dealer_id,
+        orders.placed_at,
+        cast(orders.placed_at as date) as order_date,
+        orders.currency_code,
+        greatest(orders.loaded_at, order_lines.loaded_at) as loaded_at,
+        greatest(orders.staged_at, order_lines.staged_at) as staged_at
+    from order_lines
+    inner join orders
+        on order_lines.order_id = orders.order_id
+    inner join currencies
+        on orders.currency_code = currencies.currency_code
     {% if is_incremental() %}
         where order_lines.order_id in (select changed_orders.order_id from changed_orders)
     {% endif %}
 
 ),
+
 
 refunds_of_changed_orders as (
 
@@ -164,11 +211,22 @@ order_net_totals as (
 
     -- the net amount over which an order's whole-order refunds are shared (only orders with such refunds)
     select
-        order_id,
-        sum(net_amount) as order_net_amount
+        order_lines_to_total.order_id,
+        sum(
+            {{ line_gross_amount(
+                'order_lines_to_total.quantity',
+                'order_lines_to_total.unit_price',
+                'order_lines_to_total.line_amount',
+                'currencies.minor_units'
+            ) }} - order_lines_to_total.discount_amount
+        ) as order_net_amount
     from order_lines_to_total
-    where order_id in (select order_refunds.order_id from order_refunds)
-    group by order_id
+    inner join orders_to_total
+        on order_lines_to_total.order_id = orders_to_total.order_id
+    inner join currencies
+        on orders_to_total.currency_code = currencies.currency_code
+    where order_lines_to_total.order_id in (select order_refunds.order_id from order_refunds)
+    group by order_lines_to_total.order_id
 
 ),
 
