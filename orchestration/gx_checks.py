@@ -68,10 +68,10 @@ def fixed_suites() -> dict[str, list[Any]]:
             gxe.ExpectColumnValuesToBeBetween(column="row_count_vs_published", min_value=0.5, max_value=3.0),
         ],
         DAILY_ORDER_VALUE_SUITE: [
-            # Unit errors (cents for units, a wrong rate) move a day's AOV far off its trailing 28 days. A quiet
+            # Unit errors (cents for units, a wrong rate) move a day's AOV far off its trailing 28 order days. A quiet
             # day with a few large business orders reaches 4x on the ci profile, so the ceiling sits at 10x.
             gxe.ExpectColumnValuesToBeBetween(
-                column="average_order_value_vs_trailing_28_days", min_value=0.04, max_value=10.0
+                column="average_order_value_vs_trailing_28_order_days", min_value=0.04, max_value=10.0
             ),
         ],
         RAW_SUITE: [

@@ -175,14 +175,14 @@ def test_daily_order_value_suite_flags_days_far_from_their_trailing_weeks(tmp_pa
     frame = pd.DataFrame(
         {
             "order_date": pd.to_datetime(["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05"]),
-            "average_order_value_vs_trailing_28_days": [None, 1.0, 0.02, 9.5, 12.0],
+            "average_order_value_vs_trailing_28_order_days": [None, 1.0, 0.02, 9.5, 12.0],
         }
     )
     with gx_checks.ContextLock(tmp_path):
         context = gx_checks.get_context(tmp_path)
         failures = gx_checks.run_suite_by_row(context, gx_checks.DAILY_ORDER_VALUE_SUITE, frame)
     assert sorted(failures) == [2, 4], failures
-    assert "average_order_value_vs_trailing_28_days=12.0" in failures[4][0]
+    assert "average_order_value_vs_trailing_28_order_days=12.0" in failures[4][0]
 
 
 def test_volume_suite_flags_a_collapse_or_a_jump_against_the_published_file(tmp_path: Path) -> None:

@@ -43,10 +43,10 @@ final as (
         cast(net_amount_reporting as decimal(18, 4)) as net_amount_reporting,
         cast(average_order_value_reporting as decimal(18, 4)) as average_order_value_reporting,
         cast(trailing_average_order_value_reporting as decimal(18, 4))
-            as trailing_28_day_average_order_value_reporting,
+            as trailing_28_order_day_average_order_value_reporting,
         cast(
             average_order_value_reporting / nullif(trailing_average_order_value_reporting, 0) as double
-        ) as average_order_value_vs_trailing_28_days
+        ) as average_order_value_vs_trailing_28_order_days
     from with_trailing
 
 )
