@@ -9,8 +9,9 @@
 
 -- The figures computed for every wallet movement of a member (one wallet per loyalty member): its place in the
 -- member's history, its split into paid money and bonus credit, its guarded points and the running balances,
--- beside the top-up tier it reached (int_wallet_top_ups_tiered) and the rules it was computed with
--- (int_wallet_rules_digested). int_wallet_entries_bucketed joins them to the movement's own columns.
+-- beside the top-up tier it reached (the tier whose range of amounts, int_recharge_tiers_ranged, holds it) and the
+-- rules it was computed with (int_wallet_rules_digested). int_wallet_entries_bucketed joins them to the movement's
+-- own columns.
 --
 -- Every step here is a running sum or minimum over a member's history, so it runs on the members this run
 -- computes, selected first. The entries come classified (int_wallet_entries_classified: entry type, bonus credit
@@ -42,9 +43,9 @@ with classified as (
 
 ),
 
-top_ups_tiered as (
+tier_ranges as (
 
-    select * from {{ ref('int_wallet_top_ups_tiered') }}
+    select * from {{ ref('int_recharge_tiers_ranged') }}
 
 ),
 
@@ -319,6 +320,25 @@ balances as (
 
 ),
 
+top_ups_tiered as (
+
+    -- each top-up with the recharge tier whose range of amounts holds its reporting amount
+    select
+        entries.transaction_id,
+        tier_ranges.tier_name,
+        tier_ranges.bonus_amount_reporting
+    from entries
+    inner join tier_ranges
+        on
+            entries.amount_reporting >= tier_ranges.min_top_up_amount_reporting
+            and (
+                tier_ranges.next_tier_min_amount_reporting is null
+                or entries.amount_reporting < tier_ranges.next_tier_min_amount_reporting
+            )
+    where entries.entry_type = 'top_up'
+
+),
+
 final as (
 
     select
@@ -339,8 +359,11 @@ final as (
             when balances.points_balance - balances.points_balance_before > 0
                 then balances.transacted_at + to_days(wallet_rules.points_expiry_days)
         end as points_expire_at,
-        top_ups_tiered.recharge_tier_name,
-        top_ups_tiered.tier_bonus_amount_reporting,
+        top_ups_tiered.tier_name as recharge_tier_name,
+        case
+            when balances.entry_type = 'top_up'
+                then cast(coalesce(top_ups_tiered.bonus_amount_reporting, 0) as decimal(18, 4))
+        end as tier_bonus_amount_reporting,
         wallet_rules.rules_digest,
         {{ build_started_at() }} as computed_at
     from balances
