@@ -23,7 +23,7 @@ final as (
         recharge_tiers.bonus_amount_reporting
     from recharge_tiers
     left join recharge_tiers as higher_tiers
-        on higher_tiers.min_top_up_amount_reporting > recharge_tiers.min_top_up_amount_reporting
+        on recharge_tiers.min_top_up_amount_reporting < higher_tiers.min_top_up_amount_reporting
     group by
         recharge_tiers.tier_name,
         recharge_tiers.min_top_up_amount_reporting,
