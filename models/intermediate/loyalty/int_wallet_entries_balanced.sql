@@ -31,6 +31,8 @@
 --    computed again, their refunds' bonus share counted as bonus credit.
 -- The paid balance is the running sum of amounts less the bonus balance (the bonus amounts of a member's entries
 -- add up to its bonus balance).
+-- 4. Top-up tier: the tier whose range of amounts (int_recharge_tiers_ranged) holds a top-up's reporting amount,
+--    looked up here rather than upstream so that only the top-ups of the members computed are looked up.
 --
 -- Incremental, one member at a time: a run computes again, in full, every member with a movement
 -- int_wallet_transactions_converted wrote after the newest computed_at here (and the member such a movement
