@@ -8,74 +8,52 @@
 }}
 
 -- The figures computed for every wallet movement of a member (one wallet per loyalty member): its place in the
--- member's history, its split into the two money buckets, its guarded points, the running balances and the
--- top-up tier it reached; int_wallet_entries_bucketed joins them to the movement's own columns. Set-based: no
--- loops, only running sums and running minimums.
+-- member's history, its split into paid money and bonus credit, its guarded points and the running balances,
+-- beside the top-up tier it reached (the tier whose range of amounts, int_recharge_tiers_ranged, holds it) and the
+-- rules it was computed with (int_wallet_rules_digested). int_wallet_entries_bucketed joins them to the movement's
+-- own columns.
 --
--- Money buckets, in the wallet's currency:
---   * top-ups and other credits are paid money; top-up bonuses and staff goodwill credits are bonus credit;
---   * every debit (spend, staff debit) uses bonus credit first, then paid money. The bonus balance is the
---     running sum X of (bonus credits - debits) reflected at zero: X - least(0, running minimum of X);
---   * a refund credit first gives back the bonus its order's spend used (less what earlier refunds of the
---     order already gave back), then paid money. The bonus a spend used is computed in a first pass where
---     refunds count as paid money; the second pass puts the refunds' bonus share into the bonus bucket.
--- Points: a reversal (negative `points_earned`) takes back at most what its order earned, less what earlier
--- reversals of the order already took back — points are never deducted twice; and no deduction takes more
--- than the member holds (a reversal after the points were redeemed takes back what is left; the rest is
--- `points_refused`). The loyalty system's own redemptions and expiries are expected never to be refused
--- (tested).
+-- Every step here is a running sum or minimum over a member's history, so it runs on the members this run
+-- computes, selected first. The entries come classified (int_wallet_entries_classified: entry type, bonus credit
+-- and debit of each); a member's history is in time order (transacted_at, then transaction_id; `entry_sequence`
+-- numbers it). A balance that never goes below zero is its running sum reflected at zero
+-- (balance_reflected_at_zero), computed through each entry and before it: what an entry moved is the difference.
 --
--- A member's history is in time order (transacted_at, then transaction_id; `entry_sequence` numbers it). Each
--- reflected balance is computed both through the entry and before it, so the amount an entry moved is their
--- difference. The paid balance is the running sum of amounts less the bonus balance, because the bonus amounts
--- of a member's entries add up to its bonus balance.
+-- 1. Points reversal caps: a reversal takes back at most what its order earned, less what earlier reversals of
+--    the order already took back (capped_cumulative_take) — points are never deducted twice.
+-- 2. First pass, with the points: bonus credit less debits, reflected at zero, is the bonus balance when every
+--    refund counts as paid money (each debit uses bonus first). Capped points, reflected at zero, are the points
+--    balance: no deduction takes more than the member holds (a reversal after the points were redeemed takes
+--    back what is left; the rest is `points_refused`; redemptions and expiries are expected never to be refused,
+--    tested).
+-- 3. Refund splits and second pass: a refund first gives back the bonus its order's spend used in the first pass
+--    (less what earlier refunds of the order gave back), then paid money. Only members with such a refund are
+--    computed again, their refunds' bonus share counted as bonus credit.
+-- The paid balance is the running sum of amounts less the bonus balance (the bonus amounts of a member's entries
+-- add up to its bonus balance).
+-- 4. Top-up tier: the tier whose range of amounts (int_recharge_tiers_ranged) holds a top-up's reporting amount,
+--    looked up here rather than upstream so that only the top-ups of the members computed are looked up.
 --
 -- Incremental, one member at a time: a run computes again, in full, every member with a movement
 -- int_wallet_transactions_converted wrote after the newest computed_at here (and the member such a movement
--- belonged to before), and every member when the rules it applies (recharge tiers, points expiry days) differ
--- from those the rows were computed with (rules_digest); the rows replace those of their transaction_id.
+-- belonged to before), and every member when the rules differ from those the rows were computed with
+-- (rules_digest); the rows replace those of their transaction_id.
 
-with converted as (
+with classified as (
 
-    select * from {{ ref('int_wallet_transactions_converted') }}
-
-),
-
-recharge_tiers as (
-
-    select * from {{ ref('recharge_tiers') }}
+    select * from {{ ref('int_wallet_entries_classified') }}
 
 ),
 
-programme_rules as (
+tier_ranges as (
 
-    select * from {{ ref('loyalty_programme_rules') }}
-
-),
-
-expiry_rule as (
-
-    select cast(rule_value as integer) as points_expiry_days
-    from programme_rules
-    where rule_name = 'points_expiry_days'
+    select * from {{ ref('int_recharge_tiers_ranged') }}
 
 ),
 
-rules_digest as (
+wallet_rules as (
 
-    -- what the rules applied here are: a row computed with other rules is computed again
-    select
-        md5(
-            coalesce((
-                select
-                    string_agg(
-                        concat_ws(',', tier_name, min_top_up_amount_reporting, bonus_amount_reporting), ';'
-                        order by min_top_up_amount_reporting, tier_name
-                    )
-                from recharge_tiers
-            ), '')
-            || '|' || coalesce((select cast(max(points_expiry_days) as varchar) from expiry_rule), '')
-        ) as rules_digest
+    select * from {{ ref('int_wallet_rules_digested') }}
 
 ),
 {%- if is_incremental() %}
@@ -88,12 +66,12 @@ rules_digest as (
 
     members_to_compute as (
 
-        select converted.member_id
-        from converted
+        select classified.member_id
+        from classified
         where
-            converted.computed_at > {{ last_computed_at() }}
+            classified.computed_at > {{ last_computed_at() }}
             or (select max(built.rules_digest) from built) is distinct from (
-                select rules_digest.rules_digest from rules_digest
+                select wallet_rules.rules_digest from wallet_rules
             )
 
         union
@@ -102,34 +80,20 @@ rules_digest as (
         select built.member_id
         from built
         where built.transaction_id in (
-            select converted.transaction_id
-            from converted
-            where converted.computed_at > {{ last_computed_at() }}
+            select classified.transaction_id
+            from classified
+            where classified.computed_at > {{ last_computed_at() }}
         )
 
     ),
 {%- endif %}
 
-classified as (
+entries as (
 
-    select
-        transaction_id,
-        member_id,
-        transacted_at,
-        case
-            when transaction_type = 'points_earned' and points < 0 then 'points_reversal'
-            when transaction_type = 'manual_adjustment' and (amount > 0 or points > 0)
-                then 'goodwill_credit'
-            when transaction_type = 'manual_adjustment' then 'adjustment_debit'
-            else transaction_type
-        end as entry_type,
-        order_id,
-        amount,
-        amount_reporting,
-        points
-    from converted
+    -- the entries of the members this run computes (every member on a full build); every window reads these
+    select * from classified
     {%- if is_incremental() %}
-        where converted.member_id in (select members_to_compute.member_id from members_to_compute)
+        where classified.member_id in (select members_to_compute.member_id from members_to_compute)
     {%- endif %}
 
 ),
@@ -140,7 +104,7 @@ points_earned_per_order as (
         member_id,
         order_id,
         sum(points) as points_earned
-    from classified
+    from entries
     where entry_type = 'points_earned' and points > 0 and order_id is not null
     group by member_id, order_id
 
@@ -149,18 +113,18 @@ points_earned_per_order as (
 reversal_caps as (
 
     select
-        classified.transaction_id,
-        {{ capped_cumulative_take('-classified.points', 'points_earned_per_order.points_earned', 'reversal_history') }}
+        entries.transaction_id,
+        {{ capped_cumulative_take('-entries.points', 'points_earned_per_order.points_earned', 'reversal_history') }}
             as points_taken_back
-    from classified
+    from entries
     left join points_earned_per_order
         on
-            classified.member_id = points_earned_per_order.member_id
-            and classified.order_id = points_earned_per_order.order_id
-    where classified.entry_type = 'points_reversal'
+            entries.member_id = points_earned_per_order.member_id
+            and entries.order_id = points_earned_per_order.order_id
+    where entries.entry_type = 'points_reversal'
     window reversal_history as (
-        partition by classified.member_id, classified.order_id
-        order by classified.transacted_at, classified.transaction_id
+        partition by entries.member_id, entries.order_id
+        order by entries.transacted_at, entries.transaction_id
         rows between unbounded preceding and current row
     )
 
@@ -168,47 +132,32 @@ reversal_caps as (
 
 balance_flows as (
 
-    -- The narrow rows the balances are computed on: first-pass bonus flow (refunds count as paid money) and
-    -- points capped per order.
+    -- the narrow rows the balances are computed on: first-pass bonus flow and points capped per order
     select
-        classified.transaction_id,
-        classified.member_id,
-        classified.transacted_at,
-        classified.entry_type,
-        classified.order_id,
-        classified.amount,
-        classified.points,
+        entries.transaction_id,
+        entries.member_id,
+        entries.transacted_at,
+        entries.entry_type,
+        entries.order_id,
+        entries.amount,
+        entries.points,
+        entries.bonus_credit_amount - entries.debit_amount as first_pass_flow,
         case
-            when classified.amount > 0 and classified.entry_type in ('top_up_bonus', 'goodwill_credit')
-                then classified.amount
-            else 0
-        end as bonus_credit,
-        case when classified.amount < 0 then -classified.amount else 0 end as debit,
-        case
-            when classified.entry_type = 'points_reversal' then -reversal_caps.points_taken_back
-            else classified.points
+            when entries.entry_type = 'points_reversal' then -reversal_caps.points_taken_back
+            else entries.points
         end as points_capped
-    from classified
+    from entries
     left join reversal_caps
-        on classified.transaction_id = reversal_caps.transaction_id
+        on entries.transaction_id = reversal_caps.transaction_id
 
 ),
 
 running_sums as (
 
     select
-        transaction_id,
-        member_id,
-        transacted_at,
-        entry_type,
-        order_id,
-        amount,
-        points,
-        bonus_credit,
-        debit,
-        points_capped,
+        *,
         row_number() over member_history as entry_sequence,
-        sum(bonus_credit - debit) over member_history as first_pass_flow_running,
+        sum(first_pass_flow) over member_history as first_pass_flow_running,
         sum(points_capped) over member_history as points_flow_running,
         count(points_capped) over member_history as points_entries_counted,
         sum(amount) over member_history as amount_running
@@ -227,7 +176,7 @@ running_sums_before as (
     -- before it had points (as the sum of no points is).
     select
         *,
-        first_pass_flow_running - (bonus_credit - debit) as first_pass_flow_running_before,
+        first_pass_flow_running - first_pass_flow as first_pass_flow_running_before,
         case
             when entry_sequence = 1 then 0
             when points_entries_counted - case when points_capped is null then 0 else 1 end = 0 then null
@@ -239,10 +188,6 @@ running_sums_before as (
 
 first_pass_balances as (
 
-    -- Bonus balance of the first pass and guarded points balance, through each entry and before it. A deduction
-    -- never takes more points than the member holds: the points balance is the running sum reflected at zero
-    -- (the part of a deduction beyond the balance is refused, see `points_refused`). The lowest running sum
-    -- before an entry, counting the 0 before the first, is the running minimum of the sums before each entry.
     select
         transaction_id,
         member_id,
@@ -252,15 +197,13 @@ first_pass_balances as (
         order_id,
         amount,
         points,
-        bonus_credit,
-        debit,
+        first_pass_flow,
         amount_running,
-        first_pass_flow_running
-        - least(0, min(first_pass_flow_running) over member_history) as first_pass_bonus_balance,
-        first_pass_flow_running_before
-        - min(first_pass_flow_running_before) over member_history as first_pass_bonus_balance_before,
-        points_flow_running - least(0, min(points_flow_running) over member_history) as points_balance,
-        points_flow_running_before - min(points_flow_running_before) over member_history as points_balance_before
+        {{ balance_reflected_at_zero('first_pass_flow_running', 'member_history') }} as first_pass_bonus_balance,
+        {{ balance_reflected_at_zero('first_pass_flow_running_before', 'member_history') }}
+            as first_pass_bonus_balance_before,
+        {{ balance_reflected_at_zero('points_flow_running', 'member_history') }} as points_balance,
+        {{ balance_reflected_at_zero('points_flow_running_before', 'member_history') }} as points_balance_before
     from running_sums_before
     window member_history as (
         partition by member_id order by entry_sequence rows between unbounded preceding and current row
@@ -302,8 +245,7 @@ refund_splits as (
 
 members_with_refund_bonus as (
 
-    -- Only a refund that gives bonus back makes the second pass differ from the first; every other member's
-    -- bonus balances are the first pass's.
+    -- only a refund that gives bonus back makes the second pass differ from the first
     select distinct first_pass_balances.member_id
     from first_pass_balances
     inner join refund_splits
@@ -318,8 +260,7 @@ second_pass_flows as (
         first_pass_balances.transaction_id,
         first_pass_balances.member_id,
         first_pass_balances.entry_sequence,
-        first_pass_balances.bonus_credit + coalesce(refund_splits.refund_bonus, 0) - first_pass_balances.debit
-            as bonus_flow
+        first_pass_balances.first_pass_flow + coalesce(refund_splits.refund_bonus, 0) as bonus_flow
     from first_pass_balances
     inner join members_with_refund_bonus
         on first_pass_balances.member_id = members_with_refund_bonus.member_id
@@ -344,9 +285,8 @@ second_pass_balances as (
 
     select
         transaction_id,
-        bonus_flow_running - least(0, min(bonus_flow_running) over member_history) as bonus_balance,
-        bonus_flow_running - bonus_flow - min(bonus_flow_running - bonus_flow) over member_history
-            as bonus_balance_before
+        {{ balance_reflected_at_zero('bonus_flow_running', 'member_history') }} as bonus_balance,
+        {{ balance_reflected_at_zero('bonus_flow_running - bonus_flow', 'member_history') }} as bonus_balance_before
     from second_pass_running
     window member_history as (
         partition by member_id order by entry_sequence rows between unbounded preceding and current row
@@ -356,6 +296,7 @@ second_pass_balances as (
 
 balances as (
 
+    -- the second pass's bonus balances where a member has one, the first pass's otherwise
     select
         first_pass_balances.transaction_id,
         first_pass_balances.member_id,
@@ -381,80 +322,56 @@ balances as (
 
 ),
 
-entries as (
+top_ups_tiered as (
 
+    -- each top-up with the recharge tier whose range of amounts holds its reporting amount
     select
-        transaction_id,
-        member_id,
-        transacted_at,
-        entry_sequence,
-        entry_type,
-        amount,
-        points,
-        bonus_balance - bonus_balance_before as bonus_amount,
-        bonus_balance,
-        amount_running - bonus_balance as paid_balance,
-        points_balance - points_balance_before as points_applied,
-        points_balance
-    from balances
-
-),
-
-top_up_tiers as (
-
-    select
-        classified.transaction_id,
-        max(recharge_tiers.min_top_up_amount_reporting) as tier_min_amount_reporting
-    from classified
-    inner join recharge_tiers
-        on classified.amount_reporting >= recharge_tiers.min_top_up_amount_reporting
-    where classified.entry_type = 'top_up'
-    group by classified.transaction_id
-
-),
-
-top_up_bonus_earned as (
-
-    select
-        top_up_tiers.transaction_id,
-        recharge_tiers.tier_name,
-        recharge_tiers.bonus_amount_reporting
-    from top_up_tiers
-    inner join recharge_tiers
-        on top_up_tiers.tier_min_amount_reporting = recharge_tiers.min_top_up_amount_reporting
+        entries.transaction_id,
+        tier_ranges.tier_name,
+        tier_ranges.bonus_amount_reporting
+    from entries
+    inner join tier_ranges
+        on
+            entries.amount_reporting >= tier_ranges.min_top_up_amount_reporting
+            and (
+                tier_ranges.next_tier_min_amount_reporting is null
+                or entries.amount_reporting < tier_ranges.next_tier_min_amount_reporting
+            )
+    where entries.entry_type = 'top_up'
 
 ),
 
 final as (
 
     select
-        entries.transaction_id,
-        entries.member_id,
-        entries.entry_sequence,
-        entries.entry_type,
-        cast(entries.amount - entries.bonus_amount as decimal(18, 4)) as paid_amount,
-        cast(entries.bonus_amount as decimal(18, 4)) as bonus_amount,
-        cast(entries.paid_balance as decimal(18, 4)) as paid_balance,
-        cast(entries.bonus_balance as decimal(18, 4)) as bonus_balance,
-        cast(entries.points_applied as integer) as points_applied,
-        cast(entries.points_applied - entries.points as integer) as points_refused,
-        cast(entries.points_balance as bigint) as points_balance,
+        balances.transaction_id,
+        balances.member_id,
+        balances.entry_sequence,
+        balances.entry_type,
+        cast(balances.amount - (balances.bonus_balance - balances.bonus_balance_before) as decimal(18, 4))
+            as paid_amount,
+        cast(balances.bonus_balance - balances.bonus_balance_before as decimal(18, 4)) as bonus_amount,
+        cast(balances.amount_running - balances.bonus_balance as decimal(18, 4)) as paid_balance,
+        cast(balances.bonus_balance as decimal(18, 4)) as bonus_balance,
+        cast(balances.points_balance - balances.points_balance_before as integer) as points_applied,
+        cast(balances.points_balance - balances.points_balance_before - balances.points as integer)
+            as points_refused,
+        cast(balances.points_balance as bigint) as points_balance,
         case
-            when entries.points_applied > 0
-                then entries.transacted_at + to_days(expiry_rule.points_expiry_days)
+            when balances.points_balance - balances.points_balance_before > 0
+                then balances.transacted_at + to_days(wallet_rules.points_expiry_days)
         end as points_expire_at,
-        top_up_bonus_earned.tier_name as recharge_tier_name,
+        top_ups_tiered.tier_name as recharge_tier_name,
         case
-            when entries.entry_type = 'top_up'
-                then cast(coalesce(top_up_bonus_earned.bonus_amount_reporting, 0) as decimal(18, 4))
+            when balances.entry_type = 'top_up'
+                then cast(coalesce(top_ups_tiered.bonus_amount_reporting, 0) as decimal(18, 4))
         end as tier_bonus_amount_reporting,
-        rules_digest.rules_digest,
+        wallet_rules.rules_digest,
         {{ build_started_at() }} as computed_at
-    from entries
-    cross join expiry_rule
-    cross join rules_digest
-    left join top_up_bonus_earned
-        on entries.transaction_id = top_up_bonus_earned.transaction_id
+    from balances
+    cross join wallet_rules
+    left join top_ups_tiered
+        on balances.transaction_id = top_ups_tiered.transaction_id
 
 )
 
