@@ -93,7 +93,7 @@ test-fast: env-dev  ## inner loop (a few minutes): dbt unit tests on an empty-sc
 	rm -rf $(FAST_DIR)
 	$(BIN)/python -m simulator --profile ci --seed $(SEED) --out $(FAST_DIR) > /dev/null
 	RAW_DATA_DIR=$(FAST_DIR)/raw WAREHOUSE_PATH=$(FAST_DIR)/warehouse.duckdb \
-		$(DBT) build --empty --exclude test_type:data --quiet --target-path target/fast
+		$(DBT) build --empty --exclude test_type:data --quiet
 	$(BIN)/pytest -q -n 2 -m "not build"
 	$(MAKE) lint SQL="$(or $(CHANGED_SQL),none)"
 
