@@ -78,7 +78,7 @@ dev: env  ## start the Dagster UI (dagster dev) on http://127.0.0.1:3000
 test: env-dev  ## simulate ci with faults, then dbt build (models, seeds, data and unit tests), pytest, sqlfluff, ruff
 	$(MAKE) simulate PROFILE=ci FAULTS=1
 	$(dbt_build)
-	$(BIN)/pytest -q -n 2 --dist loadgroup --no-loadscope-reorder --durations=10
+	$(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=10
 	$(MAKE) lint
 
 FAST_DIR := $(CURDIR)/data/fast
