@@ -13,6 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.python import orchestration_fixtures
 from tests.python.orchestration_fixtures import OrchestrationEnv
 
@@ -55,6 +57,7 @@ def _graphql(port: int) -> dict:
         return json.loads(response.read())
 
 
+@pytest.mark.long
 def test_dagster_dev_serves_the_asset_graph(orchestration_env: OrchestrationEnv) -> None:
     from orchestration.dbt_assets import mart_nodes
 

@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from conftest import Build, dbt
 
@@ -378,6 +379,7 @@ def _columns_but_build_history(con: duckdb.DuckDBPyConnection, catalog: str, sch
     return ", ".join(f'"{column}"' for (column,) in columns)
 
 
+@pytest.mark.long
 def test_incremental_runs_equal_full_refresh(ci_build: Build, tmp_path: Path):
     months = sorted({m.group(1) for f in month_files(ci_build.raw) if (m := MONTH.search(f.name))})
     assert len(months) >= 6, months

@@ -255,6 +255,7 @@ def test_csv_upper_case_and_hive_files_are_staged(landing_copy: Path) -> None:
         assert types["loaded_at"] == "TIMESTAMP WITH TIME ZONE", "CSV text is cast to the contract type"
 
 
+@pytest.mark.long
 def test_shop_only_landing_builds_with_empty_other_domains(ci_build: Build, tmp_path: Path) -> None:
     data = tmp_path / "shop_only"
     simulate(data, systems="shop,mdm,reference")

@@ -22,6 +22,8 @@ from tests.python import orchestration_fixtures
 from tests.python.orchestration_fixtures import READER, OrchestrationEnv, file_digest
 
 orchestration_env = orchestration_fixtures.orchestration_env  # the shared session fixture
+# The whole Dagster job runs here, twice, for minutes: started first under pytest -n (see conftest).
+pytestmark = pytest.mark.long
 
 REPO = Path(__file__).resolve().parents[2]
 CRASH_AFTER_SECONDS_MAX = 240
@@ -151,7 +153,7 @@ def session_run(orchestration_env: OrchestrationEnv) -> SessionRun:
             str(reader_out),
             "1500",
             "400",
-            "0.2",
+            "0.5",  # a read every half second (each one opens the file: CPU the build shares)
             str(env.base / "job_done"),
         ],
         cwd=REPO,
