@@ -119,31 +119,16 @@ def ci_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
 BUILD_FIXTURES = {"ci_build", "orchestration_env"}
 
 
-def _module_group(item: pytest.Item) -> str | None:
-    """The xdist group of a test that shares a module- or class-scoped fixture (a connection, a Dagster run) with
-    the other tests of its module: they run on one worker, so the fixture is set up once. Other tests get none and
-    are spread one by one (`pytest -n 2 --dist loadgroup`)."""
-    definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
-    if any(defs and defs[-1].scope in ("module", "class") for defs in definitions.values()):
-        return item.nodeid.split("::", 1)[0]
-    return None
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if BUILD_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.build)
-        group = _module_group(item)
-        if group is not None and item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(group))
-    # The longest work first, so the workers finish together (`--no-loadscope-reorder` keeps this order): tests
-    # marked `long`, then the others that build, then the rest; in each, grouped tests first (a group is a larger
-    # unit of work). The sort is stable: a module's tests keep their order.
+    # The longest work first, so the workers finish together (`--dist loadfile --no-loadscope-reorder` hands out
+    # the modules in this order): tests marked `long`, then the others that build, then the rest. The sort is
+    # stable: a module's tests keep their order.
     items.sort(
         key=lambda item: (
             item.get_closest_marker("long") is None,
             item.get_closest_marker("build") is None,
-            item.get_closest_marker("xdist_group") is None,
         )
     )
