@@ -96,9 +96,13 @@ def busy_message(path: Path) -> str:
 
 def die_with_parent() -> None:
     """In a child process before exec (subprocess `preexec_fn`): ask Linux to send SIGTERM when the parent dies,
-    even by SIGKILL, so no dbt or simulator keeps writing after its job is gone. A no-op elsewhere."""
+    even by SIGKILL, so no dbt or simulator keeps writing after its job is gone. SIGTERM is first given back its
+    default action and unblocked: ignoring or blocking it is inherited across exec, and would let the child
+    outlive its parent whatever process started it. A no-op elsewhere."""
     if not sys.platform.startswith("linux"):
         return
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     parent = os.getppid()
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)

@@ -57,6 +57,16 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _signal_state(pid: int) -> str:
+    """The state, parent and signal masks of a process, from /proc (what a failure message needs)."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except FileNotFoundError:
+        return "gone"
+    keep = ("State", "PPid", "SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt")
+    return ", ".join(line.replace("\t", " ") for line in lines if line.split(":")[0] in keep)
+
+
 def _wait_gone(pid: int, seconds: float = 10) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -114,7 +124,7 @@ def test_locked_make_commands_refuse_then_queue_behind_a_killed_holder(tmp_path:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux only")
 def test_children_die_with_a_killed_parent(tmp_path: Path) -> None:
     """SIGKILL of the process that started them (no handler runs): the dbt wrapper's dbt and the lock command's
-    child are gone within seconds."""
+    child are gone within seconds, also when the starter blocked SIGTERM."""
     fake_dbt = tmp_path / "fake_dbt"
     fake_dbt.write_text(f"#!/bin/sh\necho $$ > {tmp_path}/dbt.pid\nexec sleep 120\n")
     fake_dbt.chmod(0o755)
@@ -126,6 +136,14 @@ def test_children_die_with_a_killed_parent(tmp_path: Path) -> None:
             str(REPO / "orchestration" / "bin" / "dbt"),
         ],
         "lock command": [sys.executable, "-m", "orchestration.lock", "--", str(fake_dbt)],
+        # a starter that blocks SIGTERM (a mask its children inherit across exec): dbt still dies with it
+        "dbt wrapper started with SIGTERM blocked": [
+            sys.executable,
+            "-c",
+            "import signal, subprocess, sys, time; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM});"
+            " subprocess.Popen([sys.argv[1], 'build']); time.sleep(120)",
+            str(REPO / "orchestration" / "bin" / "dbt"),
+        ],
     }
     for name, command in parents.items():
         pid_file = tmp_path / "dbt.pid"
@@ -139,9 +157,10 @@ def test_children_die_with_a_killed_parent(tmp_path: Path) -> None:
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait()
         gone = _wait_gone(child)
+        state = "" if gone else _signal_state(child)
         if not gone:
             os.kill(child, signal.SIGKILL)
-        assert gone, f"{name}: its child outlived it"
+        assert gone, f"{name}: its child outlived it ({state})"
 
 
 def test_runs_left_started_under_the_lock_are_marked_failed(tmp_path: Path) -> None:
