@@ -71,77 +71,38 @@ crm_contacts as (
 
 ),
 
-order_and_touch_times as (
+-- the first touchpoint after each order (one at the very time of the order is not a follow-up to it)
+order_next_touches as (
 
-    -- each customer's orders and touchpoints on one time line; a touchpoint at the very time of an order sorts
-    -- before it (a follow-up comes strictly after the purchase)
-    select
-        golden_customer_id,
-        placed_at as event_at,
-        1 as event_order,
-        order_id,
-        placed_at,
-        order_date,
-        cast(null as timestamp) as touched_at
-    from orders
-
-    union all
-
-    select
-        golden_customer_id,
-        touched_at as event_at,
-        0 as event_order,
-        null as order_id,
-        null as placed_at,
-        null as order_date,
-        touched_at
-    from touchpoints
-    where golden_customer_id is not null
-
-),
-
-order_follow_ups as (
-
-    -- the first touchpoint after each order, and whether it came within the window
-    select
-        order_id,
-        golden_customer_id,
-        placed_at,
-        order_date,
-        cast(
-            {{ dbt.dateadd('day', var('relationship_touch_window_days'), 'placed_at') }} as date
-        ) <= (select as_of.as_of_date from as_of) as is_window_closed,
-        coalesce(
-            next_touched_at <= {{ dbt.dateadd('day', var('relationship_touch_window_days'), 'placed_at') }}, false
-        ) as has_follow_up
-    from (
-        select
-            *,
-            min(touched_at) over (
-                partition by golden_customer_id
-                order by event_at, event_order
-                rows between 1 following and unbounded following
-            ) as next_touched_at
-        from order_and_touch_times
-    ) as timeline
-    where event_order = 1
+    {{ next_event_after(
+        'orders', 'touchpoints', 'golden_customer_id', 'placed_at', 'touched_at',
+        ['order_id', 'golden_customer_id', 'placed_at', 'order_date'], 'next_touched_at'
+    ) }}
 
 ),
 
 orders_judged as (
 
     select
-        *,
+        order_id,
+        golden_customer_id,
+        placed_at,
+        order_date,
         case
-            when has_follow_up then 'tended'
-            when is_window_closed then 'untended'
+            when
+                coalesce(
+                    next_touched_at
+                    <= {{ dbt.dateadd('day', var('relationship_touch_window_days'), 'placed_at') }},
+                    false
+                )
+                then 'tended'
+            when
+                cast({{ dbt.dateadd('day', var('relationship_touch_window_days'), 'placed_at') }} as date)
+                <= (select as_of.as_of_date from as_of)
+                then 'untended'
             else 'follow_up_pending'
-        end as follow_up_status,
-        row_number() over (
-            partition by golden_customer_id
-            order by placed_at desc, order_id desc
-        ) as recency_rank
-    from order_follow_ups
+        end as follow_up_status
+    from order_next_touches
 
 ),
 
@@ -154,7 +115,8 @@ customer_orders as (
         max(order_date) as last_order_date,
         count(*) filter (where follow_up_status = 'untended') as untended_orders,
         count(*) filter (where follow_up_status <> 'follow_up_pending') as orders_with_closed_window,
-        max(case when recency_rank = 1 then follow_up_status end) as last_purchase_follow_up_status
+        -- the status of the latest order (the greatest order id among orders placed at the same time)
+        {{ max_by_key('follow_up_status', ['placed_at', 'order_id']) }} as last_purchase_follow_up_status
     from orders_judged
     group by golden_customer_id
 
