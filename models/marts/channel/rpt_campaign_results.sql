@@ -170,21 +170,75 @@ windows as (
 
 ),
 
+daily_orders as (
+
+    -- orders per day and discount code: every window figure but reach adds these up
+    select
+        order_date,
+        discount_code,
+        count(*) as order_count,
+        sum(net_amount_after_refunds_reporting) as net_revenue_reporting,
+        sum(discount_amount_reporting) as discount_amount_reporting
+    from orders
+    group by order_date, discount_code
+
+),
+
+daily_first_orders as (
+
+    -- orders per day and day of the customer's previous order (customer_order_number orders each customer's orders
+    -- in time): a customer's first order in a window is the one order there whose previous order came before the
+    -- window or that has none, so counting those orders counts each customer the window reached once
+    select
+        orders.order_date,
+        previous_orders.order_date as previous_order_date,
+        count(*) as order_count
+    from orders
+    left join orders as previous_orders
+        on
+            orders.golden_customer_id = previous_orders.golden_customer_id
+            and orders.customer_order_number = previous_orders.customer_order_number + 1
+    group by orders.order_date, previous_orders.order_date
+
+),
+
+window_reach as (
+
+    select
+        windows.campaign_id,
+        sum(daily_first_orders.order_count) as reach_customer_count
+    from windows
+    inner join daily_first_orders
+        on daily_first_orders.order_date between windows.window_start_date and windows.window_end_date
+    where
+        daily_first_orders.previous_order_date is null
+        or daily_first_orders.previous_order_date < windows.window_start_date
+    group by windows.campaign_id
+
+),
+
 window_orders as (
 
     select
         windows.campaign_id,
-        count(*) as window_order_count,
-        count(distinct orders.golden_customer_id) as reach_customer_count,
-        sum(orders.net_amount_after_refunds_reporting) as window_net_revenue_reporting,
-        sum(case when orders.discount_code = windows.discount_code then 1 else 0 end) as code_redemption_order_count,
+        sum(daily_orders.order_count) as window_order_count,
+        window_reach.reach_customer_count,
+        sum(daily_orders.net_revenue_reporting) as window_net_revenue_reporting,
         sum(
-            case when orders.discount_code = windows.discount_code then orders.discount_amount_reporting else 0 end
+            case when daily_orders.discount_code = windows.discount_code then daily_orders.order_count else 0 end
+        ) as code_redemption_order_count,
+        sum(
+            case
+                when daily_orders.discount_code = windows.discount_code then daily_orders.discount_amount_reporting
+                else 0
+            end
         ) as code_discount_amount_reporting
     from windows
-    inner join orders
-        on orders.order_date between windows.window_start_date and windows.window_end_date
-    group by windows.campaign_id
+    inner join daily_orders
+        on daily_orders.order_date between windows.window_start_date and windows.window_end_date
+    inner join window_reach
+        on windows.campaign_id = window_reach.campaign_id
+    group by windows.campaign_id, window_reach.reach_customer_count
 
 ),
 
