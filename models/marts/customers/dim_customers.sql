@@ -44,32 +44,20 @@ wallet_balances as (
 
 ),
 
-latest_balance_dates as (
-
-    -- each customer's latest balance day up to the as-of date (an aggregate, not a window over every balance day)
-    select
-        wallet_balances.golden_customer_id,
-        max(wallet_balances.balance_date) as balance_date
-    from wallet_balances
-    where wallet_balances.balance_date <= (select reporting_dates.as_of_date from reporting_dates)
-    group by wallet_balances.golden_customer_id
-
-),
-
 latest_wallet_balances as (
 
-    -- Each customer's wallet and points balance on its latest balance day up to the as-of date
-    -- (rpt_wallet_balances holds one row per customer and balance day).
+    -- Each customer's wallet and points balance on its latest balance day up to the as-of date.
     select
         wallet_balances.golden_customer_id,
         wallet_balances.paid_balance_reporting,
         wallet_balances.bonus_balance_reporting,
         wallet_balances.points_balance
     from wallet_balances
-    inner join latest_balance_dates
-        on
-            wallet_balances.golden_customer_id = latest_balance_dates.golden_customer_id
-            and wallet_balances.balance_date = latest_balance_dates.balance_date
+    where wallet_balances.balance_date <= (select reporting_dates.as_of_date from reporting_dates)
+    qualify row_number() over (
+        partition by wallet_balances.golden_customer_id
+        order by wallet_balances.balance_date desc
+    ) = 1
 
 ),
 
