@@ -108,44 +108,28 @@ cohort_months as (
 
 ),
 
-revenue_events as (
+customer_months as (
 
-    -- net sales in the month the order was placed, refunds in the month they were made (never before the
-    -- order's month)
+    -- each customer's orders per calendar month: one row per customer active in the month
     select
         golden_customer_id,
-        order_date as event_date,
-        net_amount_reporting as net_sales_amount_reporting,
-        cast(0 as decimal(18, 4)) as refunded_amount_reporting
+        cast({{ dbt.date_trunc('month', 'order_date') }} as date) as calendar_month,
+        sum(net_amount_reporting) as net_sales_amount_reporting
     from orders
-    union all
-    select
-        refunds.golden_customer_id,
-        greatest(refunds.refund_date, refunds.order_date) as event_date,
-        cast(0 as decimal(18, 4)) as net_sales_amount_reporting,
-        refunds.refund_amount_reporting as refunded_amount_reporting
-    from refunds
-    where refunds.order_date <= (select reporting_dates.as_of_date from reporting_dates)
+    group by golden_customer_id, calendar_month
 
 ),
 
-monthly_revenue as (
+customer_refund_months as (
 
+    -- each customer's refunds per calendar month they were made in (never before the order's day)
     select
-        first_orders.cohort_month,
-        first_orders.acquisition_channel,
-        first_orders.first_order_offer,
-        cast({{ dbt.date_trunc('month', 'revenue_events.event_date') }} as date) as calendar_month,
-        sum(revenue_events.net_sales_amount_reporting) as net_sales_amount_reporting,
-        sum(revenue_events.refunded_amount_reporting) as refunded_amount_reporting
-    from revenue_events
-    inner join first_orders
-        on revenue_events.golden_customer_id = first_orders.golden_customer_id
-    group by
-        first_orders.cohort_month,
-        first_orders.acquisition_channel,
-        first_orders.first_order_offer,
-        calendar_month
+        golden_customer_id,
+        cast({{ dbt.date_trunc('month', 'greatest(refund_date, order_date)') }} as date) as calendar_month,
+        sum(refund_amount_reporting) as refunded_amount_reporting
+    from refunds
+    where order_date <= (select reporting_dates.as_of_date from reporting_dates)
+    group by golden_customer_id, calendar_month
 
 ),
 
@@ -155,16 +139,36 @@ monthly_activity as (
         first_orders.cohort_month,
         first_orders.acquisition_channel,
         first_orders.first_order_offer,
-        cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date) as calendar_month,
-        count(distinct orders.golden_customer_id) as active_customers
-    from orders
+        customer_months.calendar_month,
+        count(*) as active_customers,
+        sum(customer_months.net_sales_amount_reporting) as net_sales_amount_reporting
+    from customer_months
     inner join first_orders
-        on orders.golden_customer_id = first_orders.golden_customer_id
+        on customer_months.golden_customer_id = first_orders.golden_customer_id
     group by
         first_orders.cohort_month,
         first_orders.acquisition_channel,
         first_orders.first_order_offer,
-        calendar_month
+        customer_months.calendar_month
+
+),
+
+monthly_refunds as (
+
+    select
+        first_orders.cohort_month,
+        first_orders.acquisition_channel,
+        first_orders.first_order_offer,
+        customer_refund_months.calendar_month,
+        sum(customer_refund_months.refunded_amount_reporting) as refunded_amount_reporting
+    from customer_refund_months
+    inner join first_orders
+        on customer_refund_months.golden_customer_id = first_orders.golden_customer_id
+    group by
+        first_orders.cohort_month,
+        first_orders.acquisition_channel,
+        first_orders.first_order_offer,
+        customer_refund_months.calendar_month
 
 ),
 
@@ -178,13 +182,13 @@ measured as (
         cohort_months.calendar_month,
         cohort_months.customers_in_cohort,
         coalesce(monthly_activity.active_customers, 0) as active_customers,
-        coalesce(monthly_revenue.net_sales_amount_reporting, 0) as net_sales_amount_reporting,
-        coalesce(monthly_revenue.refunded_amount_reporting, 0) as refunded_amount_reporting,
-        coalesce(monthly_revenue.net_sales_amount_reporting, 0)
-        - coalesce(monthly_revenue.refunded_amount_reporting, 0) as net_amount_after_refunds_reporting,
+        coalesce(monthly_activity.net_sales_amount_reporting, 0) as net_sales_amount_reporting,
+        coalesce(monthly_refunds.refunded_amount_reporting, 0) as refunded_amount_reporting,
+        coalesce(monthly_activity.net_sales_amount_reporting, 0)
+        - coalesce(monthly_refunds.refunded_amount_reporting, 0) as net_amount_after_refunds_reporting,
         sum(
-            coalesce(monthly_revenue.net_sales_amount_reporting, 0)
-            - coalesce(monthly_revenue.refunded_amount_reporting, 0)
+            coalesce(monthly_activity.net_sales_amount_reporting, 0)
+            - coalesce(monthly_refunds.refunded_amount_reporting, 0)
         ) over (
             partition by cohort_months.cohort_month, cohort_months.acquisition_channel, cohort_months.first_order_offer
             order by cohort_months.months_since_first_order
@@ -198,12 +202,12 @@ measured as (
             and cohort_months.acquisition_channel = monthly_activity.acquisition_channel
             and cohort_months.first_order_offer = monthly_activity.first_order_offer
             and cohort_months.calendar_month = monthly_activity.calendar_month
-    left join monthly_revenue
+    left join monthly_refunds
         on
-            cohort_months.cohort_month = monthly_revenue.cohort_month
-            and cohort_months.acquisition_channel = monthly_revenue.acquisition_channel
-            and cohort_months.first_order_offer = monthly_revenue.first_order_offer
-            and cohort_months.calendar_month = monthly_revenue.calendar_month
+            cohort_months.cohort_month = monthly_refunds.cohort_month
+            and cohort_months.acquisition_channel = monthly_refunds.acquisition_channel
+            and cohort_months.first_order_offer = monthly_refunds.first_order_offer
+            and cohort_months.calendar_month = monthly_refunds.calendar_month
 
 ),
 
