@@ -48,54 +48,42 @@ contests as (
 
 ),
 
-window_spend as (
+contest_spend as (
 
+    -- each customer's spend in the contest window and in the baseline period of the same length just before it, from
+    -- one pass over the orders of both periods; participants are the customers whose window spend is positive
     select
         contests.campaign_id,
         orders.golden_customer_id,
-        sum(orders.net_amount_after_refunds_reporting) as qualifying_spend_reporting
+        sum(
+            case when orders.placed_at >= contests.starts_at then orders.net_amount_after_refunds_reporting end
+        ) as qualifying_spend_reporting,
+        sum(
+            case when orders.placed_at < contests.starts_at then orders.net_amount_after_refunds_reporting end
+        ) as baseline_spend_reporting
     from contests
     inner join orders
-        on orders.placed_at between contests.starts_at and contests.ends_at
+        on orders.placed_at between contests.baseline_starts_at and contests.ends_at
     group by contests.campaign_id, orders.golden_customer_id
-    having sum(orders.net_amount_after_refunds_reporting) > 0
-
-),
-
-baseline_spend as (
-
-    select
-        window_spend.campaign_id,
-        window_spend.golden_customer_id,
-        sum(orders.net_amount_after_refunds_reporting) as baseline_spend_reporting
-    from window_spend
-    inner join contests
-        on window_spend.campaign_id = contests.campaign_id
-    inner join orders
-        on
-            window_spend.golden_customer_id = orders.golden_customer_id
-            and contests.baseline_starts_at <= orders.placed_at
-            and contests.starts_at > orders.placed_at
-    group by window_spend.campaign_id, window_spend.golden_customer_id
+    having
+        sum(
+            case when orders.placed_at >= contests.starts_at then orders.net_amount_after_refunds_reporting end
+        ) > 0
 
 ),
 
 ranked as (
 
     select
-        window_spend.campaign_id,
-        window_spend.golden_customer_id,
-        window_spend.qualifying_spend_reporting,
-        coalesce(baseline_spend.baseline_spend_reporting, 0) as baseline_spend_reporting,
+        campaign_id,
+        golden_customer_id,
+        qualifying_spend_reporting,
+        coalesce(baseline_spend_reporting, 0) as baseline_spend_reporting,
         row_number() over (
-            partition by window_spend.campaign_id
-            order by window_spend.qualifying_spend_reporting desc, window_spend.golden_customer_id asc
+            partition by campaign_id
+            order by qualifying_spend_reporting desc, golden_customer_id asc
         ) as spend_rank
-    from window_spend
-    left join baseline_spend
-        on
-            window_spend.campaign_id = baseline_spend.campaign_id
-            and window_spend.golden_customer_id = baseline_spend.golden_customer_id
+    from contest_spend
 
 ),
 
