@@ -14,28 +14,49 @@
                     ref('campaign_measurement_rules'),
                     ref('fct_orders')
                 ) }}
-                or not exists (
-                    select 1
-                    from {{ ref('int_customer_profiles_merged') }} as profiles
+                or built.golden_customer_id in (
+                    -- customers whose profile or membership changed since their rows were computed (every row
+                    -- of a customer is computed at once, so the customer's rows share these attributes)
+                    select built_customers.golden_customer_id
+                    from (
+                        select distinct
+                            golden_customer_id,
+                            signup_date,
+                            customer_type,
+                            is_outreach_opt_out,
+                            is_loyalty_member
+                        from {{ this }}
+                    ) as built_customers
+                    left join {{ ref('int_customer_profiles_merged') }} as profiles
+                        on built_customers.golden_customer_id = profiles.golden_customer_id
                     left join (
                         select distinct members.golden_customer_id
                         from {{ ref('int_customer_ids_resolved') }} as members
                         where members.source_system = 'loyalty'
                     ) as loyalty_members
-                        on profiles.golden_customer_id = loyalty_members.golden_customer_id
-                    where
-                        profiles.golden_customer_id = built.golden_customer_id
-                        and cast(profiles.created_at as date) = built.signup_date
-                        and coalesce(profiles.customer_type, '') = coalesce(built.customer_type, '')
-                        and profiles.is_outreach_opt_out = built.is_outreach_opt_out
-                        and (loyalty_members.golden_customer_id is not null) = built.is_loyalty_member
-                )
-                or (
-                    built.prior_order_count + built.window_order_count > 0
-                    and not exists (
+                        on built_customers.golden_customer_id = loyalty_members.golden_customer_id
+                    where not coalesce(
+                        cast(profiles.created_at as date) = built_customers.signup_date
+                        and coalesce(profiles.customer_type, '') = coalesce(built_customers.customer_type, '')
+                        and profiles.is_outreach_opt_out = built_customers.is_outreach_opt_out
+                        and (loyalty_members.golden_customer_id is not null) = built_customers.is_loyalty_member,
+                        false
+                    )
+
+                    union
+
+                    -- customers with orders counted here and none left in fct_orders
+                    select built_orders.golden_customer_id
+                    from (
+                        select golden_customer_id
+                        from {{ this }}
+                        where prior_order_count + window_order_count > 0
+                        group by golden_customer_id
+                    ) as built_orders
+                    where not exists (
                         select 1
                         from {{ ref('fct_orders') }} as orders
-                        where orders.golden_customer_id = built.golden_customer_id
+                        where orders.golden_customer_id = built_orders.golden_customer_id
                     )
                 )
             {%- endif -%}
