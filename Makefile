@@ -23,7 +23,7 @@ DBT := $(BIN)/dbt
 WAIT        ?= 0
 LOCKED      := $(BIN)/python -m orchestration.lock --wait $(WAIT) --
 
-.PHONY: help run test test-fast env env-dev simulate check-landing build lint dbt-test pytest bench dev docs clean metrics bi bi-env test-bi chromium
+.PHONY: help run test test-fast env env-dev env-spark simulate check-landing build lint dbt-test pytest bench dev docs clean metrics bi bi-env test-bi chromium
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,19 @@ $(BIN)/.installed-dev: requirements-dev.lock $(BIN)/.installed
 	touch $@
 
 env-dev: $(BIN)/.installed-dev  ## the environment plus the dev tools (pytest, pytest-xdist, ruff, sqlfluff)
+
+# Apache Spark (dbt-spark's local session, pyspark, Java 17) in its own virtualenv with the runtime and dev tools,
+# pinned in requirements-spark.lock (pyproject's `spark` extra): the default environment stays without Spark.
+SPARK_VENV := .venv-spark
+SPARK_BIN  := $(SPARK_VENV)/bin
+
+$(SPARK_BIN)/.installed: requirements-spark.lock
+	$(PYTHON_BOOT) -m venv $(SPARK_VENV)
+	$(SPARK_BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(SPARK_BIN)/uv pip install --quiet --python $(SPARK_BIN)/python -r requirements-spark.lock
+	touch $@
+
+env-spark: $(SPARK_BIN)/.installed  ## the Spark environment (.venv-spark): dbt-spark, pyspark, the runtime and dev tools
 
 simulate: env  ## simulate the source systems (PROFILE=ci|demo|large, SEED=N, FAULTS=1, SYSTEMS=shop,mdm,reference)
 	$(LOCKED) $(BIN)/python -m simulator --profile $(PROFILE) --seed $(SEED) --out data $(if $(FAULTS),--faults,) \

@@ -1,4 +1,8 @@
 {% macro create_landing_views() %}
+    {{ return(adapter.dispatch('create_landing_views', 'relationship_warehouse')()) }}
+{% endmacro %}
+
+{% macro default__create_landing_views() %}
     {#-
         on-run-start: points every dbt source at exactly the files landed for it, and refuses to build on a
         broken landing. For each source table it lists every file under RAW_DATA_DIR/<system>/<table>/ (any

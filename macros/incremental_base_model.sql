@@ -47,7 +47,7 @@
     {#- The rows of `landed`, a source() relation (of the named landed files only, when given), with the raw row as a struct. -#}
     select
         *,
-        struct_pack(*columns(* exclude (landed_file))) as source_struct
+        {{ row_struct_except(["landed_file"]) }} as source_struct
     from {{ landed }}
     {%- if files is not none %}
         where {{ landed_file_filter(files) }}
@@ -150,8 +150,8 @@
         select
             landed_file as recovered_file,
             {{ clean_text(key_column) }} as recovered_key,
-            hash(source_struct) as recovered_hash,
-            any_value(to_json(source_struct)) as recovered_source_row
+            {{ row_hash('source_struct') }} as recovered_hash,
+            any_value({{ row_json("source_struct") }}) as recovered_source_row
         from (
             {{ landed_source_rows(landed, files['recovery']) }}
         ) as recovery_source

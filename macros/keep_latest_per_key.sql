@@ -13,7 +13,7 @@
     -#}
     select
         {{ star_except(['source_struct', 'row_check']) }},
-        case when ranked.quarantine_reason is not null then to_json(ranked.source_struct) end as source_row
+        case when ranked.quarantine_reason is not null then {{ row_json("ranked.source_struct") }} end as source_row
     from (
         select
             *,

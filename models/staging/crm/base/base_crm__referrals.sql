@@ -16,8 +16,8 @@ renamed as (
         {{ clean_text('referred_crm_contact_id') }} as referred_crm_contact_id,
         {{ to_utc_timestamp('referred_at') }} as referred_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        source as source_struct,
-        hash(source) as source_row_hash
+        {{ row_struct('source') }} as source_struct,
+        {{ row_hash(row_struct('source')) }} as source_row_hash
     from source
 
 ),

@@ -45,7 +45,7 @@ renamed as (
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
         landed_file,
         source_struct,
-        hash(source_struct) as source_row_hash
+        {{ row_hash('source_struct') }} as source_row_hash
     from source
 
 ),

@@ -18,8 +18,8 @@ renamed as (
         cast(valid_from as date) as valid_from,
         cast(valid_to as date) as valid_to,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        source as source_struct,
-        hash(source) as source_row_hash
+        {{ row_struct('source') }} as source_struct,
+        {{ row_hash(row_struct('source')) }} as source_row_hash
     from source
 
 ),

@@ -27,8 +27,8 @@ renamed as (
         upper(trim(currency_code)) as currency_code,
         {{ to_utc_timestamp('shipped_at') }} as shipped_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        source as source_struct,
-        hash(source) as source_row_hash
+        {{ row_struct('source') }} as source_struct,
+        {{ row_hash(row_struct('source')) }} as source_row_hash
     from source
 
 ),

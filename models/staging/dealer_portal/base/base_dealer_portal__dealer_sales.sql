@@ -39,8 +39,8 @@ renamed as (
         {{ safe_number('revenue_amount', 'decimal(18, 4)') }} as revenue_amount,
         upper(trim(currency_code)) as currency_code,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        source as source_struct,
-        hash(source) as source_row_hash
+        {{ row_struct('source') }} as source_struct,
+        {{ row_hash(row_struct('source')) }} as source_row_hash
     from source
 
 ),

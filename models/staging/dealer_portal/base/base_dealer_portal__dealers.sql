@@ -21,8 +21,8 @@ renamed as (
         {{ to_utc_timestamp('joined_at') }} as joined_at,
         {{ clean_text('shop_customer_id') }} as shop_customer_id,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        source as source_struct,
-        hash(source) as source_row_hash
+        {{ row_struct('source') }} as source_struct,
+        {{ row_hash(row_struct('source')) }} as source_row_hash
     from source
 
 ),

@@ -19,8 +19,8 @@ renamed as (
         {{ safe_number('amount_total', 'decimal(18, 4)') }} as amount_total,
         {{ safe_number('points_total', 'integer') }} as points_total,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        source as source_struct,
-        hash(source) as source_row_hash
+        {{ row_struct('source') }} as source_struct,
+        {{ row_hash(row_struct('source')) }} as source_row_hash
     from source
 
 ),

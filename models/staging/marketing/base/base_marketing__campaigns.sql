@@ -28,8 +28,8 @@ renamed as (
         {{ to_utc_timestamp('starts_at') }} as starts_at,
         {{ to_utc_timestamp('ends_at') }} as ends_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        source as source_struct,
-        hash(source) as source_row_hash
+        {{ row_struct('source') }} as source_struct,
+        {{ row_hash(row_struct('source')) }} as source_row_hash
     from source
 
 ),

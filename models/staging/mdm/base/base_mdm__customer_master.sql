@@ -18,8 +18,8 @@ renamed as (
         {{ clean_text('source_customer_id') }} as source_customer_id,
         {{ to_utc_timestamp('matched_at') }} as matched_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        source as source_struct,
-        hash(source) as source_row_hash
+        {{ row_struct('source') }} as source_struct,
+        {{ row_hash(row_struct('source')) }} as source_row_hash
     from source
 
 ),

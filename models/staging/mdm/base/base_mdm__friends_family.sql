@@ -17,8 +17,8 @@ renamed as (
         cast(has_consent as boolean) as has_consent,
         {{ to_utc_timestamp('added_at') }} as added_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        source as source_struct,
-        hash(source) as source_row_hash
+        {{ row_struct('source') }} as source_struct,
+        {{ row_hash(row_struct('source')) }} as source_row_hash
     from source
 
 ),

@@ -24,8 +24,8 @@ renamed as (
         {{ clean_text('prize_id') }} as prize_id,
         {{ to_utc_timestamp('drawn_at') }} as drawn_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        source as source_struct,
-        hash(source) as source_row_hash
+        {{ row_struct('source') }} as source_struct,
+        {{ row_hash(row_struct('source')) }} as source_row_hash
     from source
 
 ),

@@ -17,8 +17,8 @@ renamed as (
         upper(trim(currency_code)) as currency_code,
         {{ safe_number('rate_to_usd', 'double') }} as rate_to_usd,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        source as source_struct,
-        hash(source) as source_row_hash
+        {{ row_struct('source') }} as source_struct,
+        {{ row_hash(row_struct('source')) }} as source_row_hash
     from source
 
 ),

@@ -44,8 +44,8 @@ renamed as (
         {{ to_utc_timestamp('opened_at') }} as opened_at,
         {{ to_utc_timestamp('closed_at') }} as closed_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        source as source_struct,
-        hash(source) as source_row_hash
+        {{ row_struct('source') }} as source_struct,
+        {{ row_hash(row_struct('source')) }} as source_row_hash
     from source
 
 ),

@@ -14,8 +14,8 @@ renamed as (
         description,
         {{ to_utc_timestamp('requested_at') }} as requested_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        source as source_struct,
-        hash(source) as source_row_hash
+        {{ row_struct('source') }} as source_struct,
+        {{ row_hash(row_struct('source')) }} as source_row_hash
     from source
 
 ),

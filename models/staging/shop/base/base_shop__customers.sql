@@ -27,8 +27,8 @@ renamed as (
         cast(is_outreach_opt_out as boolean) as is_outreach_opt_out,
         {{ to_utc_timestamp('created_at') }} as created_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        source as source_struct,
-        hash(source) as source_row_hash
+        {{ row_struct('source') }} as source_struct,
+        {{ row_hash(row_struct('source')) }} as source_row_hash
     from source
 
 ),

@@ -19,8 +19,8 @@ renamed as (
         message,
         {{ to_utc_timestamp('inquired_at') }} as inquired_at,
         {{ to_utc_timestamp('loaded_at') }} as loaded_at,
-        source as source_struct,
-        hash(source) as source_row_hash
+        {{ row_struct('source') }} as source_struct,
+        {{ row_hash(row_struct('source')) }} as source_row_hash
     from source
 
 ),
