@@ -14,8 +14,8 @@
                             '|',
                             digest_campaigns.campaign_id,
                             digest_campaigns.campaign_type,
-                            cast(digest_campaigns.starts_at as varchar),
-                            cast(digest_campaigns.ends_at as varchar),
+                            cast(digest_campaigns.starts_at as string),
+                            cast(digest_campaigns.ends_at as string),
                             digest_designs.measurement_method,
                             digest_designs.treated_group
                         ),
@@ -28,12 +28,12 @@
             ), '')
             || '#'
             || coalesce((
-                select cast(max(digest_rules.rule_value) as varchar)
+                select cast(max(digest_rules.rule_value) as string)
                 from {{ rules }} as digest_rules
                 where digest_rules.rule_name = 'prior_activity_days'
             ), '')
             || '#'
-            || coalesce((select cast(min(digest_orders.order_date) as varchar) from {{ orders }} as digest_orders), '')
+            || coalesce((select cast(min(digest_orders.order_date) as string) from {{ orders }} as digest_orders), '')
         )
     )
 {%- endmacro %}

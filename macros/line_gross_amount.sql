@@ -6,6 +6,6 @@
     -#}
     coalesce(
         {{ line_amount }},
-        cast(round({{ quantity }} * {{ unit_price }}, {{ minor_units }}) as decimal(18, 4))
+        cast({{ round_double(quantity ~ " * " ~ unit_price, minor_units) }} as decimal(18, 4))
     )
 {%- endmacro %}

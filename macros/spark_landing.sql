@@ -8,20 +8,29 @@
 {% macro spark__list_landed_files(folder) -%}
     {#-
         Every file under a landing folder, at any depth, sorted (none when the folder does not exist), each named
-        as on DuckDB: under the folder as given (RAW_DATA_DIR relative or absolute). Spark lists the landing
-        root (a binaryFile listing: paths only, no content read); its listing skips names starting with `_`
-        or `.`.
+        as on DuckDB: under the folder as given (RAW_DATA_DIR relative or absolute).
+    -#}
+    {{ return(spark_files_under(spark_landing_listing(), folder)) }}
+{%- endmacro %}
+
+{% macro spark_landing_listing() -%}
+    {#-
+        Every file under the landing root (RAW_DATA_DIR), as plain paths: one binaryFile listing (paths only, no
+        content read). Spark's file listing skips names starting with `_` or `.`.
     -#}
     {%- set root = env_var('RAW_DATA_DIR', 'data/raw') -%}
-    {%- set prefix = folder ~ '/' -%}
     {%- do run_query(
-        "create or replace temporary view rw_landed_file_listing using binaryFile options (path '"
-        ~ root | replace("'", "\\'") ~ "', recursiveFileLookup 'true')"
+        "create or replace temporary view rw_landed_file_listing using binaryFile options (path "
+        ~ spark_quoted_path(root) ~ ", recursiveFileLookup 'true')"
     ) -%}
-    {%- set paths = run_query(
-        "select distinct regexp_replace(url_decode(path), '^file:(//)?', '') as path"
-        ~ " from rw_landed_file_listing order by path"
-    ).columns[0].values() -%}
+    {{ return(run_query(
+        "select distinct regexp_replace(url_decode(path), '^file:(//)?', '') as path from rw_landed_file_listing"
+    ).columns[0].values() | list) }}
+{%- endmacro %}
+
+{% macro spark_files_under(paths, folder) -%}
+    {#- The paths under `folder`, sorted, named under the folder as given (Spark lists absolute paths). -#}
+    {%- set prefix = folder ~ '/' -%}
     {%- set files = [] -%}
     {%- for path in paths -%}
         {%- if path.startswith(prefix) -%}
@@ -33,13 +42,30 @@
     {{ return(files | sort(case_sensitive=true)) }}
 {%- endmacro %}
 
+{% macro spark_files_by_format(files) -%}
+    {#- As landed_files_by_format, from a list of files. -#}
+    {%- set by_format = {'parquet': [], 'csv': [], 'unread': []} -%}
+    {%- for file in files -%}
+        {%- set lowered = file | lower -%}
+        {%- if lowered.endswith('.parquet') -%}
+            {%- do by_format['parquet'].append(file) -%}
+        {%- elif lowered.endswith('.csv') -%}
+            {%- do by_format['csv'].append(file) -%}
+        {%- else -%}
+            {%- do by_format['unread'].append(file) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(by_format) }}
+{%- endmacro %}
+
 {% macro spark__create_landing_views() %}
     {#- Spark: (re)creates every source's landing view (see create_landing_views); the checks ran before dbt. -#}
     {%- if execute and flags.WHICH in ['build', 'run', 'test', 'snapshot', 'seed', 'show', 'source', 'freshness'] -%}
         {%- set raw_root = env_var('RAW_DATA_DIR', 'data/raw') -%}
+        {%- set listing = spark_landing_listing() -%}
         {%- for source_node in graph.sources.values() | sort(attribute='unique_id') -%}
             {%- set folder = raw_root ~ '/' ~ source_node.source_name ~ '/' ~ source_node.name -%}
-            {%- set landed_files = landed_files_by_format(folder) -%}
+            {%- set landed_files = spark_files_by_format(spark_files_under(listing, folder)) -%}
             {%- set contract = [] -%}
             {%- for column_name, column in source_node.columns.items() -%}
                 {%- do contract.append({

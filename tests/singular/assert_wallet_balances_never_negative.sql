@@ -28,7 +28,7 @@ negative_days as (
 
     select
         'rpt_wallet_balances' as model_name,
-        golden_customer_id || '|' || cast(balance_date as varchar) as row_id
+        golden_customer_id || '|' || cast(balance_date as string) as row_id
     from balances
     where
         paid_balance_reporting < 0 or bonus_balance_reporting < 0 or points_balance < 0

@@ -138,9 +138,9 @@ final as (
         segmented.recency_score,
         segmented.frequency_score,
         segmented.monetary_score,
-        cast(segmented.recency_score as varchar)
-        || cast(segmented.frequency_score as varchar)
-        || cast(segmented.monetary_score as varchar) as rfm_code,
+        cast(segmented.recency_score as string)
+        || cast(segmented.frequency_score as string)
+        || cast(segmented.monetary_score as string) as rfm_code,
         segmented.rfm_segment,
         segmented.is_new,
         segmented.is_bulk_b2b_buyer,

@@ -80,12 +80,12 @@ filled as (
     select
         spine.rate_date,
         spine.currency_code,
-        last_value(rates_in_reporting.rate_to_reporting ignore nulls) over (
+        {{ last_value_ignoring_nulls("rates_in_reporting.rate_to_reporting") }} over (
             partition by spine.currency_code
             order by spine.rate_date
             rows between unbounded preceding and current row
         ) as rate_to_reporting,
-        last_value(rates_in_reporting.rate_date ignore nulls) over (
+        {{ last_value_ignoring_nulls("rates_in_reporting.rate_date") }} over (
             partition by spine.currency_code
             order by spine.rate_date
             rows between unbounded preceding and current row

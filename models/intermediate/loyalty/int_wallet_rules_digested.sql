@@ -39,7 +39,7 @@ digested as (
                     )
                 from recharge_tiers
             ), '')
-            || '|' || coalesce((select cast(max(points_expiry_days) as varchar) from expiry_rule), '')
+            || '|' || coalesce((select cast(max(points_expiry_days) as string) from expiry_rule), '')
         ) as rules_digest
 
 ),

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key='transaction_id',
         on_schema_change='fail'
@@ -108,7 +108,7 @@ final as (
                 else built.previous_golden_customer_id
             end as previous_golden_customer_id
         {%- else %}
-            cast(null as varchar) as previous_golden_customer_id
+            cast(null as string) as previous_golden_customer_id
         {%- endif %}
     from new_transactions
     left join customer_ids

@@ -56,31 +56,31 @@ final as (
             '; ',
             case
                 when scored.passes_orders_per_year
-                    then cast(scored.orders_per_year as varchar) || ' orders in the last 12 months'
+                    then cast(scored.orders_per_year as string) || ' orders in the last 12 months'
             end,
             case
                 when scored.passes_average_order_value
                     then
                         'average order '
-                        || cast(cast(round(scored.average_order_value_reporting, 0) as bigint) as varchar)
+                        || cast(cast(round(scored.average_order_value_reporting, 0) as bigint) as string)
                         || ' {{ var("reporting_currency") }}'
             end,
             case
                 when scored.passes_custom_requests
-                    then cast(scored.custom_requests_per_year as varchar) || ' custom-order requests in 12 months'
+                    then cast(scored.custom_requests_per_year as string) || ' custom-order requests in 12 months'
             end,
             case
                 when scored.passes_referrals
-                    then cast(round(scored.referrals_per_quarter, 1) as varchar) || ' referrals per quarter'
+                    then cast(round(scored.referrals_per_quarter, 1) as string) || ' referrals per quarter'
             end,
             case
                 when scored.passes_reseller_inquiries
-                    then cast(scored.reseller_inquiries as varchar) || ' reseller inquiries'
+                    then cast(scored.reseller_inquiries as string) || ' reseller inquiries'
             end,
             case
                 when scored.passes_loyalty
                     then
-                        'ordered in ' || cast(cast(round(100 * scored.repeat_month_share, 0) as integer) as varchar)
+                        'ordered in ' || cast(cast(round(100 * scored.repeat_month_share, 0) as integer) as string)
                         || '% of months'
             end,
             case when scored.is_emerging_market then 'in an emerging market' end,

@@ -180,7 +180,9 @@ outcomes as (
         win_count,
         outcome_wins,
         exp(
-            lgamma(draw_count + 1) - lgamma(outcome_wins + 1) - lgamma(draw_count - outcome_wins + 1)
+            {{ log_gamma("draw_count + 1") }}
+            - {{ log_gamma("outcome_wins + 1") }}
+            - {{ log_gamma("draw_count - outcome_wins + 1") }}
             + outcome_wins * ln(advertised_odds) + (draw_count - outcome_wins) * ln(1 - advertised_odds)
         ) as outcome_probability
     from outcome_wins

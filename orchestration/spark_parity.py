@@ -1,0 +1,237 @@
+"""Spark parity: every mart and export the Spark build wrote, compared with the DuckDB build of the same landing.
+
+    python -m orchestration.spark_parity --duckdb data/warehouse.duckdb --spark-warehouse data/spark/warehouse \
+        --manifest target/manifest.json
+
+Spark's tables are Parquet folders under its warehouse directory (`<schema>.db/<table>/`); DuckDB reads them
+beside the DuckDB build and compares each published table (the `marts` and `exports` schemas):
+
+- the same columns, by name, of the same kind (text, number, date and time, true/false);
+- the same row count and the same keys (the model's primary key, from its unique tests; a table without one is
+  compared as a multiset of rows);
+- the same values, column by column: text, dates, times and true/false exactly; decimals (money) to the cent;
+  doubles (ratios, averages) to 1e-9, relative to the larger magnitude when it exceeds 1.
+
+A difference is a bug in the port, not a tolerance to widen: the command lists each one (table, column, a key
+and both values) and exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+PUBLISHED_SCHEMAS = ("marts", "exports")
+MONEY_PLACES = 2
+DOUBLE_TOLERANCE = 1e-9
+EXAMPLES_SHOWN = 3
+
+
+@dataclass
+class TableResult:
+    name: str
+    duckdb_rows: int = 0
+    spark_rows: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def equal(self) -> bool:
+        return not self.problems
+
+
+def published_models(manifest: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The enabled models of the published schemas, sorted by schema and name."""
+    nodes = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and node["schema"] in PUBLISHED_SCHEMAS
+        and node["config"].get("enabled", True)
+    ]
+    return sorted(nodes, key=lambda node: (node["schema"], node["name"]))
+
+
+def key_columns(node: Mapping[str, Any], manifest: Mapping[str, Any]) -> list[str]:
+    """The model's primary key: its unique_combination test's columns, else its unique test's column."""
+    tests = [
+        test
+        for test in manifest["nodes"].values()
+        if test["resource_type"] == "test" and test.get("attached_node") == node["unique_id"]
+    ]
+    for test in tests:
+        meta = test.get("test_metadata") or {}
+        if meta.get("name") == "unique_combination":
+            kwargs = meta.get("kwargs", {})
+            columns = kwargs.get("columns") or kwargs.get("arguments", {}).get("columns")
+            if columns:
+                return list(columns)
+    for test in tests:
+        if (test.get("test_metadata") or {}).get("name") == "unique" and test.get("column_name"):
+            return [test["column_name"]]
+    return []
+
+
+def kind(duckdb_type: str) -> str:
+    """How a column compares: money (decimal), double, or exact (text, dates, times, booleans, integers)."""
+    upper = duckdb_type.upper()
+    if upper.startswith("DECIMAL"):
+        return "money"
+    if upper in ("DOUBLE", "FLOAT", "REAL"):
+        return "double"
+    if upper in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"):
+        return "integer"
+    if upper.startswith("TIMESTAMP"):
+        return "timestamp"
+    return upper.split("(")[0].lower()
+
+
+def family(column_kind: str) -> str:
+    return "number" if column_kind in ("money", "double", "integer") else column_kind
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _differs(column: str, column_kind: str) -> str:
+    """SQL true when the DuckDB value (d.<col>) and the Spark value (s.<col>) differ beyond the column's rule."""
+    d, s = f"d.{_quote(column)}", f"s.{_quote(column)}"
+    if column_kind == "money":
+        values = f"round(cast({d} as decimal(38, 10)), {MONEY_PLACES}) != round(cast({s} as decimal(38, 10)), {MONEY_PLACES})"
+    elif column_kind == "double":
+        values = (
+            f"not (({d} = {s}) or (isnan({d}) and isnan({s})) or abs({d} - {s}) <= {DOUBLE_TOLERANCE}"
+            f" * greatest(1, abs({d}), abs({s})))"
+        )
+    elif column_kind == "timestamp":
+        values = f"cast({d} as timestamp) != cast({s} as timestamp)"
+    else:
+        values = f"cast({d} as varchar) != cast({s} as varchar)"
+    return f"(({d} is null) != ({s} is null) or ({d} is not null and {values}))"
+
+
+def compare_table(
+    con: duckdb.DuckDBPyConnection, node: Mapping[str, Any], keys: list[str], spark_folder: Path
+) -> TableResult:
+    schema, name = node["schema"], node["name"]
+    result = TableResult(f"{schema}.{name}")
+    if not spark_folder.is_dir():
+        result.problems.append(f"Spark wrote no table (no folder {spark_folder})")
+        return result
+    spark = f"read_parquet('{spark_folder.as_posix()}/**/*.parquet')"
+    built = f"{_quote(schema)}.{_quote(name)}"
+    duck_columns = {row[0]: row[1] for row in con.sql(f"describe select * from {built}").fetchall()}
+    spark_columns = {row[0]: row[1] for row in con.sql(f"describe select * from {spark}").fetchall()}
+    result.duckdb_rows = con.sql(f"select count(*) from {built}").fetchone()[0]
+    result.spark_rows = con.sql(f"select count(*) from {spark}").fetchone()[0]
+    for column in duck_columns.keys() - spark_columns.keys():
+        result.problems.append(f"column {column} missing on Spark")
+    for column in spark_columns.keys() - duck_columns.keys():
+        result.problems.append(f"column {column} only on Spark")
+    common = [column for column in duck_columns if column in spark_columns]
+    kinds = {column: kind(duck_columns[column]) for column in common}
+    for column in common:
+        if family(kinds[column]) != family(kind(spark_columns[column])):
+            result.problems.append(
+                f"column {column}: DuckDB {duck_columns[column]}, Spark {spark_columns[column]}"
+            )
+    if result.duckdb_rows != result.spark_rows:
+        result.problems.append(f"{result.duckdb_rows} rows on DuckDB, {result.spark_rows} on Spark")
+    select_list = ", ".join(_quote(column) for column in common)
+    if not keys or any(key not in common for key in keys):
+        # no key: the rows as multisets, values rounded as their rule compares them
+        def rounded(column: str) -> str:
+            if kinds[column] == "money":
+                return f"round(cast({_quote(column)} as decimal(38, 10)), {MONEY_PLACES})"
+            if kinds[column] == "double":
+                return f"round({_quote(column)}, 9)"
+            return f"cast({_quote(column)} as varchar)"
+
+        normalised = ", ".join(rounded(column) for column in common)
+        for label, left, right in (("DuckDB", built, spark), ("Spark", spark, built)):
+            only = con.sql(
+                f"select count(*) from (select {normalised} from {left} except all select {normalised} from {right})"
+            ).fetchone()[0]
+            if only:
+                result.problems.append(f"{only} row(s) only on {label} (compared without a key)")
+        return result
+    on = " and ".join(f"d.{_quote(key)} is not distinct from s.{_quote(key)}" for key in keys)
+    key_select = ", ".join(f"coalesce(d.{_quote(key)}, s.{_quote(key)})" for key in keys)
+    joined = f"(select {select_list} from {built}) as d full outer join (select {select_list} from {spark}) as s on {on}"
+    missing = con.sql(
+        f"select count(*) filter (where s.{_quote(keys[0])} is null and d.{_quote(keys[0])} is not null), "
+        f"count(*) filter (where d.{_quote(keys[0])} is null and s.{_quote(keys[0])} is not null) from {joined}"
+    ).fetchone()
+    if missing[0]:
+        result.problems.append(f"{missing[0]} key(s) only on DuckDB")
+    if missing[1]:
+        result.problems.append(f"{missing[1]} key(s) only on Spark")
+    value_columns = [column for column in common if column not in keys]
+    if not value_columns:
+        return result
+    counts = con.sql(
+        "select "
+        + ", ".join(f"count(*) filter (where {_differs(column, kinds[column])})" for column in value_columns)
+        + f" from {joined} where d.{_quote(keys[0])} is not null and s.{_quote(keys[0])} is not null"
+    ).fetchone()
+    for column, count in zip(value_columns, counts, strict=True):
+        if not count:
+            continue
+        examples = con.sql(
+            f"select {key_select}, d.{_quote(column)}, s.{_quote(column)} from {joined} "
+            f"where d.{_quote(keys[0])} is not null and s.{_quote(keys[0])} is not null "
+            f"and {_differs(column, kinds[column])} order by 1 limit {EXAMPLES_SHOWN}"
+        ).fetchall()
+        shown = "; ".join(
+            f"{'/'.join(str(part) for part in row[:-2])}: {row[-2]!r} vs {row[-1]!r}" for row in examples
+        )
+        result.problems.append(f"column {column}: {count} value(s) differ ({kinds[column]}), e.g. {shown}")
+    return result
+
+
+def compare(duckdb_path: Path, spark_warehouse: Path, manifest_path: Path) -> list[TableResult]:
+    manifest = json.loads(manifest_path.read_text())
+    con = duckdb.connect(str(duckdb_path), read_only=True)
+    try:
+        con.sql("set timezone = 'UTC'")
+        results = []
+        for node in published_models(manifest):
+            folder = spark_warehouse / f"{node['schema']}.db" / node["name"]
+            results.append(compare_table(con, node, key_columns(node, manifest), folder))
+        return results
+    finally:
+        con.close()
+
+
+def format_results(results: list[TableResult]) -> str:
+    lines = []
+    width = max((len(result.name) for result in results), default=10)
+    for result in results:
+        status = "equal" if result.equal else "DIFFERENT"
+        lines.append(f"{result.name:<{width}}  {result.duckdb_rows:>9,} rows  {status}")
+        lines.extend(f"    - {problem}" for problem in result.problems)
+    different = sum(not result.equal for result in results)
+    lines.append(f"{len(results) - different} of {len(results)} tables equal on Spark and DuckDB")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duckdb", type=Path, required=True, help="the DuckDB build of the landing")
+    parser.add_argument("--spark-warehouse", type=Path, required=True, help="Spark's warehouse directory")
+    parser.add_argument("--manifest", type=Path, required=True, help="dbt's manifest.json of the project")
+    args = parser.parse_args(argv)
+    results = compare(args.duckdb, args.spark_warehouse, args.manifest)
+    print(format_results(results))
+    return 0 if all(result.equal for result in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
