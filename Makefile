@@ -23,7 +23,7 @@ DBT := $(BIN)/dbt
 WAIT        ?= 0
 LOCKED      := $(BIN)/python -m orchestration.lock --wait $(WAIT) --
 
-.PHONY: help run test test-fast env env-dev env-spark simulate check-landing build lint dbt-test pytest bench dev docs clean metrics bi bi-env test-bi chromium
+.PHONY: help run test test-fast env env-dev env-spark test-spark simulate check-landing build lint dbt-test pytest bench dev docs clean metrics bi bi-env test-bi chromium
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,6 +55,25 @@ $(SPARK_BIN)/.installed: requirements-spark.lock
 	touch $@
 
 env-spark: $(SPARK_BIN)/.installed  ## the Spark environment (.venv-spark): dbt-spark, pyspark, the runtime and dev tools
+
+# Spark parity: the ci landing with faults built on Spark (dbt-spark's local session) and on DuckDB, then every mart
+# and export compared (orchestration.spark_parity). Everything lives under data/spark-test/.
+SPARK_TEST_DIR := $(CURDIR)/data/spark-test
+# What dbt runs on Spark: models, seeds and data tests (unit tests run on DuckDB, in make test).
+SPARK_DBT_COMMAND ?= build --exclude test_type:unit
+SPARK_TEST_ENV := RAW_DATA_DIR=$(SPARK_TEST_DIR)/raw SPARK_WAREHOUSE_DIR=$(SPARK_TEST_DIR)/spark SPARK_LOCAL_IP=127.0.0.1 \
+	WAREHOUSE_PATH=$(SPARK_TEST_DIR)/duckdb.duckdb
+
+test-spark: env-spark  ## build the ci landing (faults) on Spark and on DuckDB and prove every mart and export equal
+	rm -rf $(SPARK_TEST_DIR)
+	$(SPARK_BIN)/python -m simulator --profile ci --seed $(SEED) --faults --out $(SPARK_TEST_DIR) --no-progress
+	$(SPARK_TEST_ENV) $(SPARK_BIN)/python -m orchestration.landing check
+	$(SPARK_TEST_ENV) DBT_TARGET=duckdb $(SPARK_BIN)/dbt build --exclude test_type:unit \
+		--target-path $(SPARK_TEST_DIR)/target-duckdb --log-path $(SPARK_TEST_DIR)/logs-duckdb
+	$(SPARK_TEST_ENV) DBT_TARGET=spark $(SPARK_BIN)/dbt $(SPARK_DBT_COMMAND) \
+		--target-path $(SPARK_TEST_DIR)/target-spark --log-path $(SPARK_TEST_DIR)/logs-spark
+	$(SPARK_BIN)/python -m orchestration.spark_parity --duckdb $(SPARK_TEST_DIR)/duckdb.duckdb \
+		--spark-warehouse $(SPARK_TEST_DIR)/spark/warehouse --manifest $(SPARK_TEST_DIR)/target-duckdb/manifest.json
 
 simulate: env  ## simulate the source systems (PROFILE=ci|demo|large, SEED=N, FAULTS=1, SYSTEMS=shop,mdm,reference)
 	$(LOCKED) $(BIN)/python -m simulator --profile $(PROFILE) --seed $(SEED) --out data $(if $(FAULTS),--faults,) \

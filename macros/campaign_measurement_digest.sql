@@ -9,18 +9,13 @@
         select md5(
             coalesce((
                 select
-                    string_agg(
-                        concat_ws(
-                            '|',
-                            digest_campaigns.campaign_id,
-                            digest_campaigns.campaign_type,
-                            cast(digest_campaigns.starts_at as string),
-                            cast(digest_campaigns.ends_at as string),
-                            digest_designs.measurement_method,
-                            digest_designs.treated_group
-                        ),
-                        ',' order by digest_campaigns.campaign_id
-                    )
+                    {{ ordered_string_agg(
+                        "concat_ws('|', digest_campaigns.campaign_id, digest_campaigns.campaign_type,"
+                        ~ " cast(digest_campaigns.starts_at as string), cast(digest_campaigns.ends_at as string),"
+                        ~ " digest_designs.measurement_method, digest_designs.treated_group)",
+                        "','",
+                        'digest_campaigns.campaign_id'
+                    ) }}
                 from {{ campaigns }} as digest_campaigns
                 inner join {{ designs }} as digest_designs
                     on digest_campaigns.campaign_type = digest_designs.campaign_type

@@ -33,3 +33,70 @@
 {% macro spark__last_value_ignoring_nulls(expression) -%}
     last_value({{ expression }}, true)
 {%- endmacro %}
+
+{% macro ordered_string_agg(expression, separator, order_by) -%}
+    {#- The group's values joined by a separator in the given order (string_agg … order by, spelled per engine). -#}
+    {{ return(adapter.dispatch('ordered_string_agg', 'relationship_warehouse')(expression, separator, order_by)) }}
+{%- endmacro %}
+
+{% macro default__ordered_string_agg(expression, separator, order_by) -%}
+    string_agg({{ expression }}, {{ separator }} order by {{ order_by }})
+{%- endmacro %}
+
+{% macro spark__ordered_string_agg(expression, separator, order_by) -%}
+    string_agg({{ expression }}, {{ separator }}) within group (order by {{ order_by }})
+{%- endmacro %}
+
+{% macro add_days(timestamp_expression, days_expression) -%}
+    {#- A timestamp plus a whole number of days (a column), its time of day kept. -#}
+    {{ return(adapter.dispatch('add_days', 'relationship_warehouse')(timestamp_expression, days_expression)) }}
+{%- endmacro %}
+
+{% macro default__add_days(timestamp_expression, days_expression) -%}
+    {{ timestamp_expression }} + to_days({{ days_expression }})
+{%- endmacro %}
+
+{% macro spark__add_days(timestamp_expression, days_expression) -%}
+    timestampadd(day, {{ days_expression }}, {{ timestamp_expression }})
+{%- endmacro %}
+
+{% macro average_as_double(expression) -%}
+    {#-
+        The average of a decimal column as a double, as DuckDB's avg() gives it; Spark's avg() of a decimal is a
+        decimal (rounded to a fixed scale), so there the values are averaged as doubles.
+    -#}
+    {{ return(adapter.dispatch('average_as_double', 'relationship_warehouse')(expression)) }}
+{%- endmacro %}
+
+{% macro default__average_as_double(expression) -%}
+    avg({{ expression }})
+{%- endmacro %}
+
+{% macro spark__average_as_double(expression) -%}
+    avg(cast({{ expression }} as double))
+{%- endmacro %}
+
+{% macro to_decimal(expression, precision, scale) -%}
+    {#-
+        An amount cast to decimal(precision, scale). DuckDB rounds a double to the scale half away from zero, in
+        doubles (x × 10^scale rounded, e.g. 1.38495 → 1.3849, as 1.38495 × 10⁴ is 13849.4999…); Spark's cast
+        rounds the double's shortest decimal form instead (1.3850), so there a double is rounded DuckDB's way
+        first. Other types cast as they are.
+    -#}
+    {{ return(adapter.dispatch('to_decimal', 'relationship_warehouse')(expression, precision, scale)) }}
+{%- endmacro %}
+
+{% macro default__to_decimal(expression, precision, scale) -%}
+    cast({{ expression }} as decimal({{ precision }}, {{ scale }}))
+{%- endmacro %}
+
+{% macro spark__to_decimal(expression, precision, scale) -%}
+    (case
+        when typeof({{ expression }}) in ('double', 'float')
+            then cast(
+                round(cast({{ expression }} as double) * power(10, {{ scale }}), 0) / power(10, {{ scale }})
+                as decimal({{ precision }}, {{ scale }})
+            )
+        else cast({{ expression }} as decimal({{ precision }}, {{ scale }}))
+    end)
+{%- endmacro %}

@@ -47,8 +47,8 @@ sequenced as (
 
     select
         *,
-        {{ dbt.datediff('assigned_at', 'responded_at', 'second') }} / 3600.0 as response_hours,  -- noqa: LT05
-        {{ dbt.datediff('assigned_at', 'first_contact_at', 'second') }} / 3600.0 as first_contact_hours,  -- noqa: LT05
+        {{ dbt.datediff('assigned_at', 'responded_at', 'second') }} / cast(3600 as double) as response_hours,  -- noqa: LT05
+        {{ dbt.datediff('assigned_at', 'first_contact_at', 'second') }} / cast(3600 as double) as first_contact_hours,  -- noqa: LT05
         row_number() over (
             partition by lead_id order by coalesce(assigned_at, first_event_at), dealer_id
         ) as assignment_number,
@@ -74,7 +74,7 @@ final as (
         cast(sequenced.first_contact_hours as double) as first_contact_hours,
         sequenced.won_amount,
         sequenced.won_currency_code,
-        cast(sequenced.won_amount * fx_rates.rate_to_reporting as decimal(18, 4)) as won_amount_reporting,
+        {{ to_decimal("sequenced.won_amount * fx_rates.rate_to_reporting", 18, 4) }} as won_amount_reporting,
         sequenced.loaded_at
     from sequenced
     left join fx_rates

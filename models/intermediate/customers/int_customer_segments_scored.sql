@@ -134,7 +134,7 @@ final as (
         segmented.customer_type,
         segmented.recency_days,
         segmented.frequency_orders,
-        cast(segmented.monetary_reporting as decimal(18, 4)) as monetary_reporting,
+        {{ to_decimal("segmented.monetary_reporting", 18, 4) }} as monetary_reporting,
         segmented.recency_score,
         segmented.frequency_score,
         segmented.monetary_score,

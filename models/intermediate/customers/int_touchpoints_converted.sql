@@ -32,7 +32,7 @@ converted as (
         cast(touchpoints.touched_at as date) as touched_date,
         touchpoints.cost_amount,
         touchpoints.currency_code,
-        cast(touchpoints.cost_amount * touch_fx.rate_to_reporting as decimal(18, 4)) as cost_amount_reporting
+        {{ to_decimal("touchpoints.cost_amount * touch_fx.rate_to_reporting", 18, 4) }} as cost_amount_reporting
     from touchpoints
     left join customer_ids
         on touchpoints.crm_contact_id = customer_ids.source_customer_id

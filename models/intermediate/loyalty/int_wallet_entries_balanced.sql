@@ -348,23 +348,23 @@ final as (
         balances.member_id,
         balances.entry_sequence,
         balances.entry_type,
-        cast(balances.amount - (balances.bonus_balance - balances.bonus_balance_before) as decimal(18, 4))
+        {{ to_decimal("balances.amount - (balances.bonus_balance - balances.bonus_balance_before)", 18, 4) }}
             as paid_amount,
-        cast(balances.bonus_balance - balances.bonus_balance_before as decimal(18, 4)) as bonus_amount,
-        cast(balances.amount_running - balances.bonus_balance as decimal(18, 4)) as paid_balance,
-        cast(balances.bonus_balance as decimal(18, 4)) as bonus_balance,
+        {{ to_decimal("balances.bonus_balance - balances.bonus_balance_before", 18, 4) }} as bonus_amount,
+        {{ to_decimal("balances.amount_running - balances.bonus_balance", 18, 4) }} as paid_balance,
+        {{ to_decimal("balances.bonus_balance", 18, 4) }} as bonus_balance,
         cast(balances.points_balance - balances.points_balance_before as integer) as points_applied,
         cast(balances.points_balance - balances.points_balance_before - balances.points as integer)
             as points_refused,
         cast(balances.points_balance as bigint) as points_balance,
         case
             when balances.points_balance - balances.points_balance_before > 0
-                then balances.transacted_at + to_days(wallet_rules.points_expiry_days)
+                then {{ add_days("balances.transacted_at", "wallet_rules.points_expiry_days") }}
         end as points_expire_at,
         top_ups_tiered.tier_name as recharge_tier_name,
         case
             when balances.entry_type = 'top_up'
-                then cast(coalesce(top_ups_tiered.bonus_amount_reporting, 0) as decimal(18, 4))
+                then {{ to_decimal("coalesce(top_ups_tiered.bonus_amount_reporting, 0)", 18, 4) }}
         end as tier_bonus_amount_reporting,
         wallet_rules.rules_digest,
         {{ build_started_at() }} as computed_at

@@ -33,10 +33,12 @@ digested as (
         md5(
             coalesce((
                 select
-                    string_agg(
-                        concat_ws(',', tier_name, min_top_up_amount_reporting, bonus_amount_reporting), ';'
-                        order by min_top_up_amount_reporting, tier_name
-                    )
+                    {{ ordered_string_agg(
+                        "concat_ws(',', tier_name, cast(min_top_up_amount_reporting as string),"
+                        ~ " cast(bonus_amount_reporting as string))",
+                        "';'",
+                        'min_top_up_amount_reporting, tier_name'
+                    ) }}
                 from recharge_tiers
             ), '')
             || '|' || coalesce((select cast(max(points_expiry_days) as string) from expiry_rule), '')

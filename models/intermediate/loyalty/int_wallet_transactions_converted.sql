@@ -93,7 +93,7 @@ final as (
         cast(new_transactions.transacted_at as date) as transaction_date,
         new_transactions.currency_code,
         new_transactions.amount,
-        cast(new_transactions.amount * fx_rates.rate_to_reporting as decimal(18, 4)) as amount_reporting,
+        {{ to_decimal("new_transactions.amount * fx_rates.rate_to_reporting", 18, 4) }} as amount_reporting,
         new_transactions.points,
         new_transactions.order_id,
         new_transactions.campaign_id,

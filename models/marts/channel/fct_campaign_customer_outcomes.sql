@@ -305,7 +305,7 @@ customer_order_days as (
         golden_customer_id,
         order_date,
         count(*) as order_count,
-        cast(sum(net_amount_after_refunds_reporting) as decimal(18, 4)) as net_revenue_reporting
+        {{ to_decimal("sum(net_amount_after_refunds_reporting)", 18, 4) }} as net_revenue_reporting
     from orders
     where golden_customer_id in (select customers_to_compute.golden_customer_id from customers_to_compute)
     group by golden_customer_id, order_date
@@ -427,16 +427,17 @@ final as (
         ) as prior_recency_band,
         cast(prior_exposure_days as integer) as prior_exposure_days,
         cast(prior_order_count as bigint) as prior_order_count,
-        cast(prior_net_revenue_reporting as decimal(18, 4)) as prior_net_revenue_reporting,
+        {{ to_decimal("prior_net_revenue_reporting", 18, 4) }} as prior_net_revenue_reporting,
         cast(window_order_count as bigint) as window_order_count,
-        cast(window_net_revenue_reporting as decimal(18, 4)) as window_net_revenue_reporting,
+        {{ to_decimal("window_net_revenue_reporting", 18, 4) }} as window_net_revenue_reporting,
         cast(
             case when prior_exposure_days > 0 then prior_order_count * window_days / prior_exposure_days else 0 end
             as double
         ) as expected_window_order_count,
         cast(
             case
-                when prior_exposure_days > 0 then prior_net_revenue_reporting * window_days / prior_exposure_days
+                when prior_exposure_days > 0
+                    then cast(prior_net_revenue_reporting * window_days as double) / prior_exposure_days
                 else 0
             end as double
         ) as expected_window_net_revenue_reporting,

@@ -33,11 +33,9 @@ final as (
         dealer_sales.category as product_category,
         dealer_sales.quantity,
         dealer_sales.currency_code,
-        cast(dealer_sales.revenue_amount as decimal(18, 4)) as revenue_amount,
+        {{ to_decimal("dealer_sales.revenue_amount", 18, 4) }} as revenue_amount,
         cast(fx_rates.rate_to_reporting as double) as fx_rate_to_reporting,
-        cast(
-            dealer_sales.revenue_amount * fx_rates.rate_to_reporting as decimal(18, 4)
-        ) as revenue_amount_reporting,
+        {{ to_decimal("dealer_sales.revenue_amount * fx_rates.rate_to_reporting", 18, 4) }} as revenue_amount_reporting,
         dealer_sales.loaded_at
     from dealer_sales
     left join products

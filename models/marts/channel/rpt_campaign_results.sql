@@ -751,14 +751,14 @@ final as (
         coalesce(baseline_end_date, prior_activity_end_date) as prior_activity_end_date,
         cast(prior_activity_day_count as integer) as prior_activity_day_count,
         currency_code,
-        cast(cost_amount as decimal(18, 4)) as cost_amount,
-        cast(cost_amount_reporting as decimal(18, 4)) as cost_amount_reporting,
+        {{ to_decimal("cost_amount", 18, 4) }} as cost_amount,
+        {{ to_decimal("cost_amount_reporting", 18, 4) }} as cost_amount_reporting,
         cast(reach_customer_count as bigint) as reach_customer_count,
         cast(window_order_count as bigint) as window_order_count,
         cast(code_redemption_order_count as bigint) as code_redemption_order_count,
-        cast(code_discount_amount_reporting as decimal(18, 4)) as code_discount_amount_reporting,
-        cast(roi_cost_amount_reporting as decimal(18, 4)) as roi_cost_amount_reporting,
-        cast(window_net_revenue_reporting as decimal(18, 4)) as window_net_revenue_reporting,
+        {{ to_decimal("code_discount_amount_reporting", 18, 4) }} as code_discount_amount_reporting,
+        {{ to_decimal("roi_cost_amount_reporting", 18, 4) }} as roi_cost_amount_reporting,
+        {{ to_decimal("window_net_revenue_reporting", 18, 4) }} as window_net_revenue_reporting,
         measurement_method,
         cast(treated_customer_count as bigint) as treated_customer_count,
         cast(matched_treated_customer_count as bigint) as matched_treated_customer_count,
@@ -772,14 +772,16 @@ final as (
         cast(
             case when is_lift_published then incremental_orders + incremental_orders_margin end as double
         ) as incremental_orders_upper_bound,
-        cast(case when is_lift_published then incremental_revenue end as decimal(18, 4))
+        {{ to_decimal("case when is_lift_published then incremental_revenue end", 18, 4) }}
             as incremental_revenue_reporting,
-        cast(
-            case when is_lift_published then incremental_revenue - incremental_revenue_margin end as decimal(18, 4)
-        ) as incremental_revenue_lower_bound_reporting,
-        cast(
-            case when is_lift_published then incremental_revenue + incremental_revenue_margin end as decimal(18, 4)
-        ) as incremental_revenue_upper_bound_reporting,
+        {{ to_decimal("
+            case when is_lift_published then incremental_revenue - incremental_revenue_margin end",
+            18, 4
+        ) }} as incremental_revenue_lower_bound_reporting,
+        {{ to_decimal("
+            case when is_lift_published then incremental_revenue + incremental_revenue_margin end",
+            18, 4
+        ) }} as incremental_revenue_upper_bound_reporting,
         cast(
             case
                 when is_roi_published then (incremental_revenue - roi_cost_amount_reporting) / roi_cost_amount_reporting
@@ -806,9 +808,10 @@ final as (
         cast(lead_dealer_count as bigint) as lead_dealer_count,
         cast(case when is_lead_figures_published then leads_generated end as bigint) as leads_generated,
         cast(case when is_lead_figures_published then leads_won end as bigint) as leads_won,
-        cast(
-            case when is_lead_figures_published then lead_won_amount_reporting end as decimal(18, 4)
-        ) as lead_won_amount_reporting,
+        {{ to_decimal("
+            case when is_lead_figures_published then lead_won_amount_reporting end",
+            18, 4
+        ) }} as lead_won_amount_reporting,
         measurement_status,
         case
             when not is_roi_published then 'not_measured'

@@ -71,14 +71,14 @@ final as (
         product_category,
         cast(own_units_sold as bigint) as own_units_sold,
         cast(competitor_units_sold as bigint) as competitor_units_sold,
-        cast(own_revenue_reporting as decimal(18, 4)) as own_revenue_reporting,
-        cast(competitor_revenue_reporting as decimal(18, 4)) as competitor_revenue_reporting,
-        cast(own_revenue_reporting + competitor_revenue_reporting as decimal(18, 4)) as total_revenue_reporting,
+        {{ to_decimal("own_revenue_reporting", 18, 4) }} as own_revenue_reporting,
+        {{ to_decimal("competitor_revenue_reporting", 18, 4) }} as competitor_revenue_reporting,
+        {{ to_decimal("own_revenue_reporting + competitor_revenue_reporting", 18, 4) }} as total_revenue_reporting,
         cast(
             own_revenue_reporting / nullif(own_revenue_reporting + competitor_revenue_reporting, 0) as double
         ) as own_revenue_share,
         cast(own_units_purchased as bigint) as own_units_purchased,
-        cast(own_purchase_amount_reporting as decimal(18, 4)) as own_purchase_amount_reporting
+        {{ to_decimal("own_purchase_amount_reporting", 18, 4) }} as own_purchase_amount_reporting
     from joined
 
 )

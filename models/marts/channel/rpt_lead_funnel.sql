@@ -35,7 +35,7 @@ final as (
             sum(case when is_won then 1 else 0 end)
             / nullif(sum(case when is_won or is_lost then 1 else 0 end), 0) as double
         ) as conversion_rate,
-        cast(coalesce(sum(won_amount_reporting), 0) as decimal(18, 4)) as won_amount_reporting
+        {{ to_decimal("coalesce(sum(won_amount_reporting), 0)", 18, 4) }} as won_amount_reporting
     from leads
     group by assigned_month, dealer_id, coalesce(region, 'unknown'), coalesce(lead_source, 'unknown')
 

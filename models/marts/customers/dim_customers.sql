@@ -92,9 +92,9 @@ final as (
         order_summary.first_order_date,
         order_summary.last_order_date,
         coalesce(order_summary.lifetime_orders, 0) as lifetime_orders,
-        cast(coalesce(order_summary.lifetime_net_revenue_reporting, 0) as decimal(18, 4))
+        {{ to_decimal("coalesce(order_summary.lifetime_net_revenue_reporting, 0)", 18, 4) }}
             as lifetime_net_revenue_reporting,
-        cast(order_summary.average_order_value_reporting as decimal(18, 4)) as average_order_value_reporting,
+        {{ to_decimal("order_summary.average_order_value_reporting", 18, 4) }} as average_order_value_reporting,
         segments.rfm_segment,
         segments.behavioural_segment,
         coalesce(vendor_potential.is_vendor_potential, false) as is_vendor_potential,

@@ -275,21 +275,21 @@ final as (
         changed_lines.order_date,
         changed_lines.currency_code,
         changed_lines.quantity,
-        cast(changed_lines.unit_price as decimal(18, 4)) as unit_price,
-        cast(changed_lines.gross_amount as decimal(18, 4)) as gross_amount,
-        cast(changed_lines.discount_amount as decimal(18, 4)) as discount_amount,
-        cast(changed_lines.net_amount as decimal(18, 4)) as net_amount,
-        cast(changed_lines.refunded_amount as decimal(18, 4)) as refunded_amount,
+        {{ to_decimal("changed_lines.unit_price", 18, 4) }} as unit_price,
+        {{ to_decimal("changed_lines.gross_amount", 18, 4) }} as gross_amount,
+        {{ to_decimal("changed_lines.discount_amount", 18, 4) }} as discount_amount,
+        {{ to_decimal("changed_lines.net_amount", 18, 4) }} as net_amount,
+        {{ to_decimal("changed_lines.refunded_amount", 18, 4) }} as refunded_amount,
         cast(order_fx.rate_to_reporting as double) as fx_rate_to_reporting,
-        cast(changed_lines.gross_amount * order_fx.rate_to_reporting as decimal(18, 4)) as gross_amount_reporting,
-        cast(changed_lines.discount_amount * order_fx.rate_to_reporting as decimal(18, 4)) as discount_amount_reporting,
-        cast(changed_lines.net_amount * order_fx.rate_to_reporting as decimal(18, 4)) as net_amount_reporting,
-        cast(changed_lines.refunded_amount_reporting as decimal(18, 4)) as refunded_amount_reporting,
-        cast(
-            changed_lines.net_amount * order_fx.rate_to_reporting
-            - changed_lines.refunded_amount_reporting
-            as decimal(18, 4)
-        ) as net_amount_after_refunds_reporting,
+        {{ to_decimal("changed_lines.gross_amount * order_fx.rate_to_reporting", 18, 4) }} as gross_amount_reporting,
+        {{ to_decimal(
+            "changed_lines.discount_amount * order_fx.rate_to_reporting", 18, 4
+        ) }} as discount_amount_reporting,
+        {{ to_decimal("changed_lines.net_amount * order_fx.rate_to_reporting", 18, 4) }} as net_amount_reporting,
+        {{ to_decimal("changed_lines.refunded_amount_reporting", 18, 4) }} as refunded_amount_reporting,
+        {{ to_decimal(
+            "changed_lines.net_amount * order_fx.rate_to_reporting - changed_lines.refunded_amount_reporting", 18, 4
+        ) }} as net_amount_after_refunds_reporting,
         greatest(
             changed_lines.loaded_at,
             coalesce(changed_lines.refunds_loaded_at, changed_lines.loaded_at)

@@ -195,19 +195,19 @@ final as (
         orders.dealer_id,
         coalesce(line_totals.line_count, 0) as line_count,
         cast(coalesce(line_totals.units, 0) as bigint) as units,
-        cast(coalesce(line_totals.gross_amount, 0) as decimal(18, 4)) as gross_amount,
-        cast(coalesce(line_totals.discount_amount, 0) as decimal(18, 4)) as discount_amount,
-        cast(coalesce(line_totals.net_amount, 0) as decimal(18, 4)) as net_amount,
-        cast(coalesce(line_totals.refunded_amount, 0) as decimal(18, 4)) as refunded_amount,
+        {{ to_decimal("coalesce(line_totals.gross_amount, 0)", 18, 4) }} as gross_amount,
+        {{ to_decimal("coalesce(line_totals.discount_amount, 0)", 18, 4) }} as discount_amount,
+        {{ to_decimal("coalesce(line_totals.net_amount, 0)", 18, 4) }} as net_amount,
+        {{ to_decimal("coalesce(line_totals.refunded_amount, 0)", 18, 4) }} as refunded_amount,
         cast(order_fx.rate_to_reporting as double) as fx_rate_to_reporting,
-        cast(coalesce(line_totals.gross_amount_reporting, 0) as decimal(18, 4)) as gross_amount_reporting,
-        cast(coalesce(line_totals.discount_amount_reporting, 0) as decimal(18, 4)) as discount_amount_reporting,
-        cast(coalesce(line_totals.net_amount_reporting, 0) as decimal(18, 4)) as net_amount_reporting,
-        cast(coalesce(line_totals.refunded_amount_reporting, 0) as decimal(18, 4)) as refunded_amount_reporting,
-        cast(
-            coalesce(line_totals.net_amount_reporting, 0) - coalesce(line_totals.refunded_amount_reporting, 0)
-            as decimal(18, 4)
-        ) as net_amount_after_refunds_reporting,
+        {{ to_decimal("coalesce(line_totals.gross_amount_reporting, 0)", 18, 4) }} as gross_amount_reporting,
+        {{ to_decimal("coalesce(line_totals.discount_amount_reporting, 0)", 18, 4) }} as discount_amount_reporting,
+        {{ to_decimal("coalesce(line_totals.net_amount_reporting, 0)", 18, 4) }} as net_amount_reporting,
+        {{ to_decimal("coalesce(line_totals.refunded_amount_reporting, 0)", 18, 4) }} as refunded_amount_reporting,
+        {{ to_decimal("
+            coalesce(line_totals.net_amount_reporting, 0) - coalesce(line_totals.refunded_amount_reporting, 0)",
+            18, 4
+        ) }} as net_amount_after_refunds_reporting,
         orders.customer_order_number,
         orders.customer_order_number = 1 as is_first_order,
         coalesce(

@@ -34,7 +34,7 @@ customer_orders as (
         golden_customer_id,
         min(order_date) as first_order_date,
         count(*) as order_count,
-        cast(sum(net_amount_after_refunds_reporting) as decimal(18, 4)) as net_amount_after_refunds_reporting
+        {{ to_decimal("sum(net_amount_after_refunds_reporting)", 18, 4) }} as net_amount_after_refunds_reporting
     from orders
     group by golden_customer_id
 
@@ -120,9 +120,10 @@ final as (
         customer_orders.golden_customer_id is not null as has_converted,
         customer_orders.first_order_date as referred_first_order_date,
         coalesce(customer_orders.order_count, 0) as referred_order_count,
-        cast(
-            coalesce(customer_orders.net_amount_after_refunds_reporting, 0) as decimal(18, 4)
-        ) as referred_net_amount_after_refunds_reporting,
+        {{ to_decimal("
+            coalesce(customer_orders.net_amount_after_refunds_reporting, 0)",
+            18, 4
+        ) }} as referred_net_amount_after_refunds_reporting,
         coalesce(edges.referred_golden_customer_id = edges.advocate_golden_customer_id, false)
         or own_contact_matches.referral_edge_id is not null as is_self_referral,
         contact_counts.email_occurrences > 1 or contact_counts.phone_occurrences > 1 as is_duplicate_contact

@@ -25,8 +25,8 @@ final as (
         orders.order_date,
         refunds.reason,
         refunds.currency_code,
-        cast(refunds.refund_amount as decimal(18, 4)) as refund_amount,
-        cast(refunds.refund_amount_reporting as decimal(18, 4)) as refund_amount_reporting
+        {{ to_decimal("refunds.refund_amount", 18, 4) }} as refund_amount,
+        {{ to_decimal("refunds.refund_amount_reporting", 18, 4) }} as refund_amount_reporting
     from refunds
     inner join orders
         on refunds.order_id = orders.order_id

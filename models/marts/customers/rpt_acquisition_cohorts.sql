@@ -222,15 +222,16 @@ final as (
         measured.calendar_month,
         measured.customers_in_cohort,
         measured.active_customers,
-        cast(measured.active_customers * 1.0 / measured.customers_in_cohort as decimal(9, 4)) as retention_rate,
-        cast(measured.net_sales_amount_reporting as decimal(18, 4)) as net_sales_amount_reporting,
-        cast(measured.refunded_amount_reporting as decimal(18, 4)) as refunded_amount_reporting,
-        cast(measured.net_amount_after_refunds_reporting as decimal(18, 4)) as net_amount_after_refunds_reporting,
-        cast(
-            measured.cumulative_net_amount_after_refunds_reporting / measured.customers_in_cohort as decimal(18, 4)
-        ) as cumulative_net_amount_per_customer_reporting,
+        {{ to_decimal("measured.active_customers * 1.0 / measured.customers_in_cohort", 9, 4) }} as retention_rate,
+        {{ to_decimal("measured.net_sales_amount_reporting", 18, 4) }} as net_sales_amount_reporting,
+        {{ to_decimal("measured.refunded_amount_reporting", 18, 4) }} as refunded_amount_reporting,
+        {{ to_decimal("measured.net_amount_after_refunds_reporting", 18, 4) }} as net_amount_after_refunds_reporting,
+        {{ to_decimal("
+            measured.cumulative_net_amount_after_refunds_reporting / measured.customers_in_cohort",
+            18, 4
+        ) }} as cumulative_net_amount_per_customer_reporting,
         measured.bargain_hunters,
-        cast(measured.bargain_hunters * 1.0 / measured.customers_in_cohort as decimal(9, 4)) as bargain_hunter_share
+        {{ to_decimal("measured.bargain_hunters * 1.0 / measured.customers_in_cohort", 9, 4) }} as bargain_hunter_share
     from measured
     left join offer_campaigns
         on measured.first_order_offer = offer_campaigns.discount_code

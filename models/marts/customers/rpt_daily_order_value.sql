@@ -14,7 +14,7 @@ daily as (
         order_date,
         count(*) as order_count,
         sum(net_amount_reporting) as net_amount_reporting,
-        avg(net_amount_reporting) as average_order_value_reporting
+        {{ average_as_double("net_amount_reporting") }} as average_order_value_reporting
     from orders
     group by order_date
 
@@ -40,9 +40,9 @@ final as (
     select
         order_date,
         order_count,
-        cast(net_amount_reporting as decimal(18, 4)) as net_amount_reporting,
-        cast(average_order_value_reporting as decimal(18, 4)) as average_order_value_reporting,
-        cast(trailing_average_order_value_reporting as decimal(18, 4))
+        {{ to_decimal("net_amount_reporting", 18, 4) }} as net_amount_reporting,
+        {{ to_decimal("average_order_value_reporting", 18, 4) }} as average_order_value_reporting,
+        {{ to_decimal("trailing_average_order_value_reporting", 18, 4) }}
             as trailing_28_order_day_average_order_value_reporting,
         cast(
             average_order_value_reporting / nullif(trailing_average_order_value_reporting, 0) as double

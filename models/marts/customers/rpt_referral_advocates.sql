@@ -145,9 +145,10 @@ final as (
         edge_totals.last_referred_at,
         edge_totals.referred_customers_known,
         coalesce(buyer_totals.referred_customers_who_bought, 0) as referred_customers_who_bought,
-        cast(
-            coalesce(buyer_totals.referred_net_amount_after_refunds_reporting, 0) as decimal(18, 4)
-        ) as referred_net_amount_after_refunds_reporting,
+        {{ to_decimal("
+            coalesce(buyer_totals.referred_net_amount_after_refunds_reporting, 0)",
+            18, 4
+        ) }} as referred_net_amount_after_refunds_reporting,
         cast(coalesce(chain_depths.chain_depth, 0) as integer) as chain_depth,
         edge_totals.self_referrals,
         edge_totals.duplicate_contact_links

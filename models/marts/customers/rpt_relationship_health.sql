@@ -158,10 +158,10 @@ final as (
         customer_orders.last_order_date,
         customer_orders.orders_with_closed_window,
         customer_orders.untended_orders,
-        cast(
-            customer_orders.untended_orders * 1.0 / nullif(customer_orders.orders_with_closed_window, 0)
-            as decimal(9, 4)
-        ) as untended_order_share,
+        {{ to_decimal("
+            customer_orders.untended_orders * 1.0 / nullif(customer_orders.orders_with_closed_window, 0)",
+            9, 4
+        ) }} as untended_order_share,
         customer_orders.last_purchase_follow_up_status,
         customer_orders.last_purchase_follow_up_status = 'untended' as is_last_purchase_untended,
         coalesce(customer_touchpoints.touchpoints, 0) as touchpoints,
@@ -170,14 +170,14 @@ final as (
         coalesce(customer_touchpoints.email_touchpoints, 0) as email_touchpoints,
         coalesce(customer_touchpoints.greeting_card_touchpoints, 0) as greeting_card_touchpoints,
         coalesce(customer_touchpoints.gift_touchpoints, 0) as gift_touchpoints,
-        cast(coalesce(customer_touchpoints.touchpoint_cost_reporting, 0) as decimal(18, 4))
+        {{ to_decimal("coalesce(customer_touchpoints.touchpoint_cost_reporting, 0)", 18, 4) }}
             as touchpoint_cost_reporting,
-        cast(coalesce(customer_touchpoints.call_cost_reporting, 0) as decimal(18, 4)) as call_cost_reporting,
-        cast(coalesce(customer_touchpoints.visit_cost_reporting, 0) as decimal(18, 4)) as visit_cost_reporting,
-        cast(coalesce(customer_touchpoints.email_cost_reporting, 0) as decimal(18, 4)) as email_cost_reporting,
-        cast(coalesce(customer_touchpoints.greeting_card_cost_reporting, 0) as decimal(18, 4))
+        {{ to_decimal("coalesce(customer_touchpoints.call_cost_reporting, 0)", 18, 4) }} as call_cost_reporting,
+        {{ to_decimal("coalesce(customer_touchpoints.visit_cost_reporting, 0)", 18, 4) }} as visit_cost_reporting,
+        {{ to_decimal("coalesce(customer_touchpoints.email_cost_reporting, 0)", 18, 4) }} as email_cost_reporting,
+        {{ to_decimal("coalesce(customer_touchpoints.greeting_card_cost_reporting, 0)", 18, 4) }}
             as greeting_card_cost_reporting,
-        cast(coalesce(customer_touchpoints.gift_cost_reporting, 0) as decimal(18, 4)) as gift_cost_reporting,
+        {{ to_decimal("coalesce(customer_touchpoints.gift_cost_reporting, 0)", 18, 4) }} as gift_cost_reporting,
         customer_touchpoints.last_touched_at,
         cast(
             {{ dbt.datediff('cast(customer_touchpoints.last_touched_at as date)', 'as_of.as_of_date', 'day') }}

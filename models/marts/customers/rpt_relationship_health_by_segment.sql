@@ -61,19 +61,17 @@ final as (
         churned_customers,
         untended_customers,
         untended_churned_customers,
-        cast(untended_churned_customers * 1.0 / nullif(untended_customers, 0) as decimal(9, 4))
+        {{ to_decimal("untended_churned_customers * 1.0 / nullif(untended_customers, 0)", 9, 4) }}
             as untended_churn_rate,
         tended_customers,
         tended_churned_customers,
-        cast(tended_churned_customers * 1.0 / nullif(tended_customers, 0) as decimal(9, 4)) as tended_churn_rate,
-        cast(
+        {{ to_decimal("tended_churned_customers * 1.0 / nullif(tended_customers, 0)", 9, 4) }} as tended_churn_rate,
+        {{ to_decimal("
             untended_churned_customers * 1.0 / nullif(untended_customers, 0)
-            - tended_churned_customers * 1.0 / nullif(tended_customers, 0)
-            as decimal(9, 4)
-        ) as churn_rate_difference,
+            - tended_churned_customers * 1.0 / nullif(tended_customers, 0)", 9, 4) }} as churn_rate_difference,
         untended_churned_customers * 1.0 / nullif(untended_customers, 0)
         > tended_churned_customers * 1.0 / nullif(tended_customers, 0) as do_untended_churn_more,
-        cast(touchpoint_cost_reporting as decimal(18, 4)) as touchpoint_cost_reporting
+        {{ to_decimal("touchpoint_cost_reporting", 18, 4) }} as touchpoint_cost_reporting
     from grouped
 
 )

@@ -19,7 +19,7 @@ final as (
         scored.orders_per_year,
         scored.orders_per_year_threshold,
         scored.passes_orders_per_year,
-        cast(scored.average_order_value_reporting as decimal(18, 4)) as average_order_value_reporting,
+        {{ to_decimal("scored.average_order_value_reporting", 18, 4) }} as average_order_value_reporting,
         scored.average_order_value_threshold,
         scored.passes_average_order_value,
         scored.custom_requests_per_year,

@@ -56,7 +56,7 @@ reporting_split as (
 
     select
         *,
-        cast(bonus_amount * rate_to_reporting as decimal(18, 4)) as bonus_amount_reporting
+        {{ to_decimal("bonus_amount * rate_to_reporting", 18, 4) }} as bonus_amount_reporting
     from entries_taken
 
 ),
@@ -81,9 +81,10 @@ final as (
         reporting_split.paid_balance,
         reporting_split.bonus_balance,
         reporting_split.amount_reporting,
-        cast(
-            reporting_split.amount_reporting - reporting_split.bonus_amount_reporting as decimal(18, 4)
-        ) as paid_amount_reporting,
+        {{ to_decimal("
+            reporting_split.amount_reporting - reporting_split.bonus_amount_reporting",
+            18, 4
+        ) }} as paid_amount_reporting,
         reporting_split.bonus_amount_reporting,
         reporting_split.points,
         reporting_split.points_applied,

@@ -38,7 +38,7 @@ contests as (
         campaigns.starts_at,
         campaigns.ends_at,
         campaigns.starts_at - (campaigns.ends_at - campaigns.starts_at) as baseline_starts_at,
-        cast(campaigns.cost_amount * fx_rates.rate_to_reporting as decimal(18, 4)) as marketing_cost_reporting
+        {{ to_decimal("campaigns.cost_amount * fx_rates.rate_to_reporting", 18, 4) }} as marketing_cost_reporting
     from campaigns
     left join fx_rates
         on
@@ -128,25 +128,27 @@ final as (
         contests.campaign_type,
         contests.starts_at as campaign_starts_at,
         contests.ends_at as campaign_ends_at,
-        cast(prizes_earned.qualifying_spend_reporting as decimal(18, 4)) as qualifying_spend_reporting,
-        cast(prizes_earned.baseline_spend_reporting as decimal(18, 4)) as baseline_spend_reporting,
+        {{ to_decimal("prizes_earned.qualifying_spend_reporting", 18, 4) }} as qualifying_spend_reporting,
+        {{ to_decimal("prizes_earned.baseline_spend_reporting", 18, 4) }} as baseline_spend_reporting,
         cast(prizes_earned.spend_rank as bigint) as spend_rank,
         prizes_earned.prize_name,
-        cast(prizes_earned.prize_value_reporting as decimal(18, 4)) as prize_value_reporting,
+        {{ to_decimal("prizes_earned.prize_value_reporting", 18, 4) }} as prize_value_reporting,
         cast(campaign_totals.participant_count as bigint) as campaign_participant_count,
         cast(campaign_totals.prize_winner_count as bigint) as campaign_prize_winner_count,
-        cast(campaign_totals.qualifying_spend_reporting as decimal(18, 4)) as campaign_spend_reporting,
-        cast(campaign_totals.baseline_spend_reporting as decimal(18, 4)) as campaign_baseline_spend_reporting,
-        cast(
-            campaign_totals.qualifying_spend_reporting - campaign_totals.baseline_spend_reporting as decimal(18, 4)
-        ) as campaign_incremental_spend_reporting,
+        {{ to_decimal("campaign_totals.qualifying_spend_reporting", 18, 4) }} as campaign_spend_reporting,
+        {{ to_decimal("campaign_totals.baseline_spend_reporting", 18, 4) }} as campaign_baseline_spend_reporting,
+        {{ to_decimal("
+            campaign_totals.qualifying_spend_reporting - campaign_totals.baseline_spend_reporting",
+            18, 4
+        ) }} as campaign_incremental_spend_reporting,
         contests.marketing_cost_reporting as campaign_marketing_cost_reporting,
-        cast(campaign_totals.prize_cost_reporting as decimal(18, 4)) as campaign_prize_cost_reporting,
+        {{ to_decimal("campaign_totals.prize_cost_reporting", 18, 4) }} as campaign_prize_cost_reporting,
+        {{ to_decimal("
+            contests.marketing_cost_reporting + campaign_totals.prize_cost_reporting",
+            18, 4
+        ) }} as campaign_total_cost_reporting,
         cast(
-            contests.marketing_cost_reporting + campaign_totals.prize_cost_reporting as decimal(18, 4)
-        ) as campaign_total_cost_reporting,
-        cast(
-            (campaign_totals.qualifying_spend_reporting - campaign_totals.baseline_spend_reporting)
+            cast(campaign_totals.qualifying_spend_reporting - campaign_totals.baseline_spend_reporting as double)
             / nullif(contests.marketing_cost_reporting + campaign_totals.prize_cost_reporting, 0)
             as double
         ) as incremental_spend_per_cost

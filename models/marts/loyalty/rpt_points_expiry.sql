@@ -24,7 +24,7 @@ programme_rules as (
 
 point_value as (
 
-    select cast(rule_value as decimal(18, 4)) as point_value_reporting
+    select {{ to_decimal("rule_value", 18, 4) }} as point_value_reporting
     from programme_rules
     where rule_name = 'point_value_reporting'
 
@@ -144,17 +144,17 @@ final as (
             as double
         ) as breakage_rate_to_date,
         cast(running.points_outstanding as bigint) as points_outstanding,
-        cast(coalesce(money_outstanding.paid_outstanding_reporting, 0) as decimal(18, 4)) as paid_liability_reporting,
-        cast(coalesce(money_outstanding.bonus_outstanding_reporting, 0) as decimal(18, 4))
+        {{ to_decimal(
+            "coalesce(money_outstanding.paid_outstanding_reporting, 0)", 18, 4
+        ) }} as paid_liability_reporting,
+        {{ to_decimal("coalesce(money_outstanding.bonus_outstanding_reporting, 0)", 18, 4) }}
             as bonus_liability_reporting,
-        cast(running.points_outstanding * point_value.point_value_reporting as decimal(18, 4))
+        {{ to_decimal("running.points_outstanding * point_value.point_value_reporting", 18, 4) }}
             as points_liability_reporting,
-        cast(
+        {{ to_decimal("
             coalesce(money_outstanding.paid_outstanding_reporting, 0)
             + coalesce(money_outstanding.bonus_outstanding_reporting, 0)
-            + running.points_outstanding * point_value.point_value_reporting
-            as decimal(18, 4)
-        ) as total_liability_reporting
+            + running.points_outstanding * point_value.point_value_reporting", 18, 4) }} as total_liability_reporting
     from running
     cross join point_value
     left join money_outstanding

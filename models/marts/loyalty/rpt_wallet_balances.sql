@@ -215,8 +215,8 @@ member_balances as (
         balance_days.golden_customer_id,
         balance_days.balance_date,
         member_states.member_id,
-        cast(member_states.paid_balance * fx_rates.rate_to_reporting as decimal(18, 4)) as paid_balance_reporting,
-        cast(member_states.bonus_balance * fx_rates.rate_to_reporting as decimal(18, 4)) as bonus_balance_reporting,
+        {{ to_decimal("member_states.paid_balance * fx_rates.rate_to_reporting", 18, 4) }} as paid_balance_reporting,
+        {{ to_decimal("member_states.bonus_balance * fx_rates.rate_to_reporting", 18, 4) }} as bonus_balance_reporting,
         member_states.points_balance,
         member_states.points_deducted_running,
         member_states.loaded_at_running,
@@ -298,11 +298,12 @@ final as (
         changed_days.transaction_date is not null as has_wallet_activity,
         member_balances.balance_date = cast({{ dbt.last_day('member_balances.balance_date', 'month') }} as date)
             as is_month_end,
-        cast(sum(member_balances.paid_balance_reporting) as decimal(18, 4)) as paid_balance_reporting,
-        cast(sum(member_balances.bonus_balance_reporting) as decimal(18, 4)) as bonus_balance_reporting,
-        cast(
-            sum(member_balances.paid_balance_reporting + member_balances.bonus_balance_reporting) as decimal(18, 4)
-        ) as wallet_balance_reporting,
+        {{ to_decimal("sum(member_balances.paid_balance_reporting)", 18, 4) }} as paid_balance_reporting,
+        {{ to_decimal("sum(member_balances.bonus_balance_reporting)", 18, 4) }} as bonus_balance_reporting,
+        {{ to_decimal("
+            sum(member_balances.paid_balance_reporting + member_balances.bonus_balance_reporting)",
+            18, 4
+        ) }} as wallet_balance_reporting,
         cast(sum(member_balances.points_balance) as bigint) as points_balance,
         cast(coalesce(sum(member_expiring.points_expiring_30_days), 0) as bigint) as points_expiring_30_days,
         cast(coalesce(sum(member_expiring.points_expiring_60_days), 0) as bigint) as points_expiring_60_days,

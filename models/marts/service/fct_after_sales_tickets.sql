@@ -42,7 +42,7 @@ tickets as (
 
     select
         *,
-        cast({{ dbt.datediff('opened_at', 'closed_at', 'second') }} / 3600.0 as double) as hours_to_close  -- noqa: LT05
+        cast({{ dbt.datediff('opened_at', 'closed_at', 'second') }} / cast(3600 as double) as double) as hours_to_close  -- noqa: LT05
     from staged_tickets
 
 ),
@@ -76,13 +76,13 @@ final as (
         tickets.closed_at,
         tickets.hours_to_close,
         tickets.currency_code,
-        cast(tickets.compensation_amount as decimal(18, 4)) as compensation_amount,
-        cast(tickets.compensation_amount * fx_rates.rate_to_reporting as decimal(18, 4))
+        {{ to_decimal("tickets.compensation_amount", 18, 4) }} as compensation_amount,
+        {{ to_decimal("tickets.compensation_amount * fx_rates.rate_to_reporting", 18, 4) }}
             as compensation_amount_reporting,
         followups.is_retention_observable,
         followups.followup_order_count > 0 as has_followup_order,
         cast(followups.followup_order_count as bigint) as followup_order_count,
-        cast(followups.followup_net_revenue_reporting as decimal(18, 4)) as followup_net_revenue_reporting,
+        {{ to_decimal("followups.followup_net_revenue_reporting", 18, 4) }} as followup_net_revenue_reporting,
         tickets.loaded_at
     from tickets
     left join order_lines

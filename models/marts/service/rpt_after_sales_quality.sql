@@ -165,7 +165,7 @@ final as (
         cast(coalesce(ticket_stats.resolved_ticket_count, 0) as bigint) as resolved_ticket_count,
         cast(coalesce(ticket_stats.open_ticket_count, 0) as bigint) as open_ticket_count,
         cast(ticket_stats.mean_hours_to_close as double) as mean_hours_to_close,
-        cast(coalesce(ticket_stats.compensation_amount_reporting, 0) as decimal(18, 4))
+        {{ to_decimal("coalesce(ticket_stats.compensation_amount_reporting, 0)", 18, 4) }}
             as compensation_amount_reporting
     from grid
     left join ticket_stats

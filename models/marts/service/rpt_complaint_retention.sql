@@ -20,10 +20,11 @@ final as (
             count(distinct case when has_followup_order then golden_customer_id end) * 1.0
             / nullif(count(distinct golden_customer_id), 0) as double
         ) as retention_rate,
-        cast(sum(followup_net_revenue_reporting) as decimal(18, 4)) as followup_net_revenue_reporting,
-        cast(
-            sum(followup_net_revenue_reporting) / nullif(count(*), 0) as decimal(18, 4)
-        ) as followup_net_revenue_per_ticket_reporting
+        {{ to_decimal("sum(followup_net_revenue_reporting)", 18, 4) }} as followup_net_revenue_reporting,
+        {{ to_decimal("
+            sum(followup_net_revenue_reporting) / nullif(count(*), 0)",
+            18, 4
+        ) }} as followup_net_revenue_per_ticket_reporting
     from tickets
     where is_retention_observable
     group by resolution_outcome, complaint_type
