@@ -32,7 +32,7 @@ from dagster import (
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.asset_utils import get_dbt_test_names_for_check_keys
 
-from orchestration import landing, lock, settings
+from orchestration import landing, lock, settings, spark_mirror
 from orchestration.project import reuse_manifest, warehouse_project
 
 # Daily partitions of the incremental facts start with the simulator's first day of history.
@@ -251,6 +251,16 @@ def _run_dbt(
         )
         yield from invocation.stream()
         if invocation.is_successful():
+            if settings.dbt_target_name() == "spark":
+                # audit, publish and extracts read the DuckDB build file: copy what Spark built into it
+                copied = spark_mirror.mirror_tables(
+                    spark_mirror.built_tables(
+                        invocation.get_artifact("run_results.json"), invocation.get_artifact("manifest.json")
+                    ),
+                    settings.spark_warehouse_dir(),
+                    settings.warehouse_path(),
+                )
+                context.log.info(f"Copied {copied} Spark table(s) into {settings.warehouse_path()}")
             if run_built_every_dbt_asset(context):
                 landing.mark_built()  # the next build may append to this one (see landing.prepare_build)
             return

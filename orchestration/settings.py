@@ -76,3 +76,13 @@ def dbt_env() -> dict[str, str]:
         "DBT_INDIRECT_SELECTION": os.environ.get("DBT_INDIRECT_SELECTION", "buildable"),
     }
 
+
+
+def dbt_target_name() -> str:
+    """The dbt profile output the build runs on (DBT_TARGET: `duckdb` by default, or `spark`)."""
+    return os.environ.get("DBT_TARGET", "duckdb") or "duckdb"
+
+
+def spark_warehouse_dir() -> Path:
+    """Spark's table folders (SPARK_WAREHOUSE_DIR/warehouse, default data/spark/warehouse), as profiles.yml sets."""
+    return _path("SPARK_WAREHOUSE_DIR", REPO / "data" / "spark") / "warehouse"

@@ -168,7 +168,10 @@ def compare_table(
         return result
     on = " and ".join(f"d.{_quote(key)} is not distinct from s.{_quote(key)}" for key in keys)
     key_select = ", ".join(f"coalesce(d.{_quote(key)}, s.{_quote(key)})" for key in keys)
-    joined = f"(select {select_list} from {built}) as d full outer join (select {select_list} from {spark}) as s on {on}"
+    joined = (
+        f"(select {select_list} from {built}) as d"
+        f" full outer join (select {select_list} from {spark}) as s on {on}"
+    )
     missing = con.execute(
         f"select count(*) filter (where s.{_quote(keys[0])} is null and d.{_quote(keys[0])} is not null), "
         f"count(*) filter (where d.{_quote(keys[0])} is null and s.{_quote(keys[0])} is not null) from {joined}"

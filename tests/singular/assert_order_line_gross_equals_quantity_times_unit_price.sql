@@ -48,7 +48,8 @@ where
         staged_lines.line_amount,
         {{ round_double("staged_lines.quantity * staged_lines.unit_price", "currencies.minor_units") }}
     )
-    or built_lines.gross_amount != {{ round_double("cast(built_lines.gross_amount as double)", "currencies.minor_units") }}
+    or built_lines.gross_amount
+    != {{ round_double("cast(built_lines.gross_amount as double)", "currencies.minor_units") }}
     or built_lines.net_amount != built_lines.gross_amount - coalesce(staged_lines.discount_amount, 0)
     or built_lines.discount_amount != staged_lines.discount_amount
     or abs(built_lines.gross_amount_reporting - built_lines.gross_amount * built_lines.fx_rate_to_reporting) > 0.0001
