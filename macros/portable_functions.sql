@@ -100,3 +100,42 @@
         else cast({{ expression }} as decimal({{ precision }}, {{ scale }}))
     end)
 {%- endmacro %}
+
+{% macro not_among(value, qualified_value, relation, column, condition=none) -%}
+    {#-
+        True when a non-null value is not among a relation's non-null `column` values (those meeting `condition`):
+        `value not in (select …)` on DuckDB. Spark plans a NOT IN inside a `case` as a nested-loop join (every row
+        against every key), so there it is a correlated NOT EXISTS on `qualified_value` (the value qualified by its
+        FROM item's name), the same answer when neither side is null.
+    -#}
+    {{ return(adapter.dispatch('not_among', 'relationship_warehouse')(value, qualified_value, relation, column, condition)) }}
+{%- endmacro %}
+
+{% macro default__not_among(value, qualified_value, relation, column, condition=none) -%}
+    {{ value }} not in (
+                    select {{ column }} from {{ relation }}
+                    {%- if condition %}
+                    where {{ condition }}
+                    {%- endif %}
+                )
+{%- endmacro %}
+
+{% macro spark__not_among(value, qualified_value, relation, column, condition=none) -%}
+    not exists (
+                    select 1 from {{ relation }}
+                    where {{ column }} = {{ qualified_value }}{% if condition %} and ({{ condition }}){% endif %}
+                )
+{%- endmacro %}
+
+{% macro digits_only(expression) -%}
+    {#- The text with every character but 0-9 removed (DuckDB's regexp_replace needs 'g' to replace them all). -#}
+    {{ return(adapter.dispatch('digits_only', 'relationship_warehouse')(expression)) }}
+{%- endmacro %}
+
+{% macro default__digits_only(expression) -%}
+    regexp_replace({{ expression }}, '[^0-9]', '', 'g')
+{%- endmacro %}
+
+{% macro spark__digits_only(expression) -%}
+    regexp_replace({{ expression }}, '[^0-9]', '')
+{%- endmacro %}

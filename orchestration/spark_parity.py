@@ -1,4 +1,5 @@
-"""Spark parity: every mart and export the Spark build wrote, compared with the DuckDB build of the same landing.
+"""Spark parity: every mart and export the Spark build wrote (and every table of staging and the intermediate
+layer), compared with the DuckDB build of the same landing.
 
     python -m orchestration.spark_parity --duckdb data/warehouse.duckdb --spark-warehouse data/spark/warehouse \
         --manifest target/manifest.json
@@ -12,7 +13,8 @@ beside the DuckDB build and compares each published table (the `marts` and `expo
 - the same values, column by column: text, dates, times and true/false exactly; decimals (money) to the cent
   (less than half a cent apart: the engines may round a converted amount's fourth decimal differently); doubles
   (ratios, averages) to 1e-9, relative to the larger magnitude when it exceeds 1. The columns recording when a
-  build staged or computed a row (`staged_at`, `computed_at`) are not compared.
+  build staged or computed a row (`staged_at`, `computed_at`) are not compared, nor the two a raw row is written
+  in each engine's own way (`source_row_hash`, `source_row`).
 
 A difference is a bug in the port, not a tolerance to widen: the command lists each one (table, column, a key
 and both values) and exits 1.
@@ -31,8 +33,13 @@ from typing import Any
 import duckdb
 
 PUBLISHED_SCHEMAS = ("marts", "exports")
+# Also compared: the tables staging and the intermediate layer build (views are not written by Spark).
+INNER_SCHEMAS = ("staging", "intermediate")
+TABLE_MATERIALIZATIONS = ("table", "incremental")
 # When each build staged or computed a row: the two builds ran at different times, so these are not compared.
 BUILD_TIME_COLUMNS = ("staged_at", "computed_at")
+# Written in each engine's own way by design (see README, "Running on Spark"): a raw row's hash and its JSON text.
+ENGINE_COLUMNS = ("source_row_hash", "source_row")
 MONEY_PLACES = 2
 DOUBLE_TOLERANCE = 1e-9
 EXAMPLES_SHOWN = 3
@@ -51,13 +58,17 @@ class TableResult:
 
 
 def published_models(manifest: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The enabled models of the published schemas, sorted by schema and name."""
+    """The enabled models of the published schemas, and the tables of staging and the intermediate layer, sorted
+    by schema and name."""
     nodes = [
         node
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model"
-        and node["schema"] in PUBLISHED_SCHEMAS
         and node["config"].get("enabled", True)
+        and (
+            node["schema"] in PUBLISHED_SCHEMAS
+            or (node["schema"] in INNER_SCHEMAS and node["config"].get("materialized") in TABLE_MATERIALIZATIONS)
+        )
     ]
     return sorted(nodes, key=lambda node: (node["schema"], node["name"]))
 
@@ -139,7 +150,8 @@ def compare_table(
         result.problems.append(f"column {column} missing on Spark")
     for column in spark_columns.keys() - duck_columns.keys():
         result.problems.append(f"column {column} only on Spark")
-    common = [column for column in duck_columns if column in spark_columns and column not in BUILD_TIME_COLUMNS]
+    skipped = BUILD_TIME_COLUMNS + ENGINE_COLUMNS
+    common = [column for column in duck_columns if column in spark_columns and column not in skipped]
     kinds = {column: kind(duck_columns[column]) for column in common}
     for column in common:
         if family(kinds[column]) != family(kind(spark_columns[column])):
@@ -156,6 +168,8 @@ def compare_table(
                 return f"round(cast({_quote(column)} as decimal(38, 10)), {MONEY_PLACES})"
             if kinds[column] == "double":
                 return f"round({_quote(column)}, 9)"
+            if kinds[column] == "timestamp":
+                return f"cast({_quote(column)} as timestamp)"
             return f"cast({_quote(column)} as varchar)"
 
         normalised = ", ".join(rounded(column) for column in common)

@@ -81,7 +81,7 @@ normalised as (
     select
         *,
         nullif(lower(trim(referred_email)), '') as referred_email_normalised,
-        nullif(regexp_replace(referred_phone, '[^0-9]', '', 'g'), '') as referred_phone_normalised
+        nullif({{ digits_only('referred_phone') }}, '') as referred_phone_normalised
     from unioned
 
 )

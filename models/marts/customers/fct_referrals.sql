@@ -54,7 +54,7 @@ advocate_own_contacts as (
     select
         shop_ids.golden_customer_id,
         'phone' as contact_kind,
-        regexp_replace(shop_customers.phone, '[^0-9]', '', 'g') as contact_value
+        {{ digits_only('shop_customers.phone') }} as contact_value
     from shop_customers
     inner join shop_ids
         on shop_customers.customer_id = shop_ids.source_customer_id

@@ -71,6 +71,8 @@ renamed as (
     ),
 {%- endif %}
 
+{%- set checked_from = 'candidates' if is_incremental() else 'renamed' %}
+{%- set checked_orders = 'referenced_orders' if is_incremental() else 'orders' %}
 checked as (
 
     select
@@ -90,24 +92,26 @@ checked as (
                 then 'invalid_amount'
             when
                 order_id is not null
-                and order_id not in (
-                    select orders.order_id from {{ 'referenced_orders' if is_incremental() else 'orders' }} as orders
-                    where orders.order_id is not null
-                )
+                and {{ not_among(
+                    'order_id', checked_from ~ '.order_id', checked_orders ~ ' as orders', 'orders.order_id',
+                    'orders.order_id is not null'
+                ) }}
                 then 'orphan_reference'
             when
                 product_id is not null
-                and product_id not in (select known_products.product_id from known_products)
+                and {{ not_among(
+                    'product_id', checked_from ~ '.product_id', 'known_products', 'known_products.product_id'
+                ) }}
                 then 'orphan_reference'
             when
                 order_id is not null
-                and order_id not in (
-                    select orders.order_id from {{ 'referenced_orders' if is_incremental() else 'orders' }} as orders
-                    where orders.quarantine_reason is null
-                )
+                and {{ not_among(
+                    'order_id', checked_from ~ '.order_id', checked_orders ~ ' as orders', 'orders.order_id',
+                    'orders.quarantine_reason is null'
+                ) }}
                 then 'parent_quarantined'
         end as failed_check
-    from {{ 'candidates' if is_incremental() else 'renamed' }}
+    from {{ checked_from }}
 
 ),
 
