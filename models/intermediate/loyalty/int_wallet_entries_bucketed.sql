@@ -1,7 +1,8 @@
 {{
     config(
-        materialized=incremental_materialization(),
-        incremental_strategy='delete+insert',
+        materialized='incremental',
+        incremental_strategy=incremental_strategy_for_target(),
+        full_refresh=incremental_full_refresh(),
         unique_key='transaction_id',
         on_schema_change='fail'
     )
