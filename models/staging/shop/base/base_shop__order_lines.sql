@@ -12,6 +12,8 @@
 -- so the table equals a full build.
 {%- set reevaluated_reasons = ['future_timestamp', 'orphan_reference', 'parent_quarantined'] -%}
 {%- set dependent_checks = ['orphan_reference', 'parent_quarantined'] -%}
+{%- set checked_from = 'candidates' if is_incremental() else 'renamed' -%}
+{%- set checked_orders = 'referenced_orders' if is_incremental() else 'orders' -%}
 {%- set landed = source('shop', 'order_lines') -%}
 {%- set files = incremental_base_files(landed, 'shop', 'order_lines', 'order_line_id', reevaluated_reasons) %}
 with source as (
@@ -72,8 +74,6 @@ renamed as (
     ),
 {%- endif %}
 
-{%- set checked_from = 'candidates' if is_incremental() else 'renamed' %}
-{%- set checked_orders = 'referenced_orders' if is_incremental() else 'orders' %}
 checked as (
 
     select
