@@ -56,22 +56,28 @@ $(SPARK_BIN)/.installed: requirements-spark.lock
 
 env-spark: $(SPARK_BIN)/.installed  ## the Spark environment (.venv-spark): dbt-spark, pyspark, the runtime and dev tools
 
-# Spark parity: the ci landing with faults built on Spark (dbt-spark's local session) and on DuckDB, then every mart
-# and export compared (orchestration.spark_parity). Everything lives under data/spark-test/.
+# Spark parity: the ci landing with faults built on Spark (dbt-spark's local session) in two increments - every
+# month but the newest, then the newest month's files - and on DuckDB at once, then every mart, export, staging and
+# intermediate table compared (orchestration.spark_parity). Everything lives under data/spark-test/.
 SPARK_TEST_DIR := $(CURDIR)/data/spark-test
-# What dbt runs on Spark: models, seeds and data tests (unit tests run on DuckDB, in make test).
+# What dbt runs on Spark over the whole landing: models, seeds and data tests (unit tests run on DuckDB, in make test).
 SPARK_DBT_COMMAND ?= build --exclude test_type:unit
 SPARK_TEST_ENV := RAW_DATA_DIR=$(SPARK_TEST_DIR)/raw SPARK_WAREHOUSE_DIR=$(SPARK_TEST_DIR)/spark SPARK_LOCAL_IP=127.0.0.1 \
 	WAREHOUSE_PATH=$(SPARK_TEST_DIR)/duckdb.duckdb
+SPARK_TEST_DBT := $(SPARK_TEST_ENV) DBT_TARGET=spark $(SPARK_BIN)/dbt
+SPARK_TEST_PATHS := --target-path $(SPARK_TEST_DIR)/target-spark --log-path $(SPARK_TEST_DIR)/logs-spark
 
-test-spark: env-spark  ## build the ci landing (faults) on Spark and on DuckDB and prove every mart and export equal
+test-spark: env-spark  ## build the ci landing (faults) on Spark, in two increments, and on DuckDB; prove every table equal
 	rm -rf $(SPARK_TEST_DIR)
-	$(SPARK_BIN)/python -m simulator --profile ci --seed $(SEED) --faults --out $(SPARK_TEST_DIR) --no-progress
+	$(SPARK_BIN)/python -m simulator --profile ci --seed $(SEED) --faults --out $(SPARK_TEST_DIR)/simulated --no-progress
+	$(SPARK_BIN)/python -m orchestration.spark_parity land $(SPARK_TEST_DIR)/simulated/raw $(SPARK_TEST_DIR)/raw \
+		--hold-back-last-month
+	$(SPARK_TEST_DBT) build --exclude resource_type:test resource_type:unit_test $(SPARK_TEST_PATHS)
+	$(SPARK_BIN)/python -m orchestration.spark_parity land $(SPARK_TEST_DIR)/simulated/raw $(SPARK_TEST_DIR)/raw
 	$(SPARK_TEST_ENV) $(SPARK_BIN)/python -m orchestration.landing check
 	$(SPARK_TEST_ENV) DBT_TARGET=duckdb $(SPARK_BIN)/dbt build --exclude test_type:unit \
 		--target-path $(SPARK_TEST_DIR)/target-duckdb --log-path $(SPARK_TEST_DIR)/logs-duckdb
-	$(SPARK_TEST_ENV) DBT_TARGET=spark $(SPARK_BIN)/dbt $(SPARK_DBT_COMMAND) \
-		--target-path $(SPARK_TEST_DIR)/target-spark --log-path $(SPARK_TEST_DIR)/logs-spark
+	$(SPARK_TEST_DBT) $(SPARK_DBT_COMMAND) $(SPARK_TEST_PATHS)
 	$(SPARK_BIN)/python -m orchestration.spark_parity --duckdb $(SPARK_TEST_DIR)/duckdb.duckdb \
 		--spark-warehouse $(SPARK_TEST_DIR)/spark/warehouse --manifest $(SPARK_TEST_DIR)/target-duckdb/manifest.json
 

@@ -113,12 +113,43 @@
 
     candidates as (
 
-        select * from renamed
-        union all by name
-        select * from restaged
+        {{ incremental_base_union_candidates() }}
 
     ),
     {%- endif %}
+{%- endmacro %}
+
+{% macro incremental_base_union_candidates() -%}
+    {#-
+        `renamed` (the new rows, with their raw row as `source_struct`) and `restaged` (the staged rows, with their
+        previous_failed_check and previous_source_row) as one relation, each side's missing columns null: DuckDB's
+        UNION ALL BY NAME. Spark's UNION matches columns by position only, so there both sides name the staged
+        table's columns (those `restaged` keeps) in its order.
+    -#}
+    {%- if target.type == 'spark' -%}
+        {%- set computed = ['row_key', 'failed_check', 'quarantine_reason', 'source_row', 'staged_at'] -%}
+        {%- set staged = [] -%}
+        {%- for column in (adapter.get_columns_in_relation(this) if execute else []) -%}
+            {%- if column.name not in computed -%}{%- do staged.append(column.quoted) -%}{%- endif -%}
+        {%- endfor -%}
+        select
+            {{ staged | join(', ') }},
+            source_struct,
+            cast(null as string) as previous_failed_check,
+            cast(null as string) as previous_source_row
+        from renamed
+        union all
+        select
+            {{ staged | join(', ') }},
+            null as source_struct,
+            previous_failed_check,
+            previous_source_row
+        from restaged
+    {%- else -%}
+        select * from renamed
+        union all by name
+        select * from restaged
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro incremental_base_kept_check(dependent_checks) -%}

@@ -3,6 +3,12 @@ layer), compared with the DuckDB build of the same landing.
 
     python -m orchestration.spark_parity --duckdb data/warehouse.duckdb --spark-warehouse data/spark/warehouse \
         --manifest target/manifest.json
+    python -m orchestration.spark_parity land SIMULATED_RAW LANDING [--hold-back-last-month]
+
+`land` copies a simulated landing's files into a landing folder: all of them, or (--hold-back-last-month) all but
+those of the newest load month up to the current one (`<table>_<YYYY-MM>.parquet`). A build of the first landing,
+then of the whole, runs the incremental models' increments: `make test-spark` builds Spark that way and compares
+it with a DuckDB build of the whole landing at once.
 
 Spark's tables are Parquet folders under its warehouse directory (`<schema>.db/<table>/`); DuckDB reads them
 beside the DuckDB build and compares each published table (the `marts` and `exports` schemas):
@@ -13,7 +19,8 @@ beside the DuckDB build and compares each published table (the `marts` and `expo
 - the same values, column by column: text, dates, times and true/false exactly; decimals (money) to the cent
   (less than half a cent apart: the engines may round a converted amount's fourth decimal differently); doubles
   (ratios, averages) to 1e-9, relative to the larger magnitude when it exceeds 1. The columns recording when a
-  build staged or computed a row (`staged_at`, `computed_at`) are not compared, nor the two a raw row is written
+  build staged or computed a row (`staged_at`, `computed_at`) and the golden customer a member belonged to at the
+build before (`previous_golden_customer_id`) are not compared, nor the two a raw row is written
   in each engine's own way (`source_row_hash`, `source_row`).
 
 A difference is a bug in the port, not a tolerance to widen: the command lists each one (table, column, a key
@@ -24,9 +31,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+import shutil
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +46,16 @@ PUBLISHED_SCHEMAS = ("marts", "exports")
 # Also compared: the tables staging and the intermediate layer build (views are not written by Spark).
 INNER_SCHEMAS = ("staging", "intermediate")
 TABLE_MATERIALIZATIONS = ("table", "incremental")
-# When each build staged or computed a row: the two builds ran at different times, so these are not compared.
-BUILD_TIME_COLUMNS = ("staged_at", "computed_at")
+# A build's history: when it staged or computed a row, and a member's golden customer at the build before. The
+# builds ran at different times and over different increments, so these are not compared.
+BUILD_HISTORY_COLUMNS = ("staged_at", "computed_at", "previous_golden_customer_id")
 # Written in each engine's own way by design (see README, "Running on Spark"): a raw row's hash and its JSON text.
 ENGINE_COLUMNS = ("source_row_hash", "source_row")
 MONEY_PLACES = 2
 DOUBLE_TOLERANCE = 1e-9
 EXAMPLES_SHOWN = 3
+# A landed file's load month, in its name.
+LOAD_MONTH = re.compile(r"_(\d{4}-\d{2})\.(parquet|csv)$", re.IGNORECASE)
 
 
 @dataclass
@@ -150,14 +163,12 @@ def compare_table(
         result.problems.append(f"column {column} missing on Spark")
     for column in spark_columns.keys() - duck_columns.keys():
         result.problems.append(f"column {column} only on Spark")
-    skipped = BUILD_TIME_COLUMNS + ENGINE_COLUMNS
+    skipped = BUILD_HISTORY_COLUMNS + ENGINE_COLUMNS
     common = [column for column in duck_columns if column in spark_columns and column not in skipped]
     kinds = {column: kind(duck_columns[column]) for column in common}
     for column in common:
         if family(kinds[column]) != family(kind(spark_columns[column])):
-            result.problems.append(
-                f"column {column}: DuckDB {duck_columns[column]}, Spark {spark_columns[column]}"
-            )
+            result.problems.append(f"column {column}: DuckDB {duck_columns[column]}, Spark {spark_columns[column]}")
     if result.duckdb_rows != result.spark_rows:
         result.problems.append(f"{result.duckdb_rows} rows on DuckDB, {result.spark_rows} on Spark")
     select_list = ", ".join(_quote(column) for column in common)
@@ -183,8 +194,7 @@ def compare_table(
     on = " and ".join(f"d.{_quote(key)} is not distinct from s.{_quote(key)}" for key in keys)
     key_select = ", ".join(f"coalesce(d.{_quote(key)}, s.{_quote(key)})" for key in keys)
     joined = (
-        f"(select {select_list} from {built}) as d"
-        f" full outer join (select {select_list} from {spark}) as s on {on}"
+        f"(select {select_list} from {built}) as d full outer join (select {select_list} from {spark}) as s on {on}"
     )
     missing = con.execute(
         f"select count(*) filter (where s.{_quote(keys[0])} is null and d.{_quote(keys[0])} is not null), "
@@ -210,9 +220,7 @@ def compare_table(
             f"where d.{_quote(keys[0])} is not null and s.{_quote(keys[0])} is not null "
             f"and {_differs(column, kinds[column])} order by 1 limit {EXAMPLES_SHOWN}"
         ).fetchall()
-        shown = "; ".join(
-            f"{'/'.join(str(part) for part in row[:-2])}: {row[-2]!r} vs {row[-1]!r}" for row in examples
-        )
+        shown = "; ".join(f"{'/'.join(str(part) for part in row[:-2])}: {row[-2]!r} vs {row[-1]!r}" for row in examples)
         result.problems.append(f"column {column}: {count} value(s) differ ({kinds[column]}), e.g. {shown}")
     return result
 
@@ -243,7 +251,42 @@ def format_results(results: list[TableResult]) -> str:
     return "\n".join(lines)
 
 
+def land(simulated: Path, landing: Path, hold_back_last_month: bool = False) -> tuple[int, str | None]:
+    """Copies the simulated landing's files that are not in the landing yet (all but the newest load month's
+    with hold_back_last_month; a file without a load month always lands); returns the files copied and the
+    month held back."""
+    files = sorted(path for path in simulated.rglob("*") if path.is_file())
+    if not files:
+        raise SystemExit(f"{simulated}: no files to land")
+    # a month after the current one is a fault (rows loaded in the future), not the newest landing: it lands first
+    this_month = datetime.now(UTC).strftime("%Y-%m")
+    months = {match.group(1) for path in files if (match := LOAD_MONTH.search(path.name))}
+    months = {month for month in months if month <= this_month}
+    held_back = max(months) if hold_back_last_month and months else None
+    copied = 0
+    for path in files:
+        match = LOAD_MONTH.search(path.name)
+        if held_back is not None and match is not None and match.group(1) == held_back:
+            continue
+        target = landing / path.relative_to(simulated)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+            copied += 1
+    return copied, held_back
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["land"]:
+        lander = argparse.ArgumentParser(prog="python -m orchestration.spark_parity land", description=land.__doc__)
+        lander.add_argument("simulated", type=Path, help="the simulated landing (the simulator's raw folder)")
+        lander.add_argument("landing", type=Path, help="the landing folder the builds read")
+        lander.add_argument("--hold-back-last-month", action="store_true", help="leave the newest month's files out")
+        args = lander.parse_args(argv[1:])
+        copied, held_back = land(args.simulated, args.landing, args.hold_back_last_month)
+        print(f"landed {copied} files in {args.landing}" + (f" (held back: {held_back})" if held_back else ""))
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duckdb", type=Path, required=True, help="the DuckDB build of the landing")
     parser.add_argument("--spark-warehouse", type=Path, required=True, help="Spark's warehouse directory")

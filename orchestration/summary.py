@@ -37,25 +37,43 @@ def summarise(path: Path) -> str:
                 lines.append(f"  {name:<40} {count:>12,} rows")
         views = [name for s, name, kind in tables if s == "staging" and kind == "VIEW"]
         lines.append(f"\nstaging: {len(views)} views over the landed exports (raw_<system> views)")
-        quarantine_views = [name for name in views if name.endswith("__quarantined_rows")]
-        if quarantine_views:
-            union = " union all ".join(
-                f'select source_system, source_table, quarantine_reason from staging."{name}"'
-                for name in quarantine_views
-            )
-            rows = con.execute(
-                f"""
-                select source_system || '.' || source_table as source_table, quarantine_reason, count(*)
-                from ({union})
-                group by all
-                order by 1, 2
-                """
-            ).fetchall()
+        rows = quarantine_counts(con)
+        if rows:
             total = sum(count for _, _, count in rows)
             lines.append(f"\nquarantined rows: {total:,}")
             for table, reason, count in rows:
                 lines.append(f"  {table:<40} {reason:<24} {count:>8,}")
     return "\n".join(lines)
+
+
+def quarantine_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
+    """(source system.table, reason, rows) of the quarantine, read from the base tables
+    (`staging.base_<system>__<table>`: every raw row with its quarantine_reason), which a DuckDB build and a Spark
+    build's copy both hold; the `stg_<system>__quarantined_rows` views select the same rows."""
+    base_tables = [
+        name
+        for (name,) in con.execute(
+            """
+            select table_name
+            from information_schema.columns
+            where
+                table_schema = 'staging'
+                and starts_with(table_name, 'base_')
+                and column_name = 'quarantine_reason'
+            order by table_name
+            """
+        ).fetchall()
+    ]
+    if not base_tables:
+        return []
+    union = " union all ".join(
+        f"select '{name.removeprefix('base_').replace('__', '.', 1)}' as source_table, quarantine_reason "
+        f'from staging."{name}" where quarantine_reason is not null'
+        for name in base_tables
+    )
+    return con.execute(
+        f"select source_table, quarantine_reason, count(*) from ({union}) group by all order by 1, 2"
+    ).fetchall()
 
 
 def headline(path: Path) -> str:
@@ -67,8 +85,7 @@ def headline(path: Path) -> str:
         ).fetchall()
         marts = [name for schema, name in tables if schema == "marts"]
         rows = sum(con.execute(f'select count(*) from marts."{name}"').fetchone()[0] for name in marts)
-        quarantine = [name for schema, name in tables if schema == "staging" and name.endswith("__quarantined_rows")]
-        quarantined = sum(con.execute(f'select count(*) from staging."{name}"').fetchone()[0] for name in quarantine)
+        quarantined = sum(count for _, _, count in quarantine_counts(con))
     return (
         f"{len(marts)} marts, {rows:,} rows; {quarantined:,} raw rows quarantined "
         "(by table and reason: `python -m orchestration.summary`)"

@@ -152,3 +152,26 @@ def test_mirror_copies_the_built_tables_and_names_an_empty_folder(tmp_path):
     (tmp_path / "spark" / "marts.db" / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="marts.empty"):
         spark_mirror.mirror_tables([("marts", "empty")], tmp_path / "spark", tmp_path / "build.duckdb")
+
+
+def test_land_holds_back_the_newest_month_up_to_now_and_then_lands_the_rest(tmp_path):
+    simulated = tmp_path / "simulated"
+    files = [
+        "shop/orders/orders_2026-09.parquet",
+        "shop/orders/orders_2026-10.parquet",
+        "shop/orders/orders_2099-01.parquet",  # a future month (a fault): not the newest landing, lands first
+        "shop/order_lines/order_lines_2026-10.PARQUET",
+        "loyalty/wallet_transactions/year=2026/wallet_transactions_2026-10.parquet",
+        "shop/order_lines/order_lines_int64_export.parquet",  # no load month: lands first
+    ]
+    for name in files:
+        (simulated / name).parent.mkdir(parents=True, exist_ok=True)
+        (simulated / name).write_bytes(name.encode())
+    landing = tmp_path / "raw"
+    assert spark_parity.land(simulated, landing, hold_back_last_month=True) == (3, "2026-10")
+    landed = sorted(path.relative_to(landing).as_posix() for path in landing.rglob("*") if path.is_file())
+    assert landed == sorted([files[0], files[2], files[5]])
+    assert spark_parity.land(simulated, landing) == (3, None)
+    assert (landing / files[4]).read_bytes() == files[4].encode()
+    with pytest.raises(SystemExit, match="no files to land"):
+        spark_parity.land(tmp_path / "empty", landing)

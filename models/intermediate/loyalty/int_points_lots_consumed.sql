@@ -1,18 +1,18 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy=incremental_strategy_for_target(),
-        full_refresh=incremental_full_refresh(),
+        incremental_strategy='delete+insert',
         unique_key='member_id',
         on_schema_change='fail',
         pre_hook="
             {%- if is_incremental() -%}
-            delete from {{ this }}
-            where member_id in (
+            {%- call delete_rows(this) %}
+            member_id in (
                 select bucketed.member_id
                 from {{ ref('int_wallet_entries_bucketed') }} as bucketed
                 where bucketed.computed_at > {{ last_computed_at() }}
             )
+            {%- endcall %}
             {%- endif -%}
         "
     )

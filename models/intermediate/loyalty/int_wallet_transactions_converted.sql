@@ -1,8 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy=incremental_strategy_for_target(),
-        full_refresh=incremental_full_refresh(),
+        incremental_strategy='delete+insert',
         unique_key='transaction_id',
         on_schema_change='fail'
     )

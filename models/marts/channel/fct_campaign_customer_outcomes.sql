@@ -1,14 +1,12 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy=incremental_strategy_for_target(),
-        full_refresh=incremental_full_refresh(),
+        incremental_strategy='delete+insert',
         unique_key='campaign_customer_id',
         on_schema_change='fail',
         pre_hook="
             {%- if is_incremental() -%}
-            delete from {{ this }} as built
-            where
+            {%- call delete_rows(this, 'built') %}
                 built.measurement_inputs_digest <> {{ campaign_measurement_digest(
                     ref('stg_marketing__campaigns'),
                     ref('campaign_measurement_designs'),
@@ -60,6 +58,7 @@
                         where orders.golden_customer_id = built_orders.golden_customer_id
                     )
                 )
+            {%- endcall %}
             {%- endif -%}
         "
     )

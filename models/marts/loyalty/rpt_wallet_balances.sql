@@ -1,18 +1,18 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy=incremental_strategy_for_target(),
-        full_refresh=incremental_full_refresh(),
+        incremental_strategy='delete+insert',
         unique_key='golden_customer_id',
         on_schema_change='fail',
         pre_hook="
             {%- if is_incremental() -%}
-            delete from {{ this }}
-            where golden_customer_id not in (
+            {%- call delete_rows(this) %}
+            golden_customer_id not in (
                 select ledger.golden_customer_id
                 from {{ ref('fct_wallet_ledger') }} as ledger
                 where ledger.golden_customer_id is not null
             )
+            {%- endcall %}
             {%- endif -%}
         "
     )
@@ -86,11 +86,17 @@ affected_customers as (
 
         -- customers without a row on the last month-end on or before the last day with data (that day itself
         -- when it ends a month)
-        select golden_customer_id
-        from {{ this }}
-        group by golden_customer_id
-        having
-            max(balance_date) < (
+        select built_customers.golden_customer_id
+        from (
+            -- aggregated first, then filtered: Spark cannot resolve a scalar subquery in this HAVING
+            select
+                golden_customer_id,
+                max(balance_date) as last_balance_date
+            from {{ this }}
+            group by golden_customer_id
+        ) as built_customers
+        where
+            built_customers.last_balance_date < (
                 select cast({{ dbt.date_trunc('month', dbt.dateadd('day', 1, 'last_data_date')) }} as date) - 1
                 from as_of
             )

@@ -1,4 +1,3 @@
-{{ config(incremental_strategy=incremental_strategy_for_target(), full_refresh=incremental_full_refresh()) }}
 -- Every raw order line, checked. A missing discount is no discount (0); a unit price of 0 is a free item and
 -- stages (its units count); `line_amount` (optional in the contract) is the line total the shop charged.
 -- A line whose order exists but was quarantined is quarantined too (parent_quarantined), so the line is

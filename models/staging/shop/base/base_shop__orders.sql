@@ -1,4 +1,3 @@
-{{ config(incremental_strategy=incremental_strategy_for_target(), full_refresh=incremental_full_refresh()) }}
 -- A null or empty acquisition_channel is an honest unknown (`unknown`), not a reason to quarantine the order.
 -- Incremental: each run reads only the landed files no row came from yet (`landed_file`), and re-checks, with
 -- every row of their keys, the rows whose outcome later data or time can change: a new row's key (it may win

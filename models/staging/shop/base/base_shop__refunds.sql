@@ -1,4 +1,3 @@
-{{ config(incremental_strategy=incremental_strategy_for_target(), full_refresh=incremental_full_refresh()) }}
 -- Every raw refund, checked. A refund must have a date (unparseable_timestamp otherwise: it could not be put
 -- in any period), belong to an order (and line) that staged (parent_quarantined when the parent exists but
 -- was quarantined), have a rate for its day (missing_fx_rate), and fit in what is still refundable
