@@ -24,6 +24,7 @@ import argparse
 import csv
 import json
 import re
+import shutil
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -438,10 +439,12 @@ def record_path(warehouse: Path | None = None) -> Path:
 
 
 def landing_record(report: LandingReport, status: str) -> dict[str, Any]:
-    """Files (path relative to the root, size, mtime), row counts per table, and the build's status."""
+    """Files (path relative to the root, size, mtime), row counts per table, the engine (dbt target) and the build's
+    status."""
     return {
         "status": status,
         "warehouse_format": WAREHOUSE_FORMAT,
+        "engine": settings.dbt_target_name(),
         "root": str(report.root),
         "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "tables": {
@@ -461,7 +464,8 @@ def landing_record(report: LandingReport, status: str) -> dict[str, Any]:
 def refresh_reason(previous: Mapping[str, Any] | None, current: Mapping[str, Any], warehouse_exists: bool) -> str:
     """Why the next build must start from an empty warehouse ('' when the landing appends to the one built):
     a file removed or rewritten, another landing root, a previous build that did not finish, a warehouse built
-    in an earlier layout (WAREHOUSE_FORMAT), or a warehouse with no record of what it was built from."""
+    in an earlier layout (WAREHOUSE_FORMAT) or by the other engine (DBT_TARGET), or a warehouse with no record of
+    what it was built from."""
     if not warehouse_exists:
         return ""
     if previous is None:
@@ -471,6 +475,9 @@ def refresh_reason(previous: Mapping[str, Any] | None, current: Mapping[str, Any
     built_format, current_format = previous.get("warehouse_format", 1), current.get("warehouse_format", 1)
     if built_format != current_format:
         return f"the warehouse was built in an earlier layout (format {built_format}, now {current_format})"
+    built_engine, current_engine = previous.get("engine", "duckdb"), current.get("engine", "duckdb")
+    if built_engine != current_engine:
+        return f"the warehouse was built on {built_engine}, this build runs on {current_engine}"
     if previous.get("root") != current.get("root"):
         return f"the landing root changed ({previous.get('root')} -> {current.get('root')})"
     now = {
@@ -519,6 +526,11 @@ def start_build(report: LandingReport, warehouse: Path | None = None) -> str:
     warehouse = warehouse or settings.warehouse_path()
     current = landing_record(report, "building")
     reason = refresh_reason(read_record(warehouse), current, warehouse.exists())
+    if current["engine"] == "spark" and (reason or not warehouse.exists()):
+        # a local Spark session's tables and metastore start empty with the build warehouse: Spark's incremental
+        # models would otherwise add this landing to tables built from another one
+        for stale_folder in (settings.spark_warehouse_dir(), settings.spark_metastore_dir()):
+            shutil.rmtree(stale_folder, ignore_errors=True)
     if reason:
         for stale in (warehouse, Path(f"{warehouse}.wal")):
             stale.unlink(missing_ok=True)

@@ -86,3 +86,8 @@ def dbt_target_name() -> str:
 def spark_warehouse_dir() -> Path:
     """Spark's table folders (SPARK_WAREHOUSE_DIR/warehouse, default data/spark/warehouse), as profiles.yml sets."""
     return _path("SPARK_WAREHOUSE_DIR", REPO / "data" / "spark") / "warehouse"
+
+
+def spark_metastore_dir() -> Path:
+    """The local Spark session's Derby metastore (SPARK_WAREHOUSE_DIR/metastore_db), as profiles.yml sets."""
+    return spark_warehouse_dir().parent / "metastore_db"

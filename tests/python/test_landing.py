@@ -346,6 +346,16 @@ def test_a_rewritten_landing_restarts_the_build_warehouse(tmp_path: Path, monkey
     folder.mkdir(parents=True)
     pq.write_table(pa.table({"order_id": ["o1"]}), folder / "a.parquet")
     warehouse = tmp_path / "warehouse.duckdb"
+    # on Spark (DBT_TARGET=spark) the local session's tables and metastore restart with the build warehouse
+    monkeypatch.setenv("DBT_TARGET", "spark")
+    monkeypatch.setenv("SPARK_WAREHOUSE_DIR", str(tmp_path / "spark"))
+    spark_table = tmp_path / "spark" / "warehouse" / "marts.db" / "fct_orders" / "part-0.parquet"
+    metastore = tmp_path / "spark" / "metastore_db"
+
+    def spark_build() -> None:
+        spark_table.parent.mkdir(parents=True, exist_ok=True)
+        spark_table.write_bytes(b"built")
+        metastore.mkdir(exist_ok=True)
 
     def build() -> str:
         report, line = landing.prepare_build(raw, warehouse)
@@ -355,20 +365,30 @@ def test_a_rewritten_landing_restarts_the_build_warehouse(tmp_path: Path, monkey
         warehouse.write_bytes(b"built")  # stands for dbt's build
         return line
 
+    spark_build()  # left from an earlier build: the first build starts without it
     assert build().startswith("First build")
+    assert not spark_table.exists() and not metastore.exists()
     landing.mark_built(warehouse)
     assert landing.read_record(warehouse)["tables"]["shop.orders"]["rows"] == 1
     pq.write_table(pa.table({"order_id": ["o2", "o3"]}), folder / "b.parquet")
+    spark_build()
     assert build().startswith("Incremental build"), "new files append: the warehouse is kept"
+    assert spark_table.exists() and metastore.exists(), "and so are Spark's tables"
     # The build fails midway (never marked built): the next one starts afresh.
     line = build()
     assert line == "Full refresh: the previous build did not finish; the build warehouse starts empty."
+    assert not spark_table.exists() and not metastore.exists(), "Spark's tables start empty too"
+    assert (tmp_path / "spark").is_dir(), "only the tables and the metastore go"
     landing.mark_built(warehouse)
     pq.write_table(pa.table({"order_id": ["o1", "o4"]}), folder / "a.parquet")
     assert build() == "Full refresh: shop/orders/a.parquet was rewritten; the build warehouse starts empty."
     landing.mark_built(warehouse)
     (folder / "b.parquet").unlink()
     assert build() == "Full refresh: shop/orders/b.parquet was removed; the build warehouse starts empty."
+    landing.mark_built(warehouse)
+    monkeypatch.setenv("DBT_TARGET", "duckdb")
+    assert build() == "Full refresh: the warehouse was built on spark, this build runs on duckdb; the build " \
+        "warehouse starts empty."
 
 
 def test_publication_record_and_volume_checks_know_the_active_domains(tmp_path: Path) -> None:
