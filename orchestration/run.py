@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import importlib.util
 import os
 import sys
 import time
@@ -355,6 +356,13 @@ def main(argv: list[str] | None = None) -> int:
     home = ensure_dagster_home()
     if args.instance_only:
         return 0
+    if settings.dbt_target_name() == "spark" and importlib.util.find_spec("dbt.adapters.spark") is None:
+        print(
+            "DBT_TARGET=spark needs dbt-spark, which this Python lacks: run the job with the Spark environment's "
+            "(make env-spark; .venv-spark/bin/python -m orchestration.run).",
+            file=sys.stderr,
+        )
+        return 2
     what = "orchestration.run " + " ".join(argv if argv is not None else sys.argv[1:])
     with contextlib.ExitStack() as stack:
         try:

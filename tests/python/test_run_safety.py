@@ -337,3 +337,20 @@ def test_terminal_shows_a_live_counter_while_the_build_runs(monkeypatch: pytest.
     final = out.getvalue().split("\r\x1b[K")
     printed = [part.split()[1] for part in final if part.endswith("\n")]
     assert printed == ["build", "landing", "audit", "publish", "extracts"]  # the skipped ones when closed
+
+
+def test_a_spark_run_without_dbt_spark_names_the_environment_to_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+
+    from orchestration import run
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    monkeypatch.setenv("DBT_TARGET", "spark")
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "dbt.adapters.spark" else real_find_spec(name, *a)
+    )
+    assert run.main(["--no-extracts"]) == 2
+    assert ".venv-spark/bin/python -m orchestration.run" in capsys.readouterr().err
