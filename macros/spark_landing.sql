@@ -8,9 +8,30 @@
 {% macro spark__list_landed_files(folder) -%}
     {#-
         Every file under a landing folder, at any depth, sorted (none when the folder does not exist), each named
-        as on DuckDB: under the folder as given (RAW_DATA_DIR relative or absolute).
+        by its absolute path (spark_landing_root).
     -#}
-    {{ return(spark_files_under(spark_landing_listing(), folder)) }}
+    {{ return(spark_files_under(spark_landing_listing(), spark_absolute_path(folder))) }}
+{%- endmacro %}
+
+{% macro spark_landing_root() -%}
+    {#- The landing root (RAW_DATA_DIR, default data/raw) as an absolute path (spark_absolute_path). -#}
+    {{ return(spark_absolute_path(env_var('RAW_DATA_DIR', 'data/raw'))) }}
+{%- endmacro %}
+
+{% macro spark_absolute_path(path) -%}
+    {#-
+        `path` as an absolute path: Spark resolves a relative path in a table's location against the schema's
+        folder in its warehouse, not against the working directory, so a relative path is prefixed with the
+        session's working directory (where dbt runs). A URI (s3a://…) or an absolute path is kept.
+    -#}
+    {%- set path = path.rstrip('/') -%}
+    {%- if path.startswith('/') or '://' in path or not execute -%}
+        {{ return(path) }}
+    {%- endif -%}
+    {%- set working_directory = run_query(
+        "select reflect('java.lang.System', 'getProperty', 'user.dir')"
+    ).columns[0].values()[0] -%}
+    {{ return(working_directory.rstrip('/') ~ '/' ~ (path[2:] if path.startswith('./') else path)) }}
 {%- endmacro %}
 
 {% macro spark_landing_listing() -%}
@@ -18,7 +39,7 @@
         Every file under the landing root (RAW_DATA_DIR), as plain paths: one binaryFile listing (paths only, no
         content read). Spark's file listing skips names starting with `_` or `.`.
     -#}
-    {%- set root = env_var('RAW_DATA_DIR', 'data/raw') -%}
+    {%- set root = spark_landing_root() -%}
     {%- do run_query(
         "create or replace temporary view rw_landed_file_listing using binaryFile options (path "
         ~ spark_quoted_path(root) ~ ", recursiveFileLookup 'true')"
@@ -29,14 +50,12 @@
 {%- endmacro %}
 
 {% macro spark_files_under(paths, folder) -%}
-    {#- The paths under `folder`, sorted, named under the folder as given (Spark lists absolute paths). -#}
+    {#- The paths under `folder` (absolute, as Spark lists them), sorted. -#}
     {%- set prefix = folder ~ '/' -%}
     {%- set files = [] -%}
     {%- for path in paths -%}
         {%- if path.startswith(prefix) -%}
             {%- do files.append(path) -%}
-        {%- elif not prefix.startswith('/') and ('/' ~ prefix) in path -%}
-            {%- do files.append(path[path.index('/' ~ prefix) + 1:]) -%}
         {%- endif -%}
     {%- endfor -%}
     {{ return(files | sort(case_sensitive=true)) }}
@@ -61,7 +80,7 @@
 {% macro spark__create_landing_views() %}
     {#- Spark: (re)creates every source's landing view (see create_landing_views); the checks ran before dbt. -#}
     {%- if execute and flags.WHICH in ['build', 'run', 'test', 'snapshot', 'seed', 'show', 'source', 'freshness'] -%}
-        {%- set raw_root = env_var('RAW_DATA_DIR', 'data/raw') -%}
+        {%- set raw_root = spark_landing_root() -%}
         {%- set listing = spark_landing_listing() -%}
         {%- for source_node in graph.sources.values() | sort(attribute='unique_id') -%}
             {%- set folder = raw_root ~ '/' ~ source_node.source_name ~ '/' ~ source_node.name -%}
@@ -123,7 +142,7 @@
     {%- set parquet_table = relation.schema ~ '.' ~ relation.identifier ~ '__landed_parquet' -%}
     {%- do run_query('drop table if exists ' ~ parquet_table) -%}
     {%- if parquet_files -%}
-        {%- set table_folder = env_var('RAW_DATA_DIR', 'data/raw') ~ '/' ~ relation.schema | replace('raw_', '', 1) ~ '/' ~ relation.identifier -%}
+        {%- set table_folder = spark_landing_root() ~ '/' ~ relation.schema | replace('raw_', '', 1) ~ '/' ~ relation.identifier -%}
         {%- set schema = [] -%}
         {%- for column in contract -%}
             {%- do schema.append(adapter.quote(column.name) ~ ' ' ~ spark_landing_type(column.data_type, widest=true)) -%}
