@@ -27,6 +27,15 @@ ledger_totals as (
     from ledger
     group by transaction_date, transaction_type
 
+),
+
+reported_days as (
+
+    select
+        min(total_date) as first_total_date,
+        max(total_date) as last_total_date
+    from daily_totals
+
 )
 
 select
@@ -43,8 +52,13 @@ full outer join daily_totals
     on
         ledger_totals.transaction_date = daily_totals.total_date
         and ledger_totals.transaction_type = daily_totals.transaction_type
+cross join reported_days
 where
-    ledger_totals.transaction_count is distinct from daily_totals.transaction_count
-    or ledger_totals.points_total is distinct from daily_totals.points_total
-    or abs(ledger_totals.amount_total - daily_totals.amount_total)
-    > 0.005 + 0.0001 * ledger_totals.transaction_count
+    coalesce(ledger_totals.transaction_date, daily_totals.total_date)
+    between reported_days.first_total_date and reported_days.last_total_date
+    and (
+        ledger_totals.transaction_count is distinct from daily_totals.transaction_count
+        or ledger_totals.points_total is distinct from daily_totals.points_total
+        or abs(ledger_totals.amount_total - daily_totals.amount_total)
+        > 0.005 + 0.0001 * ledger_totals.transaction_count
+    )
