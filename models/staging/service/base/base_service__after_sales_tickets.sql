@@ -29,6 +29,18 @@ order_lines as (
 
 ),
 
+referenced_lines as (
+
+    -- the staged rows of the lines the tickets name (a ticket is checked against its own line only), so the check
+    -- looks up a few hundred thousand lines instead of hashing every staged one
+    select
+        order_lines.order_line_id,
+        order_lines.quarantine_reason
+    from order_lines
+    where order_lines.order_line_id in (select {{ clean_text('source.order_line_id') }} from source)
+
+),
+
 renamed as (
 
     select
@@ -69,12 +81,12 @@ checked as (
             when
                 order_line_id is not null
                 and order_line_id in (
-                    select order_lines.order_line_id from order_lines
-                    where order_lines.quarantine_reason is not null
+                    select referenced_lines.order_line_id from referenced_lines
+                    where referenced_lines.quarantine_reason is not null
                 )
                 and order_line_id not in (
-                    select order_lines.order_line_id from order_lines
-                    where order_lines.quarantine_reason is null
+                    select referenced_lines.order_line_id from referenced_lines
+                    where referenced_lines.quarantine_reason is null
                 )
                 then 'parent_quarantined'
         end as failed_check
