@@ -152,3 +152,34 @@ def test_top_up_bonus_check_pairs_each_bonus_with_its_top_up_at_the_top_up_rate(
              tier_bonus_amount_reporting)""")
     caught = {r[0] for r in con.execute(sql).fetchall()}
     assert caught == {"B2", "B3", "B4", "B5", "B8"}
+
+
+def test_ledger_reconciliation_checks_the_days_the_loyalty_system_reported(ci_build: Build) -> None:
+    """The singular test assert_wallet_ledger_reconciles_with_daily_totals on the ci ledger against edited daily
+    totals. It passes on the landed totals, on none at all (loyalty/daily_totals is optional in the raw contract)
+    and on totals that stop before the ledger's newest days (the system reports a day the next day); it catches a
+    day inside the reported range whose total is missing, and only that day."""
+    sql = (REPO / "tests/singular/assert_wallet_ledger_reconciles_with_daily_totals.sql").read_text()
+    sql = "\n".join(line for line in sql.splitlines() if not line.startswith("{{ config("))  # Dagster's meta only
+    sql = sql.replace("{{ ref('fct_wallet_ledger') }}", "warehouse.marts.fct_wallet_ledger")
+    sql = sql.replace("{{ ref('stg_loyalty__daily_totals') }}", "daily_totals_fixture")
+    con = duckdb.connect()
+    con.execute(f"attach '{ci_build.warehouse}' as warehouse (read_only)")
+    days = [r[0] for r in con.execute(
+        "select distinct total_date from warehouse.staging.stg_loyalty__daily_totals order by 1").fetchall()]
+    ledger_days = con.execute(
+        "select count(distinct transaction_date) from warehouse.marts.fct_wallet_ledger").fetchone()[0]
+    assert len(days) > 30 and ledger_days > 30
+
+    def mismatches(where: str) -> list[tuple]:
+        con.execute(f"""create or replace table daily_totals_fixture as
+            select * from warehouse.staging.stg_loyalty__daily_totals where {where}""")
+        return con.execute(sql).fetchall()
+
+    assert mismatches("true") == []
+    assert mismatches("false") == []
+    assert mismatches(f"total_date <= date '{days[-10]}'") == []
+    missing_day = days[len(days) // 2]
+    caught = mismatches(f"total_date != date '{missing_day}'")
+    assert caught and {row[0] for row in caught} == {missing_day}
+    assert all(row[3] is None and row[2] > 0 for row in caught)  # the ledger's count, no system count
