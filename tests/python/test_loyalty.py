@@ -14,6 +14,16 @@ def con(ci_build: Build) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(ci_build.warehouse), read_only=True)
 
 
+def _singular_test_sql(name: str, **relations: str) -> str:
+    """A singular test's SQL with each `{{ ref('model') }}` replaced by the relation given for it (and the config line,
+    Dagster's meta only, dropped)."""
+    sql = (REPO / "tests" / "singular" / f"{name}.sql").read_text()
+    sql = "\n".join(line for line in sql.splitlines() if not line.startswith("{{ config("))
+    for model, relation in relations.items():
+        sql = sql.replace(f"{{{{ ref('{model}') }}}}", relation)
+    return sql
+
+
 def _truth(ci_build: Build, name: str) -> str:
     return f"read_parquet('{ci_build.truth / (name + '.parquet')}')"
 
@@ -125,9 +135,7 @@ def test_top_up_bonus_check_pairs_each_bonus_with_its_top_up_at_the_top_up_rate(
     (45.45 x 1.1 = 49.995); two top-ups in the same second each followed by its own bonus (200 then 50). Caught: a
     wrong amount, a bonus with no top-up, a second bonus for the same top-up, a bonus two hours after its
     top-up."""
-    sql = (REPO / "tests/singular/assert_wallet_top_up_bonus_follows_recharge_tiers.sql").read_text()
-    sql = "\n".join(line for line in sql.splitlines() if not line.startswith("{{ config("))  # Dagster's meta only
-    sql = sql.replace("{{ ref('fct_wallet_ledger') }}", "ledger_fixture")
+    sql = _singular_test_sql("assert_wallet_top_up_bonus_follows_recharge_tiers", fct_wallet_ledger="ledger_fixture")
     sql = sql.replace("{{ dbt.dateadd('hour', 1, 'top_ups.transacted_at') }}",
                       "top_ups.transacted_at + interval 1 hour")
     con = duckdb.connect()
@@ -159,10 +167,9 @@ def test_ledger_reconciliation_checks_the_days_the_loyalty_system_reported(ci_bu
     totals. It passes on the landed totals, on none at all (loyalty/daily_totals is optional in the raw contract)
     and on totals that stop before the ledger's newest days (the system reports a day the next day); it catches a
     day inside the reported range whose total is missing, and only that day."""
-    sql = (REPO / "tests/singular/assert_wallet_ledger_reconciles_with_daily_totals.sql").read_text()
-    sql = "\n".join(line for line in sql.splitlines() if not line.startswith("{{ config("))  # Dagster's meta only
-    sql = sql.replace("{{ ref('fct_wallet_ledger') }}", "warehouse.marts.fct_wallet_ledger")
-    sql = sql.replace("{{ ref('stg_loyalty__daily_totals') }}", "daily_totals_fixture")
+    sql = _singular_test_sql("assert_wallet_ledger_reconciles_with_daily_totals",
+                             fct_wallet_ledger="warehouse.marts.fct_wallet_ledger",
+                             stg_loyalty__daily_totals="daily_totals_fixture")
     con = duckdb.connect()
     con.execute(f"attach '{ci_build.warehouse}' as warehouse (read_only)")
     days = [r[0] for r in con.execute(
