@@ -186,19 +186,15 @@ daily_orders as (
 
 daily_first_orders as (
 
-    -- orders per day and day of the customer's previous order (customer_order_number orders each customer's orders
-    -- in time): a customer's first order in a window is the one order there whose previous order came before the
-    -- window or that has none, so counting those orders counts each customer the window reached once
+    -- orders per day and day of the customer's previous order (fct_orders orders each customer's orders in time): a
+    -- customer's first order in a window is the one order there whose previous order came before the window or that
+    -- has none, so counting those orders counts each customer the window reached once
     select
-        orders.order_date,
-        previous_orders.order_date as previous_order_date,
+        order_date,
+        previous_order_date,
         count(*) as order_count
     from orders
-    left join orders as previous_orders
-        on
-            orders.golden_customer_id = previous_orders.golden_customer_id
-            and orders.customer_order_number = previous_orders.customer_order_number + 1
-    group by orders.order_date, previous_orders.order_date
+    group by order_date, previous_order_date
 
 ),
 

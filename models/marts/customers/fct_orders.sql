@@ -8,7 +8,8 @@
 }}
 
 -- One row per staged order: who placed it (golden customer), when, through which channel and offer, and
--- its gross, discount, refund and net amounts summed from fct_order_lines. Incremental: each run
+-- its gross, discount, refund and net amounts summed from fct_order_lines, and its place in the customer's orders
+-- (number, day of the previous order). Incremental: each run
 -- rebuilds every order of each customer with an order the changed_order_ids macro names, so a
 -- late-arriving earlier order moves `is_first_order`. Every row a run writes carries `computed_at` (the build's
 -- start), so customer-level models downstream find the customers whose orders were written since they ran.
@@ -147,7 +148,11 @@ orders_of_affected_customers as (
         row_number() over (
             partition by orders_resolved.golden_customer_id
             order by orders_resolved.placed_at, orders_resolved.order_id
-        ) as customer_order_number
+        ) as customer_order_number,
+        lag(cast(orders_resolved.placed_at as date)) over (
+            partition by orders_resolved.golden_customer_id
+            order by orders_resolved.placed_at, orders_resolved.order_id
+        ) as previous_order_date
     from orders_resolved
     where orders_resolved.golden_customer_id in (
         select affected_customers.golden_customer_id from affected_customers
@@ -215,6 +220,7 @@ final as (
             and orders.discount_code in (select first_order_codes.discount_code from first_order_codes),
             false
         ) as used_first_order_discount,
+        orders.previous_order_date,
         greatest(orders.loaded_at, coalesce(line_totals.lines_loaded_at, orders.loaded_at)) as loaded_at,
         greatest(orders.staged_at, coalesce(line_totals.lines_staged_at, orders.staged_at)) as staged_at,
         {{ build_started_at() }} as computed_at

@@ -16,6 +16,15 @@ orders as (
 
 ),
 
+-- the first orders again, read by one CTE only: every other figure comes from one pass over the orders
+-- (customer_months), so the engine streams the 20-million-row fact instead of holding a copy of it
+first_order_rows as (
+
+    select * from {{ ref('fct_orders') }}
+    where is_first_order and order_date <= (select reporting_dates.as_of_date from reporting_dates)
+
+),
+
 refunds as (
 
     select * from {{ ref('fct_refunds') }}
@@ -46,12 +55,25 @@ offer_campaigns as (
 
 ),
 
+customer_months as (
+
+    -- each customer's orders per calendar month: one row per customer active in the month
+    select
+        golden_customer_id,
+        cast({{ dbt.date_trunc('month', 'order_date') }} as date) as calendar_month,
+        count(*) as order_count,
+        sum(net_amount_reporting) as net_sales_amount_reporting
+    from orders
+    group by golden_customer_id, calendar_month
+
+),
+
 customer_order_counts as (
 
     select
         golden_customer_id,
-        count(*) as order_count
-    from orders
+        sum(order_count) as order_count
+    from customer_months
     group by golden_customer_id
 
 ),
@@ -59,15 +81,14 @@ customer_order_counts as (
 first_orders as (
 
     select
-        orders.golden_customer_id,
-        cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date) as cohort_month,
-        coalesce(orders.acquisition_channel, 'unknown') as acquisition_channel,
-        coalesce(orders.discount_code, 'none') as first_order_offer,
-        orders.used_first_order_discount and customer_order_counts.order_count = 1 as is_bargain_hunter
-    from orders
+        first_order_rows.golden_customer_id,
+        cast({{ dbt.date_trunc('month', 'first_order_rows.order_date') }} as date) as cohort_month,
+        coalesce(first_order_rows.acquisition_channel, 'unknown') as acquisition_channel,
+        coalesce(first_order_rows.discount_code, 'none') as first_order_offer,
+        first_order_rows.used_first_order_discount and customer_order_counts.order_count = 1 as is_bargain_hunter
+    from first_order_rows
     inner join customer_order_counts
-        on orders.golden_customer_id = customer_order_counts.golden_customer_id
-    where orders.is_first_order
+        on first_order_rows.golden_customer_id = customer_order_counts.golden_customer_id
 
 ),
 
@@ -88,7 +109,7 @@ calendar_months as (
 
     select distinct cast({{ dbt.date_trunc('month', 'calendar_date') }} as date) as calendar_month
     from (
-        {{ date_series("(select min(order_date) from orders)", "(select as_of_date from as_of)") }}
+        {{ date_series("(select min(cohort_month) from first_orders)", "(select as_of_date from as_of)") }}
     ) as calendar_days
 
 ),
@@ -105,18 +126,6 @@ cohort_months as (
     from cohorts
     inner join calendar_months
         on cohorts.cohort_month <= calendar_months.calendar_month
-
-),
-
-customer_months as (
-
-    -- each customer's orders per calendar month: one row per customer active in the month
-    select
-        golden_customer_id,
-        cast({{ dbt.date_trunc('month', 'order_date') }} as date) as calendar_month,
-        sum(net_amount_reporting) as net_sales_amount_reporting
-    from orders
-    group by golden_customer_id, calendar_month
 
 ),
 
