@@ -2,8 +2,8 @@
 -- Line by line, gross = the source's line total when it sent one, else quantity × the unrounded unit price
 -- rounded once to the currency's minor unit (exact to the cent: 3 × 11.3233… is 33.97, not 33.9699);
 -- net = gross − discount (a missing discount is 0); and the reporting amounts are the order-currency amounts
--- at the line's rate (wholesale lines are where warehouses double-count). It checks the lines the newest build
--- wrote (every line after a full build; the others are as they were when they passed).
+-- at the line's rate (wholesale lines are where warehouses double-count). It checks the lines written since it last
+-- passed (macros/data_test_scope.sql: every line the first time; the others are as they were when it passed).
 with all_built_lines as (
 
     select * from {{ ref('fct_order_lines') }}
@@ -14,7 +14,7 @@ built_lines as (
 
     select *
     from all_built_lines
-    where computed_at = (select max(newest.computed_at) from all_built_lines as newest)
+    where {{ written_since_test_passed('all_built_lines.computed_at') }}
 
 ),
 
