@@ -9,10 +9,11 @@
 
 -- One row per staged order: who placed it (golden customer), when, through which channel and offer, and
 -- its gross, discount, refund and net amounts summed from fct_order_lines, and its place in the customer's orders
--- (number, day of the previous order). Incremental: each run
--- rebuilds every order of each customer with an order the changed_order_ids macro names, so a
--- late-arriving earlier order moves `is_first_order`. Every row a run writes carries `computed_at` (the build's
--- start), so customer-level models downstream find the customers whose orders were written since they ran.
+-- (number, day of the previous order). Incremental: each run computes the orders the changed_order_ids macro names
+-- from their header and lines, and writes them with every other order of their customers (and of the customer a
+-- re-matched order left) numbered again, those taken as built: a late-arriving earlier order moves
+-- `is_first_order`. Every row a run writes carries `computed_at` (the build's start), so customer-level models
+-- downstream find the customers whose orders were written since they ran.
 
 with orders as (
 
@@ -103,7 +104,7 @@ changed_orders as (
 
 ),
 
-orders_resolved as (
+changed_orders_resolved as (
 
     select
         orders.*,
@@ -112,23 +113,8 @@ orders_resolved as (
     from orders
     left join customer_ids
         on orders.customer_id = customer_ids.source_customer_id
-
-),
-
-affected_customers as (
-
-    select golden_customer_id
-    from orders_resolved
-    where orders_resolved.order_id in (select changed_orders.order_id from changed_orders)
     {%- if is_incremental() %}
-
-        union
-
-        -- the customer a changed order belonged to before (MDM re-matched its account): its other orders are
-        -- numbered again
-        select built.golden_customer_id
-        from {{ this }} as built
-        where built.order_id in (select changed_orders.order_id from changed_orders)
+        where orders.order_id in (select changed_orders.order_id from changed_orders)
     {%- endif %}
 
 ),
@@ -138,25 +124,6 @@ first_order_codes as (
     select distinct discount_code
     from campaigns
     where campaign_type = 'first_order_discount' and discount_code is not null
-
-),
-
-orders_of_affected_customers as (
-
-    select
-        orders_resolved.*,
-        row_number() over (
-            partition by orders_resolved.golden_customer_id
-            order by orders_resolved.placed_at, orders_resolved.order_id
-        ) as customer_order_number,
-        lag(cast(orders_resolved.placed_at as date)) over (
-            partition by orders_resolved.golden_customer_id
-            order by orders_resolved.placed_at, orders_resolved.order_id
-        ) as previous_order_date
-    from orders_resolved
-    where orders_resolved.golden_customer_id in (
-        select affected_customers.golden_customer_id from affected_customers
-    )
 
 ),
 
@@ -178,14 +145,16 @@ line_totals as (
         max(staged_at) as lines_staged_at
     from built_lines
     {%- if is_incremental() %}
-        where built_lines.order_id in (select orders_of_affected_customers.order_id from orders_of_affected_customers)
+        where built_lines.order_id in (select changed_orders.order_id from changed_orders)
     {%- endif %}
     group by order_id
 
 ),
 
-final as (
+changed_orders_built as (
 
+    -- the changed orders (every order on a full build), computed from their header and lines; the columns in the
+    -- order of the contract, as kept_orders_built takes them from the table
     select
         orders.order_id,
         orders.golden_customer_id,
@@ -213,24 +182,118 @@ final as (
             coalesce(line_totals.net_amount_reporting, 0) - coalesce(line_totals.refunded_amount_reporting, 0)",
             18, 4
         ) }} as net_amount_after_refunds_reporting,
-        orders.customer_order_number,
-        orders.customer_order_number = 1 as is_first_order,
-        coalesce(
-            orders.customer_order_number = 1
-            and orders.discount_code in (select first_order_codes.discount_code from first_order_codes),
-            false
-        ) as used_first_order_discount,
-        orders.previous_order_date,
         greatest(orders.loaded_at, coalesce(line_totals.lines_loaded_at, orders.loaded_at)) as loaded_at,
-        greatest(orders.staged_at, coalesce(line_totals.lines_staged_at, orders.staged_at)) as staged_at,
-        {{ build_started_at() }} as computed_at
-    from orders_of_affected_customers as orders
+        greatest(orders.staged_at, coalesce(line_totals.lines_staged_at, orders.staged_at)) as staged_at
+    from changed_orders_resolved as orders
     left join line_totals
         on orders.order_id = line_totals.order_id
     left join fx_rates as order_fx
         on
             cast(orders.placed_at as date) = order_fx.rate_date
             and orders.currency_code = order_fx.currency_code
+
+),
+{%- if is_incremental() %}
+
+    affected_customers as (
+
+        select changed_orders_built.golden_customer_id
+        from changed_orders_built
+
+        union
+
+        -- the customer a changed order belonged to before (MDM re-matched its account): its other orders are
+        -- numbered again
+        select built.golden_customer_id
+        from {{ this }} as built
+        where built.order_id in (select changed_orders.order_id from changed_orders)
+
+    ),
+
+    kept_orders_built as (
+
+        -- the other orders of those customers, as built: nothing they are computed from changed (else
+        -- changed_order_ids names them), only their place among the customer's orders may
+        select
+            {{ star_except([
+                'customer_order_number',
+                'is_first_order',
+                'used_first_order_discount',
+                'previous_order_date',
+                'computed_at',
+            ]) }}
+        from {{ this }} as built
+        where
+            built.golden_customer_id in (select affected_customers.golden_customer_id from affected_customers)
+            and built.order_id not in (select changed_orders.order_id from changed_orders)
+
+    ),
+{%- endif %}
+
+orders_built as (
+
+    select * from changed_orders_built
+    {%- if is_incremental() %}
+        union all
+        select * from kept_orders_built
+    {%- endif %}
+
+),
+
+numbered as (
+
+    select
+        orders_built.*,
+        row_number() over (
+            partition by orders_built.golden_customer_id
+            order by orders_built.placed_at, orders_built.order_id
+        ) as customer_order_number,
+        lag(orders_built.order_date) over (
+            partition by orders_built.golden_customer_id
+            order by orders_built.placed_at, orders_built.order_id
+        ) as previous_order_date
+    from orders_built
+
+),
+
+final as (
+
+    select
+        numbered.order_id,
+        numbered.golden_customer_id,
+        numbered.shop_customer_id,
+        numbered.is_crosswalk_resolved,
+        numbered.placed_at,
+        numbered.order_date,
+        numbered.currency_code,
+        numbered.sales_channel,
+        numbered.acquisition_channel,
+        numbered.discount_code,
+        numbered.dealer_id,
+        numbered.line_count,
+        numbered.units,
+        numbered.gross_amount,
+        numbered.discount_amount,
+        numbered.net_amount,
+        numbered.refunded_amount,
+        numbered.fx_rate_to_reporting,
+        numbered.gross_amount_reporting,
+        numbered.discount_amount_reporting,
+        numbered.net_amount_reporting,
+        numbered.refunded_amount_reporting,
+        numbered.net_amount_after_refunds_reporting,
+        numbered.customer_order_number,
+        numbered.customer_order_number = 1 as is_first_order,
+        coalesce(
+            numbered.customer_order_number = 1
+            and numbered.discount_code in (select first_order_codes.discount_code from first_order_codes),
+            false
+        ) as used_first_order_discount,
+        numbered.previous_order_date,
+        numbered.loaded_at,
+        numbered.staged_at,
+        {{ build_started_at() }} as computed_at
+    from numbered
 
 )
 
