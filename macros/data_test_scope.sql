@@ -31,17 +31,22 @@
     {#- A condition on <written_at>: true for the rows written after this test last passed (every row when it never
         did, or when the scope does not apply). `model` is the test being compiled. -#}
     {%- if data_test_scope_applies() -%}
-        ({{ written_at }} is null or {{ written_at }} > coalesce(
-            (
-                select max(passes.passed_build_started_at)
-                from {{ data_test_passes_relation() }} as passes
-                where passes.test_unique_id = '{{ model.unique_id }}'
-            ),
-            cast('0001-01-01 00:00:00' as timestamp)
-        ))
+        {{ written_after_last_pass(written_at) }}
     {%- else -%}
         true
     {%- endif -%}
+{%- endmacro %}
+
+{% macro written_after_last_pass(written_at) -%}
+    {#- The condition itself, for a caller that has checked data_test_scope_applies(). -#}
+    ({{ written_at }} is null or {{ written_at }} > coalesce(
+        (
+            select max(passes.passed_build_started_at)
+            from {{ data_test_passes_relation() }} as passes
+            where passes.test_unique_id = '{{ model.unique_id }}'
+        ),
+        cast('0001-01-01 00:00:00' as timestamp)
+    ))
 {%- endmacro %}
 
 {% macro get_where_subquery(relation) -%}
@@ -57,13 +62,13 @@
         {%- endif -%}
         {%- set arguments = where.split('(', 1)[1].rsplit(')', 1)[0].split(',') | map('trim') | list -%}
         {%- if where.startswith('rows_') and arguments | length == 1 -%}
-            {%- set where = written_since_test_passed(arguments[0]) -%}
+            {%- set where = written_after_last_pass(arguments[0]) -%}
         {%- elif where.startswith('keys_') and arguments | length == 2 -%}
             {%- set where -%}
                 {{ arguments[1] }} in (
                     select written.{{ arguments[1] }}
                     from {{ relation }} as written
-                    where {{ written_since_test_passed('written.' ~ arguments[0]) }}
+                    where {{ written_after_last_pass('written.' ~ arguments[0]) }}
                 )
             {%- endset -%}
         {%- else -%}

@@ -244,15 +244,14 @@ numbered as (
 
     select
         orders_built.*,
-        row_number() over (
-            partition by orders_built.golden_customer_id
-            order by orders_built.placed_at, orders_built.order_id
-        ) as customer_order_number,
-        lag(orders_built.order_date) over (
-            partition by orders_built.golden_customer_id
-            order by orders_built.placed_at, orders_built.order_id
-        ) as previous_order_date
+        row_number() over customer_orders_in_time as customer_order_number,
+        lag(orders_built.order_date) over customer_orders_in_time as previous_order_date
     from orders_built
+    window
+        customer_orders_in_time as (
+            partition by orders_built.golden_customer_id
+            order by orders_built.placed_at, orders_built.order_id
+        )
 
 ),
 
