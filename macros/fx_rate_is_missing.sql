@@ -8,7 +8,9 @@
         the model so its lineage stays visible. int_fx_rates_filled applies the same window, so every row this
         lets through gets a rate downstream. Each published rate covers its own day and the
         `fx_rate_max_age_days` days after it; the check looks the amount's day up among the covered days of its
-        currency (an equality lookup, not a range comparison with every rate).
+        currency (an equality lookup, not a range comparison with every rate). The lookup is an `in` correlated on
+        the currency alone (a missing day, a day with no covered rate, is `true`): correlated on the timestamp, as
+        `not exists` with the cast inside would be, the engine would look up every distinct timestamp apart.
     -#}
     {%- set currencies = [currency_column] -%}
     {%- if var('reporting_currency') != 'USD' -%}
@@ -16,22 +18,27 @@
     {%- endif -%}
     (
         {%- for currency in currencies %}
-        ({{ currency_column }} != '{{ var("reporting_currency") }}' and {{ currency }} != 'USD' and not exists (
-            select 1
-            from (
-                select
-                    published_rates.currency_code,
-                    cast({{ dbt.dateadd('day', 'rate_age.days', 'published_rates.rate_date') }} as date) as covered_date
-                from {{ rates_relation }} as published_rates
-                cross join (
-                    {%- for days in range(var('fx_rate_max_age_days') + 1) %}
-                    select {{ days }} as days{% if not loop.last %} union all{% endif %}
-                    {%- endfor %}
-                ) as rate_age
-            ) as covered_days
-            where
-                covered_days.currency_code = {{ currency }}
-                and covered_days.covered_date = cast({{ date_expression }} as date)
+        ({{ currency_column }} != '{{ var("reporting_currency") }}' and {{ currency }} != 'USD' and coalesce(
+            cast({{ date_expression }} as date) not in (
+                select covered_days.covered_date
+                from (
+                    select
+                        published_rates.currency_code,
+                        cast(
+                            {{ dbt.dateadd('day', 'rate_age.days', 'published_rates.rate_date') }} as date
+                        ) as covered_date
+                    from {{ rates_relation }} as published_rates
+                    cross join (
+                        {%- for days in range(var('fx_rate_max_age_days') + 1) %}
+                        select {{ days }} as days{% if not loop.last %} union all{% endif %}
+                        {%- endfor %}
+                    ) as rate_age
+                ) as covered_days
+                where
+                    covered_days.currency_code = {{ currency }}
+                    and covered_days.covered_date is not null
+            ),
+            true
         ))
         {%- if not loop.last %} or{% endif %}
         {%- endfor %}

@@ -59,6 +59,7 @@
     )
 {%- endset -%}
 {%- set landed = source('shop', 'refunds') -%}
+{%- set checked_refunds = 'candidates' if is_incremental() else 'renamed' -%}
 {%- set files = incremental_base_files(
     landed, 'shop', 'refunds', 'refund_id', reevaluated_reasons, new_files=new_files,
     recheck='select row_key from ' ~ this ~ ' where order_id in (' ~ orders_to_recheck ~ ')'
@@ -111,36 +112,40 @@ renamed as (
 
 ),
 {{ incremental_base_candidates('refund_id', reevaluated_reasons, files) }}
-{% if is_incremental() %}
-    referenced_orders as (
 
-        -- the orders and lines the candidate refunds name: a refund is checked against its own parents only, so
-        -- the run looks up a few thousand of them instead of hashing every staged one
-        select
-            orders.order_id,
-            orders.quarantine_reason
-        from orders
-        where orders.order_id in (select candidates.order_id from candidates)
+referenced_orders as (
 
-    ),
+    -- the orders and lines the refunds name (on an incremental run, the candidate refunds): a refund is checked
+    -- against its own parents only, so the run looks up those instead of hashing every staged one
+    select
+        orders.order_id,
+        orders.quarantine_reason
+    from orders
+    where orders.order_id in (select refunds.order_id from {{ checked_refunds }} as refunds)
 
-    referenced_lines as (
+),
 
-        select
-            order_lines.order_line_id,
-            order_lines.quarantine_reason
-        from order_lines
-        where order_lines.order_line_id in (select candidates.order_line_id from candidates)
+referenced_lines as (
 
-    ),
+    select
+        order_lines.order_line_id,
+        order_lines.quarantine_reason
+    from order_lines
+    where order_lines.order_line_id in (select refunds.order_line_id from {{ checked_refunds }} as refunds)
 
-    rechecked_orders as (
+),
 
+rechecked_orders as (
+
+    {%- if is_incremental() %}
         -- the orders all of whose refunds are among the candidates: refund_exceeds_sale is measured again for these
         {{ orders_to_recheck }}
+    {%- else %}
+        -- every order with a refund: no other sale is measured
+        select distinct order_id from renamed
+    {%- endif %}
 
-    ),
-{% endif %}
+),
 
 prior_checked as (
 
@@ -157,7 +162,7 @@ prior_checked as (
             when
                 order_id is null
                 or order_id not in (
-                    select orders.order_id from {{ 'referenced_orders' if is_incremental() else 'orders' }} as orders
+                    select orders.order_id from referenced_orders as orders
                     where orders.order_id is not null
                 )
                 then 'orphan_reference'
@@ -165,13 +170,13 @@ prior_checked as (
                 order_line_id is not null
                 and order_line_id not in (
                     select order_lines.order_line_id
-                    from {{ 'referenced_lines' if is_incremental() else 'order_lines' }} as order_lines
+                    from referenced_lines as order_lines
                     where order_lines.order_line_id is not null
                 )
                 then 'orphan_reference'
             when
                 order_id not in (
-                    select orders.order_id from {{ 'referenced_orders' if is_incremental() else 'orders' }} as orders
+                    select orders.order_id from referenced_orders as orders
                     where orders.quarantine_reason is null
                 )
                 then 'parent_quarantined'
@@ -179,7 +184,7 @@ prior_checked as (
                 order_line_id is not null
                 and order_line_id not in (
                     select order_lines.order_line_id
-                    from {{ 'referenced_lines' if is_incremental() else 'order_lines' }} as order_lines
+                    from referenced_lines as order_lines
                     where order_lines.quarantine_reason is null
                 )
                 then 'parent_quarantined'
@@ -187,7 +192,7 @@ prior_checked as (
                 {{ fx_rate_is_missing('fx_rates', 'renamed.currency_code', 'renamed.refunded_at') }}
                 then 'missing_fx_rate'
         end as prior_check
-    from {{ 'candidates' if is_incremental() else 'renamed' }} as renamed
+    from {{ checked_refunds }} as renamed
 
 ),
 
@@ -207,6 +212,21 @@ ranked as (
 
 ),
 
+measured_lines as (
+
+    -- the staged lines refunds are measured against: those of the orders measured (again), and every line a
+    -- refund names (which may belong to another order)
+    select *
+    from order_lines
+    where
+        quarantine_reason is null
+        and (
+            order_id in (select rechecked_orders.order_id from rechecked_orders)
+            or order_line_id in (select referenced_lines.order_line_id from referenced_lines)
+        )
+
+),
+
 line_sales as (
 
     select
@@ -216,17 +236,12 @@ line_sales as (
         {{ line_gross_amount(
             'order_lines.quantity', 'order_lines.unit_price', 'order_lines.line_amount', 'currencies.minor_units'
         ) }} - order_lines.discount_amount as net_amount
-    from order_lines
+    from measured_lines as order_lines
     inner join orders
         on order_lines.order_id = orders.order_id
     inner join known_currencies as currencies
         on orders.currency_code = currencies.currency_code
-    {% if is_incremental() %}
-        -- only the sales whose refunds are measured again
-        inner join rechecked_orders
-            on orders.order_id = rechecked_orders.order_id
-    {% endif %}
-    where order_lines.quarantine_reason is null and orders.quarantine_reason is null
+    where orders.quarantine_reason is null
 
 ),
 
@@ -238,10 +253,8 @@ order_sales as (
         orders.currency_code,
         coalesce(sum(line_sales.net_amount), 0) as net_amount
     from orders
-    {% if is_incremental() %}
-        inner join rechecked_orders
-            on orders.order_id = rechecked_orders.order_id
-    {% endif %}
+    inner join rechecked_orders
+        on orders.order_id = rechecked_orders.order_id
     left join line_sales
         on orders.order_id = line_sales.order_id
     where orders.quarantine_reason is null
