@@ -8,38 +8,50 @@
         the model so its lineage stays visible. int_fx_rates_filled applies the same window, so every row this
         lets through gets a rate downstream. Each published rate covers its own day and the
         `fx_rate_max_age_days` days after it; the check looks the amount's day up among the covered days of its
-        currency (an equality lookup, not a range comparison with every rate). The lookup is an `in` correlated on
-        the currency alone (a missing day, a day with no covered rate, is `true`): correlated on the timestamp, as
-        `not exists` with the cast inside would be, the engine would look up every distinct timestamp apart.
+        currency (an equality lookup, not a range comparison with every rate). On DuckDB the lookup is an `in`
+        correlated on the currency alone (a missing day is `true`, as no covered day matches it): a `not exists`
+        correlated on the timestamp makes DuckDB look every distinct timestamp up apart. Spark keeps the
+        `not exists` (it plans a NOT IN inside a `case` as a nested-loop join; see not_among).
     -#}
     {%- set currencies = [currency_column] -%}
     {%- if var('reporting_currency') != 'USD' -%}
         {%- do currencies.append("'" ~ var('reporting_currency') ~ "'") -%}
     {%- endif -%}
+    {%- set covered_days -%}
+        select
+            published_rates.currency_code,
+            cast({{ dbt.dateadd('day', 'rate_age.days', 'published_rates.rate_date') }} as date) as covered_date
+        from {{ rates_relation }} as published_rates
+        cross join (
+            {%- for days in range(var('fx_rate_max_age_days') + 1) %}
+            select {{ days }} as days{% if not loop.last %} union all{% endif %}
+            {%- endfor %}
+        ) as rate_age
+    {%- endset -%}
     (
         {%- for currency in currencies %}
-        ({{ currency_column }} != '{{ var("reporting_currency") }}' and {{ currency }} != 'USD' and coalesce(
-            cast({{ date_expression }} as date) not in (
-                select covered_days.covered_date
-                from (
-                    select
-                        published_rates.currency_code,
-                        cast(
-                            {{ dbt.dateadd('day', 'rate_age.days', 'published_rates.rate_date') }} as date
-                        ) as covered_date
-                    from {{ rates_relation }} as published_rates
-                    cross join (
-                        {%- for days in range(var('fx_rate_max_age_days') + 1) %}
-                        select {{ days }} as days{% if not loop.last %} union all{% endif %}
-                        {%- endfor %}
-                    ) as rate_age
-                ) as covered_days
+        ({{ currency_column }} != '{{ var("reporting_currency") }}' and {{ currency }} != 'USD' and
+            {%- if target.type == 'spark' %}
+            not exists (
+                select 1
+                from ({{ covered_days }}) as covered_days
                 where
                     covered_days.currency_code = {{ currency }}
-                    and covered_days.covered_date is not null
-            ),
-            true
-        ))
+                    and covered_days.covered_date = cast({{ date_expression }} as date)
+            )
+            {%- else %}
+            coalesce(
+                cast({{ date_expression }} as date) not in (
+                    select covered_days.covered_date
+                    from ({{ covered_days }}) as covered_days
+                    where
+                        covered_days.currency_code = {{ currency }}
+                        and covered_days.covered_date is not null
+                ),
+                true
+            )
+            {%- endif %}
+        )
         {%- if not loop.last %} or{% endif %}
         {%- endfor %}
     )
