@@ -88,6 +88,14 @@ order_lines as (
 
 ),
 
+-- the same lines for the sales refunds are measured against: each read by one CTE alone, so the engine streams
+-- them through its lookup instead of holding every staged line
+order_lines_for_sales as (
+
+    select * from {{ ref('base_shop__order_lines') }}
+
+),
+
 fx_rates as (
 
     select * from {{ ref('stg_reference__fx_rates') }}
@@ -129,6 +137,7 @@ referenced_lines as (
 
     select
         order_lines.order_line_id,
+        order_lines.order_id,
         order_lines.quarantine_reason
     from order_lines
     where order_lines.order_line_id in (select refunds.order_line_id from {{ checked_refunds }} as refunds)
@@ -215,14 +224,16 @@ ranked as (
 measured_lines as (
 
     -- the staged lines refunds are measured against: those of the orders measured (again), and every line a
-    -- refund names (which may belong to another order)
+    -- refund names (which may belong to another order: its order's lines come along, and only its own sale is
+    -- read)
     select *
-    from order_lines
+    from order_lines_for_sales
     where
         quarantine_reason is null
-        and (
-            order_id in (select rechecked_orders.order_id from rechecked_orders)
-            or order_line_id in (select referenced_lines.order_line_id from referenced_lines)
+        and order_id in (
+            select rechecked_orders.order_id from rechecked_orders
+            union
+            select referenced_lines.order_id from referenced_lines
         )
 
 ),
