@@ -56,6 +56,14 @@ wallet_rules as (
     select * from {{ ref('int_wallet_rules_digested') }}
 
 ),
+
+-- read on incremental runs only: the movements with their member and computed_at, as int_wallet_entries_classified
+-- passes them on (one row each), for the members to compute, so the classified entries have one reader and stream
+converted_for_scope as ( -- noqa: ST03
+
+    select * from {{ ref('int_wallet_transactions_converted') }}
+
+),
 {%- if is_incremental() %}
 
     built as (
@@ -64,13 +72,19 @@ wallet_rules as (
 
     ),
 
+    built_for_rules as (
+
+        select * from {{ this }}
+
+    ),
+
     members_to_compute as (
 
-        select classified.member_id
-        from classified
+        select converted.member_id
+        from converted_for_scope as converted
         where
-            classified.computed_at > {{ last_computed_at() }}
-            or (select max(built.rules_digest) from built) is distinct from (
+            converted.computed_at > {{ last_computed_at() }}
+            or (select max(built.rules_digest) from built_for_rules as built) is distinct from (
                 select wallet_rules.rules_digest from wallet_rules
             )
 
@@ -80,9 +94,9 @@ wallet_rules as (
         select built.member_id
         from built
         where built.transaction_id in (
-            select classified.transaction_id
-            from classified
-            where classified.computed_at > {{ last_computed_at() }}
+            select converted.transaction_id
+            from converted_for_scope as converted
+            where converted.computed_at > {{ last_computed_at() }}
         )
 
     ),

@@ -35,6 +35,20 @@ with ledger as (
 
 ),
 
+-- the same ledger for the last day with data and for the customers a run computes: each read by one CTE alone,
+-- so the engine streams it instead of holding every entry for three readers
+ledger_for_as_of as (
+
+    select * from {{ ref('fct_wallet_ledger') }}
+
+),
+
+ledger_for_scope as (
+
+    select * from {{ ref('fct_wallet_ledger') }}
+
+),
+
 fx_rates as (
 
     select * from {{ ref('int_fx_rates_filled') }}
@@ -58,14 +72,14 @@ converted_movements as ( -- noqa: ST03
 as_of as (
 
     select max(transaction_date) as last_data_date
-    from ledger
+    from ledger_for_as_of
 
 ),
 
 affected_customers as (
 
     select distinct golden_customer_id
-    from ledger
+    from ledger_for_scope as ledger
     {%- if is_incremental() %}
         where
             ledger.computed_at > {{ last_computed_at() }}
