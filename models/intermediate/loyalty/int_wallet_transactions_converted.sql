@@ -52,11 +52,18 @@ published_rates as ( -- noqa: ST03
 
     ),
 
+    -- the same table for the members check: each read by one CTE alone, so the engine streams it
+    built_for_members as (
+
+        select * from {{ this }}
+
+    ),
+
     reassigned_members as (
 
         -- members whose movements carry another golden customer than the one they resolve to now
         select distinct built.member_id
-        from built
+        from built_for_members as built
         left join customer_ids
             on built.member_id = customer_ids.source_customer_id
         where built.golden_customer_id is distinct from customer_ids.golden_customer_id

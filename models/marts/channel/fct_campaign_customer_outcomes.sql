@@ -104,6 +104,27 @@ orders as (
 
 ),
 
+-- the same orders for the first order date, the inputs' digest and the customers a run computes: each read by
+-- one CTE alone, so the engine streams the columns it needs instead of holding every order for four readers
+orders_for_span as (
+
+    select * from {{ ref('fct_orders') }}
+
+),
+
+orders_for_digest as (
+
+    select * from {{ ref('fct_orders') }}
+
+),
+
+-- read on incremental runs only
+orders_for_scope as ( -- noqa: ST03
+
+    select * from {{ ref('fct_orders') }}
+
+),
+
 customer_profiles as (
 
     select * from {{ ref('int_customer_profiles_merged') }}
@@ -129,7 +150,7 @@ rules as (
 order_span as (
 
     select min(order_date) as first_order_date
-    from orders
+    from orders_for_span
 
 ),
 
@@ -160,7 +181,7 @@ measurement_inputs as (
 
     select
         {{ campaign_measurement_digest(
-            'campaigns', 'campaign_measurement_designs', 'campaign_measurement_rules', 'orders'
+            'campaigns', 'campaign_measurement_designs', 'campaign_measurement_rules', 'orders_for_digest'
         ) }} as measurement_inputs_digest
 
 ),
@@ -183,7 +204,7 @@ customers_to_compute as (
     union
 
     select orders.golden_customer_id
-    from orders
+    from orders_for_scope as orders
     where orders.computed_at > {{ last_computed_at() }}
     {%- endif %}
 

@@ -32,7 +32,27 @@ with campaigns as (
 
 ),
 
-orders as (
+-- the orders, once for each reader (the span of days, the daily totals, the daily first orders and the season
+-- baseline): each read by one CTE alone, so the engine streams the columns it needs instead of holding every order
+orders_for_span as (
+
+    select * from {{ ref('fct_orders') }}
+
+),
+
+orders_for_days as (
+
+    select * from {{ ref('fct_orders') }}
+
+),
+
+orders_for_first_orders as (
+
+    select * from {{ ref('fct_orders') }}
+
+),
+
+orders_for_season as (
 
     select * from {{ ref('fct_orders') }}
 
@@ -118,7 +138,7 @@ order_span as (
     select
         min(order_date) as first_order_date,
         max(order_date) as last_order_date
-    from orders
+    from orders_for_span
 
 ),
 
@@ -179,7 +199,7 @@ daily_orders as (
         count(*) as order_count,
         sum(net_amount_after_refunds_reporting) as net_revenue_reporting,
         sum(discount_amount_reporting) as discount_amount_reporting
-    from orders
+    from orders_for_days
     group by order_date, discount_code
 
 ),
@@ -193,7 +213,7 @@ daily_first_orders as (
         order_date,
         previous_order_date,
         count(*) as order_count
-    from orders
+    from orders_for_first_orders
     group by order_date, previous_order_date
 
 ),
@@ -432,7 +452,7 @@ season_orders as (
     from conversion_groups
     inner join windows
         on conversion_groups.campaign_id = windows.campaign_id
-    inner join orders
+    inner join orders_for_season as orders
         on orders.order_date between conversion_groups.baseline_start_date and windows.window_end_date
     inner join established_customers
         on
