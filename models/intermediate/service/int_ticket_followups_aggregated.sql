@@ -20,6 +20,14 @@ orders as (
 
 ),
 
+-- the same orders for the last order time: each read by one CTE alone, so the engine streams the columns it needs
+-- instead of holding every order for two readers
+orders_for_last_order as (
+
+    select * from {{ ref('fct_orders') }}
+
+),
+
 channel_rules as (
 
     select * from {{ ref('channel_rules') }}
@@ -39,7 +47,7 @@ rules as (
 last_order as (
 
     select max(placed_at) as last_placed_at
-    from orders
+    from orders_for_last_order
 
 ),
 

@@ -31,6 +31,14 @@ orders as (
 
 ),
 
+-- the same orders for the first order date: each read by one CTE alone, so the engine streams the columns it
+-- needs instead of holding every order for two readers
+orders_for_span as (
+
+    select * from {{ ref('fct_orders') }}
+
+),
+
 customer_profiles as (
 
     select * from {{ ref('int_customer_profiles_merged') }}
@@ -51,7 +59,7 @@ rules as (
 order_span as (
 
     select min(order_date) as first_order_date
-    from orders
+    from orders_for_span
 
 ),
 
