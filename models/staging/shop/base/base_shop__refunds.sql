@@ -60,23 +60,6 @@
 {%- endset -%}
 {%- set landed = source('shop', 'refunds') -%}
 {%- set checked_refunds = 'candidates' if is_incremental() else 'renamed' -%}
-{#- the orders whose lines refunds are measured against: those measured (again) and those of the lines refunds
-    name; one semi-join on DuckDB, two lookups on Spark (Spark 4.3's local session cannot run a union over literal
-    rows, the unit tests' fixtures) -#}
-{%- set measured_orders -%}
-    {%- if target.type == 'spark' -%}
-        (
-            order_id in (select rechecked_orders.order_id from rechecked_orders)
-            or order_id in (select referenced_lines.order_id from referenced_lines)
-        )
-    {%- else -%}
-        order_id in (
-            select rechecked_orders.order_id from rechecked_orders
-            union
-            select referenced_lines.order_id from referenced_lines
-        )
-    {%- endif -%}
-{%- endset -%}
 {%- set files = incremental_base_files(
     landed, 'shop', 'refunds', 'refund_id', reevaluated_reasons, new_files=new_files,
     recheck='select row_key from ' ~ this ~ ' where order_id in (' ~ orders_to_recheck ~ ')'
@@ -247,7 +230,11 @@ measured_lines as (
     from order_lines_for_sales
     where
         quarantine_reason is null
-        and {{ measured_orders }}
+        and order_id in (
+            select rechecked_orders.order_id from rechecked_orders
+            union
+            select referenced_lines.order_id from referenced_lines
+        )
 
 ),
 
