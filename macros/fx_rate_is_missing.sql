@@ -8,10 +8,9 @@
         the model so its lineage stays visible. int_fx_rates_filled applies the same window, so every row this
         lets through gets a rate downstream. Each published rate covers its own day and the
         `fx_rate_max_age_days` days after it; the check looks the amount's day up among the covered days of its
-        currency (an equality lookup, not a range comparison with every rate). On DuckDB the lookup is an `in`
-        correlated on the currency alone (a missing day is `true`, as no covered day matches it): a `not exists`
-        correlated on the timestamp makes DuckDB look every distinct timestamp up apart. Spark keeps the
-        `not exists` (it plans a NOT IN inside a `case` as a nested-loop join; see not_among).
+        currency (an equality lookup, not a range comparison with every rate) through not_among: on DuckDB an `in`
+        correlated on the currency alone (a `not exists` correlated on the timestamp makes DuckDB look every
+        distinct timestamp up apart), on Spark a `not exists`. A missing day is `true`: no covered day matches it.
     -#}
     {%- set currencies = [currency_column] -%}
     {%- if var('reporting_currency') != 'USD' -%}
@@ -30,28 +29,16 @@
     {%- endset -%}
     (
         {%- for currency in currencies %}
-        ({{ currency_column }} != '{{ var("reporting_currency") }}' and {{ currency }} != 'USD' and
-            {%- if target.type == 'spark' %}
-            not exists (
-                select 1
-                from ({{ covered_days }}) as covered_days
-                where
-                    covered_days.currency_code = {{ currency }}
-                    and covered_days.covered_date = cast({{ date_expression }} as date)
-            )
-            {%- else %}
-            coalesce(
-                cast({{ date_expression }} as date) not in (
-                    select covered_days.covered_date
-                    from ({{ covered_days }}) as covered_days
-                    where
-                        covered_days.currency_code = {{ currency }}
-                        and covered_days.covered_date is not null
-                ),
-                true
-            )
-            {%- endif %}
-        )
+        ({{ currency_column }} != '{{ var("reporting_currency") }}' and {{ currency }} != 'USD' and coalesce(
+            {{ not_among(
+                'cast(' ~ date_expression ~ ' as date)',
+                'cast(' ~ date_expression ~ ' as date)',
+                '(' ~ covered_days ~ ') as covered_days',
+                'covered_days.covered_date',
+                'covered_days.currency_code = ' ~ currency ~ ' and covered_days.covered_date is not null'
+            ) }},
+            true
+        ))
         {%- if not loop.last %} or{% endif %}
         {%- endfor %}
     )
