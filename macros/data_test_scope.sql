@@ -38,15 +38,16 @@
 {%- endmacro %}
 
 {% macro written_after_last_pass(written_at) -%}
-    {#- The condition itself, for a caller that has checked data_test_scope_applies(). -#}
-    ({{ written_at }} is null or {{ written_at }} > coalesce(
-        (
-            select max(passes.passed_build_started_at)
-            from {{ data_test_passes_relation() }} as passes
-            where passes.test_unique_id = '{{ model.unique_id }}'
-        ),
-        cast('0001-01-01 00:00:00' as timestamp)
-    ))
+    {#- The condition itself, for a caller that has checked data_test_scope_applies(). The time of the last pass is
+        read when the test is compiled, just before it runs (the record changes only at the end of a build), and
+        written into the test as a literal: compared with a literal, the engine skips the row groups written
+        before it, while a scalar subquery in the condition left the filter above the test's joins. -#}
+    {%- set last_pass = run_query(
+        "select cast(max(passed_build_started_at) as varchar) from "
+        ~ data_test_passes_relation()
+        ~ " where test_unique_id = '" ~ model.unique_id ~ "'"
+    ).columns[0].values()[0] -%}
+    ({{ written_at }} is null or {{ written_at }} > cast('{{ last_pass or "0001-01-01 00:00:00" }}' as timestamp))
 {%- endmacro %}
 
 {% macro get_where_subquery(relation) -%}
@@ -105,5 +106,26 @@
         select test_unique_id, {{ build_started_at() }}
         from (values ('{{ passed | join("'), ('") }}')) as passed (test_unique_id);
         {%- endif %}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro newest_written(relation, column) -%}
+    {#- For a data test that checks the rows the newest build wrote: the newest <column> value (a timestamp such as
+        computed_at or staged_at) in <relation>, read when the test is compiled, just before it runs, and written
+        into the test as a literal (null when the relation has no row, which then selects nothing). Compared with a
+        literal, the engine skips the row groups of earlier builds; a scalar subquery left the filter above the
+        test's joins. Where the relation is not built (parsing, linting), null. -#}
+    {%- if not execute or adapter.get_relation(
+        database=relation.database, schema=relation.schema, identifier=relation.identifier
+    ) is none -%}
+        {{- return('cast(null as timestamp)') -}}
+    {%- endif -%}
+    {%- set newest = run_query(
+        "select cast(max(" ~ column ~ ") as " ~ dbt.type_string() ~ ") from " ~ relation
+    ).columns[0].values()[0] -%}
+    {%- if newest is none -%}
+        cast(null as timestamp)
+    {%- else -%}
+        cast('{{ newest }}' as timestamp)
     {%- endif -%}
 {%- endmacro %}

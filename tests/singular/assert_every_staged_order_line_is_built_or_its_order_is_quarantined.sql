@@ -13,7 +13,7 @@ staged_lines as (
 
     select *
     from all_staged_lines
-    where staged_at = (select max(newest.staged_at) from all_staged_lines as newest)
+    where staged_at = {{ newest_written(ref('stg_shop__order_lines'), 'staged_at') }}
 
 ),
 

@@ -18,7 +18,7 @@ orders as (
 
     select *
     from all_orders
-    where computed_at = (select max(newest.computed_at) from all_orders as newest)
+    where computed_at = {{ newest_written(ref('fct_orders'), 'computed_at') }}
 
 ),
 

@@ -22,7 +22,7 @@ checked_customers as (
 
     select distinct golden_customer_id
     from all_balances
-    where computed_at = (select max(newest.computed_at) from all_balances as newest)
+    where computed_at = {{ newest_written(ref('rpt_wallet_balances'), 'computed_at') }}
 
 ),
 
