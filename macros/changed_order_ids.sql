@@ -6,10 +6,11 @@
         those whose customer now resolves to another golden customer than the fact holds (MDM matched or
         re-matched it, however late its file landed), those with a product re-landed since the cutoff (see
         incremental_cutoff), those whose first-order code's
-        campaign landed since then, and those on or after the first day whose exchange rate landed since then.
+        campaign landed since then, and those on or after the first day whose rate changed since the fact last ran
+        (int_fx_rates_tracked: a rate file landing again with the same rates re-prices nothing).
         On a full build: every order.
         The arguments are the calling model's import CTEs (or relations) of stg_shop__orders, stg_shop__order_lines,
-        stg_shop__refunds, stg_reference__fx_rates, int_customer_ids_resolved, stg_shop__products and
+        stg_shop__refunds, int_fx_rates_tracked, int_customer_ids_resolved, stg_shop__products and
         stg_marketing__campaigns; give each its own import CTE, read by nothing else, so the engine streams it.
     -#}
     {%- if not is_incremental() %}
@@ -18,7 +19,7 @@
     with first_repriced_date as (
         select min(rate_date) as rate_date
         from {{ fx_rates }}
-        where loaded_at >= {{ incremental_cutoff() }}
+        where changed_at > {{ last_computed_at() }}
     ),
 
     last_staged as (

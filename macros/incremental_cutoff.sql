@@ -55,9 +55,10 @@
 
 {% macro last_computed_at() -%}
     {#-
-        On an incremental run of a wallet model computed one member at a time: the newest `computed_at` the model
-        (`this`) holds, as a scalar subquery (a timestamp before any data when it holds no row). The members
-        computed upstream after it are the ones to compute again.
+        On an incremental run of a model whose rows carry `computed_at` (the wallet models computed one member at a
+        time, the order facts): the newest `computed_at` the model (`this`) holds, as a scalar subquery (a timestamp
+        before any data when it holds no row). What changed upstream after it (members computed again, a day's rate
+        in int_fx_rates_tracked) is what to compute again.
     -#}
     {{- newest_built('computed_at') }}
 {%- endmacro %}

@@ -10,7 +10,7 @@
 -- Every staged wallet and points movement with its golden customer and its money in the reporting
 -- currency (at the rate of the transaction's day). The base of the loyalty ledger. Incremental: a run takes
 -- the movements staging wrote since the newest staged_at here (a late file of old movements included), and
--- again those on or after the first day whose exchange rate landed since the cutoff (incremental_cutoff), and
+-- again those on or after the first day whose rate changed since it last ran (int_fx_rates_tracked), and
 -- every movement of a member whose golden customer is no longer the one the movements carry (MDM matched the
 -- member later, or moved it to another golden record). previous_golden_customer_id keeps the golden customer a
 -- movement had before it was written again with another one (its member re-matched, or a corrected row naming
@@ -38,9 +38,9 @@ customer_ids as (
 ),
 
 -- read on incremental runs only
-published_rates as ( -- noqa: ST03
+rate_changes as ( -- noqa: ST03
 
-    select * from {{ ref('stg_reference__fx_rates') }}
+    select * from {{ ref('int_fx_rates_tracked') }}
 
 ),
 
@@ -79,11 +79,12 @@ new_transactions as (
             wallet_transactions.staged_at > {{ last_staged_at() }}
             or wallet_transactions.member_id in (select reassigned_members.member_id from reassigned_members)
             or {{ loaded_since_backfill_start('wallet_transactions.loaded_at') }}
-            -- a rate landed since the cutoff: the movements on or after its day are converted again
+            -- a day's rate changed since this model last ran: the movements on or after that day are converted
+            -- again
             or cast(wallet_transactions.transacted_at as date) >= (
-                select min(published_rates.rate_date)
-                from published_rates
-                where published_rates.loaded_at >= {{ incremental_cutoff() }}
+                select min(rate_changes.rate_date)
+                from rate_changes
+                where rate_changes.changed_at > {{ last_computed_at() }}
             )
     {%- endif %}
 

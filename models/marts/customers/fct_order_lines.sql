@@ -97,7 +97,7 @@ refunds_for_changes as ( -- noqa: ST03
 
 fx_rates_for_changes as ( -- noqa: ST03
 
-    select * from {{ ref('stg_reference__fx_rates') }}
+    select * from {{ ref('int_fx_rates_tracked') }}
 
 ),
 

@@ -68,7 +68,7 @@ refunds_for_changes as ( -- noqa: ST03
 
 fx_rates_for_changes as ( -- noqa: ST03
 
-    select * from {{ ref('stg_reference__fx_rates') }}
+    select * from {{ ref('int_fx_rates_tracked') }}
 
 ),
 
@@ -90,7 +90,7 @@ campaigns_for_changes as ( -- noqa: ST03
 
 ),
 
-changed_orders as (
+changed_orders as ( -- noqa: ST03
 
     {{ changed_order_ids(
         'orders_for_changes',

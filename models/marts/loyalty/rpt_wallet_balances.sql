@@ -27,7 +27,7 @@
 -- its member's wallet changes: a movement staged since, a late file of old movements included, a rate, a rule, or
 -- MDM matching the member to another golden customer), and the customer such a member belonged to before, every
 -- customer whenever a new month-end has passed, and every customer with a balance on or after the first day whose
--- rate landed since; before it, the rows of customers left with no ledger entry are deleted.
+-- rate changed since (int_fx_rates_tracked); before it, the rows of customers left with no ledger entry are deleted.
 
 with ledger as (
 
@@ -56,9 +56,9 @@ fx_rates as (
 ),
 
 -- read on incremental runs only
-published_rates as ( -- noqa: ST03
+rate_changes as ( -- noqa: ST03
 
-    select * from {{ ref('stg_reference__fx_rates') }}
+    select * from {{ ref('int_fx_rates_tracked') }}
 
 ),
 
@@ -79,7 +79,7 @@ as_of as (
 affected_customers as (
 
     select distinct golden_customer_id
-    from ledger_for_scope as ledger
+    from ledger_for_scope as ledger -- noqa: AL05
     {%- if is_incremental() %}
         where
             ledger.computed_at > {{ last_computed_at() }}
@@ -117,14 +117,14 @@ affected_customers as (
 
         union
 
-        -- customers with a balance on or after the first day whose exchange rate landed since then (a late or
-        -- corrected rate revalues those balances)
+        -- customers with a balance on or after the first day whose rate changed since this model last ran (a
+        -- late or corrected rate revalues those balances)
         select golden_customer_id
         from {{ this }}
         where balance_date >= (
-            select min(published_rates.rate_date)
-            from published_rates
-            where published_rates.loaded_at >= {{ incremental_cutoff() }}
+            select min(rate_changes.rate_date)
+            from rate_changes
+            where rate_changes.changed_at > {{ last_computed_at() }}
         )
     {% endif %}
 
