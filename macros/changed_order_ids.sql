@@ -56,10 +56,21 @@
     union
     select built.order_id
     from {{ this }} as built
-    left join {{ customer_ids }} as customer_ids
-        on
-            customer_ids.source_system = 'shop'
-            and built.shop_customer_id = customer_ids.source_customer_id
-    where built.golden_customer_id is distinct from customer_ids.golden_customer_id
+    where built.shop_customer_id in (
+        -- the accounts whose golden customer is not the one the fact holds, compared once per account (the
+        -- distinct pairs the fact holds), not once per row
+        select built_accounts.shop_customer_id
+        from (
+            select distinct
+                accounts.shop_customer_id,
+                accounts.golden_customer_id
+            from {{ this }} as accounts
+        ) as built_accounts
+        left join {{ customer_ids }} as customer_ids
+            on
+                customer_ids.source_system = 'shop'
+                and built_accounts.shop_customer_id = customer_ids.source_customer_id
+        where built_accounts.golden_customer_id is distinct from customer_ids.golden_customer_id
+    )
     {%- endif %}
 {%- endmacro %}

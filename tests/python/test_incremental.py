@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import shutil
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -38,6 +38,7 @@ INCREMENTAL_MODELS = {
         "fct_campaign_customer_outcomes",
     ],
     "intermediate": [
+        "int_fx_rates_tracked",
         "int_wallet_transactions_converted",
         "int_wallet_entries_balanced",
         "int_wallet_entries_bucketed",
@@ -271,6 +272,34 @@ def land_old_dealer_sales(warehouse: Path, landing: Path, batch: str) -> str:
     raise AssertionError("no landed Parquet file of dealer sales holds a staged report line")
 
 
+def land_corrected_rate(warehouse: Path, landing: Path, batch: str) -> tuple[date, str]:
+    """Land, in a new file, a correction of the rate of the day of the earliest staged order in another currency than
+    USD: 1.25 times the landed rate, loaded one second after it (a file that lands late: its loaded_at is months
+    before this batch's). Returns (day, currency)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        day, currency = con.execute(
+            "select cast(placed_at as date), currency_code from staging.stg_shop__orders"
+            " where currency_code != 'USD' order by placed_at, order_id limit 1"
+        ).fetchone()
+    for source_file in sorted((landing / "reference" / "fx_rates").rglob("*.parquet")):
+        with duckdb.connect() as con:
+            found = con.execute(
+                f"select count(*) from read_parquet('{source_file}')"
+                " where cast(rate_date as date) = ? and upper(trim(currency_code)) = ?",
+                [day, currency],
+            ).fetchone()[0]
+        if found:
+            copy_landed_rows(
+                str(source_file),
+                f"cast(raw.rate_date as date) = date '{day}' and upper(trim(raw.currency_code)) = '{currency}'",
+                "raw.rate_to_usd * 1.25 as rate_to_usd, raw.loaded_at + interval 1 second as loaded_at",
+                landing / "reference" / "fx_rates" / f"fx_rates_late_{batch}_corrected.parquet",
+                limit=1,
+            )
+            return day, currency
+    raise AssertionError(f"no landed Parquet file of rates holds {currency} on {day}")
+
+
 def land_moved_movement(warehouse: Path, landing: Path, batch: str) -> tuple[str, str]:
     """Land a corrected copy of a staged wallet top-up (loaded after every staged movement, so it wins) that names
     another member than the original: the movement leaves one wallet for another. Returns (transaction id, new
@@ -367,7 +396,7 @@ def land_mdm_matches(
 
 # Columns that record the build history (when a build staged or computed the row, the golden customer a member's
 # movements had before MDM moved them): the only ones an incremental build may set otherwise than a full refresh.
-BUILD_HISTORY_COLUMNS = ["staged_at", "computed_at", "previous_golden_customer_id"]
+BUILD_HISTORY_COLUMNS = ["staged_at", "computed_at", "changed_at", "previous_golden_customer_id"]
 
 
 def _columns_but_build_history(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, name: str) -> str:
@@ -407,6 +436,7 @@ def test_incremental_runs_equal_full_refresh(ci_build: Build, tmp_path: Path):
             old_report_line = land_old_dealer_sales(incremental, landing, month)
             matches = land_mdm_matches(incremental, landing, month, unmatched_member, unmatched_account)
             moved_transaction, new_member = land_moved_movement(incremental, landing, month)
+            corrected_day, corrected_currency = land_corrected_rate(incremental, landing, month)
             time.sleep(max(0.0, (datetime.fromisoformat(keys["future_at"]) - datetime.now(UTC)).total_seconds() + 1))
         invoked_at = datetime.now(UTC)
         dbt(["run", "--select", SELECTION], landing, incremental)
@@ -461,6 +491,15 @@ def test_incremental_runs_equal_full_refresh(ci_build: Build, tmp_path: Path):
                 assert con.execute(
                     "select member_id from marts.fct_wallet_ledger where transaction_id = ?", [moved_transaction]
                 ).fetchall() == [(new_member,)], "a corrected movement leaves its old wallet for the new one"
+                orders, stale = con.execute(
+                    "select count(*), count(*) filter (where orders.fx_rate_to_reporting != rates.rate_to_reporting)"
+                    " from marts.fct_orders as orders"
+                    " inner join intermediate.int_fx_rates_filled as rates"
+                    " on orders.order_date = rates.rate_date and orders.currency_code = rates.currency_code"
+                    " where orders.order_date = ? and orders.currency_code = ?",
+                    [corrected_day, corrected_currency],
+                ).fetchone()
+                assert orders > 0 and stale == 0, "a late corrected rate re-prices the orders of its day"
                 member = matches["late match of a member"][0]
                 assert con.execute(
                     "select count(*) from marts.rpt_wallet_balances where golden_customer_id = ?", [f"loyalty:{member}"]

@@ -1,7 +1,7 @@
 {{ config(meta={'dagster': {'ref': {'name': 'fct_orders'}}}) }}
 -- Every order's amounts equal the sum of its lines, in both currencies. It checks the orders the newest build
--- wrote (every order after a full build; after an incremental one, every order of each customer with a changed
--- order, which includes every order whose lines were written: the others are as they were when they passed).
+-- wrote (every order after a full build; after an incremental one, the changed orders, which include every order
+-- whose lines were written, and their customers' later orders: the others are as they were when they passed).
 with all_orders as (
 
     select * from {{ ref('fct_orders') }}

@@ -195,11 +195,14 @@ customers_to_compute as (
             select max(measured_campaigns.window_start_date) from measured_campaigns
         )
     {%- if is_incremental() %}
-        and not exists (
-            select 1
-            from {{ this }} as built
-            where built.golden_customer_id = customer_profiles.golden_customer_id
-        )
+        -- (the customers the table holds, each compared once, not once per campaign row)
+        and {{ not_among(
+            'customer_profiles.golden_customer_id',
+            'customer_profiles.golden_customer_id',
+            '(select distinct built.golden_customer_id from ' ~ this ~ ' as built) as built_customers',
+            'golden_customer_id',
+            'golden_customer_id is not null'
+        ) }}
 
     union
 

@@ -10,10 +10,12 @@
 -- One row per staged order: who placed it (golden customer), when, through which channel and offer, and
 -- its gross, discount, refund and net amounts summed from fct_order_lines, and its place in the customer's orders
 -- (number, day of the previous order). Incremental: each run computes the orders the changed_order_ids macro names
--- from their header and lines, and writes them with every other order of their customers (and of the customer a
--- re-matched order left) numbered again, those taken as built: a late-arriving earlier order moves
--- `is_first_order`. Every row a run writes carries `computed_at` (the build's start), so customer-level models
--- downstream find the customers whose orders were written since they ran.
+-- from their header and lines, and writes them with the other orders of their customers (and of the customer a
+-- re-matched order left) placed at or after the earliest changed order, those taken as built and numbered again
+-- after the customer's earlier orders, which keep their numbers: a late-arriving earlier order moves
+-- `is_first_order`, a new order of the day rewrites that order alone. Every row a run writes carries `computed_at`
+-- (the build's start), so customer-level models downstream find the customers whose orders were written since they
+-- ran.
 
 with orders as (
 
@@ -195,24 +197,59 @@ changed_orders_built as (
 ),
 {%- if is_incremental() %}
 
-    affected_customers as (
+    renumbered_from as (
 
-        select changed_orders_built.golden_customer_id
-        from changed_orders_built
+        -- per customer, the earliest place a changed order takes now or held before (MDM re-matched its
+        -- account, a corrected time moved it): the customer's orders placed before it keep their numbers
+        select
+            changes.golden_customer_id,
+            min(changes.placed_at) as placed_at
+        from (
+            select
+                changed_orders_built.golden_customer_id,
+                changed_orders_built.placed_at
+            from changed_orders_built
 
-        union
+            union all
 
-        -- the customer a changed order belonged to before (MDM re-matched its account): its other orders are
-        -- numbered again
-        select built.golden_customer_id
+            select
+                built.golden_customer_id,
+                built.placed_at
+            from {{ this }} as built
+            where built.order_id in (select changed_orders.order_id from changed_orders)
+        ) as changes
+        group by changes.golden_customer_id
+
+    ),
+
+    kept_orders_before as (
+
+        -- those earlier orders, counted, with the day of the latest: the numbering of what follows starts there
+        select
+            built.golden_customer_id,
+            count(*) as order_count,
+            max(built.order_date) as last_order_date
         from {{ this }} as built
-        where built.order_id in (select changed_orders.order_id from changed_orders)
+        inner join renumbered_from
+            on built.golden_customer_id = renumbered_from.golden_customer_id
+        where built.placed_at < renumbered_from.placed_at
+        group by built.golden_customer_id
+
+    ),
+
+    kept_orders_to_number as (
+
+        select built.order_id
+        from {{ this }} as built
+        inner join renumbered_from
+            on built.golden_customer_id = renumbered_from.golden_customer_id
+        where built.placed_at >= renumbered_from.placed_at
 
     ),
 
     kept_orders_built as (
 
-        -- the other orders of those customers, as built: nothing they are computed from changed (else
+        -- the customers' other orders from that place on, as built: nothing they are computed from changed (else
         -- changed_order_ids names them), only their place among the customer's orders may
         select
             {{ star_except([
@@ -224,8 +261,21 @@ changed_orders_built as (
             ]) }}
         from {{ this }} as built
         where
-            built.golden_customer_id in (select affected_customers.golden_customer_id from affected_customers)
+            built.order_id in (select kept_orders_to_number.order_id from kept_orders_to_number)
             and built.order_id not in (select changed_orders.order_id from changed_orders)
+
+    ),
+{%- else %}
+
+    kept_orders_before as (
+
+        -- a full build numbers every order from the first
+        select
+            golden_customer_id,
+            cast(0 as bigint) as order_count,
+            order_date as last_order_date
+        from changed_orders_built
+        where false
 
     ),
 {%- endif %}
@@ -244,9 +294,15 @@ numbered as (
 
     select
         orders_built.*,
-        row_number() over customer_orders_in_time as customer_order_number,
-        lag(orders_built.order_date) over customer_orders_in_time as previous_order_date
+        coalesce(kept_orders_before.order_count, 0)
+        + row_number() over customer_orders_in_time as customer_order_number,
+        case
+            when row_number() over customer_orders_in_time = 1 then kept_orders_before.last_order_date
+            else lag(orders_built.order_date) over customer_orders_in_time
+        end as previous_order_date
     from orders_built
+    left join kept_orders_before
+        on orders_built.golden_customer_id = kept_orders_before.golden_customer_id
     window
         customer_orders_in_time as (
             partition by orders_built.golden_customer_id
