@@ -10,10 +10,10 @@
 -- One row per staged order: who placed it (golden customer), when, through which channel and offer, and
 -- its gross, discount, refund and net amounts summed from fct_order_lines, and its place in the customer's orders
 -- (number, day of the previous order). Incremental: each run computes the orders the changed_order_ids macro names
--- from their header and lines, and writes them with the other orders of their customers (and of the customer a
--- re-matched order left) placed at or after the earliest changed order, those taken as built and numbered again
--- after the customer's earlier orders, which keep their numbers: a late-arriving earlier order moves
--- `is_first_order`, a new order of the day rewrites that order alone. Every row a run writes carries `computed_at`
+-- from their header and lines, numbers them with every other order of their customers (and of the customer a
+-- re-matched order left), those taken as built, and writes the orders from each customer's earliest change on (the
+-- earlier ones keep their numbers): a late-arriving earlier order moves `is_first_order`, a new order of the day
+-- is written alone. Every row a run writes carries `computed_at`
 -- (the build's start), so customer-level models downstream find the customers whose orders were written since they
 -- ran.
 
@@ -197,6 +197,40 @@ changed_orders_built as (
 ),
 {%- if is_incremental() %}
 
+    affected_customers as (
+
+        select changed_orders_built.golden_customer_id
+        from changed_orders_built
+
+        union
+
+        -- the customer a changed order belonged to before (MDM re-matched its account): its other orders are
+        -- numbered again
+        select built.golden_customer_id
+        from {{ this }} as built
+        where built.order_id in (select changed_orders.order_id from changed_orders)
+
+    ),
+
+    kept_orders_built as (
+
+        -- the other orders of those customers, as built: nothing they are computed from changed (else
+        -- changed_order_ids names them), only their place among the customer's orders may
+        select
+            {{ star_except([
+                'customer_order_number',
+                'is_first_order',
+                'used_first_order_discount',
+                'previous_order_date',
+                'computed_at',
+            ]) }}
+        from {{ this }} as built
+        where
+            built.golden_customer_id in (select affected_customers.golden_customer_id from affected_customers)
+            and built.order_id not in (select changed_orders.order_id from changed_orders)
+
+    ),
+
     renumbered_from as (
 
         -- per customer, the earliest place a changed order takes now or held before (MDM re-matched its
@@ -221,63 +255,6 @@ changed_orders_built as (
         group by changes.golden_customer_id
 
     ),
-
-    kept_orders_before as (
-
-        -- those earlier orders, counted, with the day of the latest: the numbering of what follows starts there
-        select
-            built.golden_customer_id,
-            count(*) as order_count,
-            max(built.order_date) as last_order_date
-        from {{ this }} as built
-        inner join renumbered_from
-            on built.golden_customer_id = renumbered_from.golden_customer_id
-        where built.placed_at < renumbered_from.placed_at
-        group by built.golden_customer_id
-
-    ),
-
-    kept_orders_to_number as (
-
-        select built.order_id
-        from {{ this }} as built
-        inner join renumbered_from
-            on built.golden_customer_id = renumbered_from.golden_customer_id
-        where built.placed_at >= renumbered_from.placed_at
-
-    ),
-
-    kept_orders_built as (
-
-        -- the customers' other orders from that place on, as built: nothing they are computed from changed (else
-        -- changed_order_ids names them), only their place among the customer's orders may
-        select
-            {{ star_except([
-                'customer_order_number',
-                'is_first_order',
-                'used_first_order_discount',
-                'previous_order_date',
-                'computed_at',
-            ]) }}
-        from {{ this }} as built
-        where
-            built.order_id in (select kept_orders_to_number.order_id from kept_orders_to_number)
-            and built.order_id not in (select changed_orders.order_id from changed_orders)
-
-    ),
-{%- else %}
-
-    kept_orders_before as (
-
-        -- a full build numbers every order from the first
-        select
-            golden_customer_id,
-            cast(0 as bigint) as order_count,
-            order_date as last_order_date
-        from changed_orders_built
-        where false
-
-    ),
 {%- endif %}
 
 orders_built as (
@@ -294,15 +271,9 @@ numbered as (
 
     select
         orders_built.*,
-        coalesce(kept_orders_before.order_count, 0)
-        + row_number() over customer_orders_in_time as customer_order_number,
-        case
-            when row_number() over customer_orders_in_time = 1 then kept_orders_before.last_order_date
-            else lag(orders_built.order_date) over customer_orders_in_time
-        end as previous_order_date
+        row_number() over customer_orders_in_time as customer_order_number,
+        lag(orders_built.order_date) over customer_orders_in_time as previous_order_date
     from orders_built
-    left join kept_orders_before
-        on orders_built.golden_customer_id = kept_orders_before.golden_customer_id
     window
         customer_orders_in_time as (
             partition by orders_built.golden_customer_id
@@ -310,6 +281,28 @@ numbered as (
         )
 
 ),
+
+{%- if is_incremental() %}
+
+    numbered_to_write as (
+
+        -- the orders placed before their customer's earliest change keep the numbers they have and are not
+        -- written again (a new day's order is written alone)
+        select numbered.*
+        from numbered
+        left join renumbered_from
+            on numbered.golden_customer_id = renumbered_from.golden_customer_id
+        where renumbered_from.placed_at is null or numbered.placed_at >= renumbered_from.placed_at
+
+    ),
+{%- else %}
+
+    numbered_to_write as (
+
+        select * from numbered
+
+    ),
+{%- endif %}
 
 final as (
 
@@ -348,7 +341,7 @@ final as (
         numbered.loaded_at,
         numbered.staged_at,
         {{ build_started_at() }} as computed_at
-    from numbered
+    from numbered_to_write as numbered
 
 )
 
