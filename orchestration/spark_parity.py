@@ -19,9 +19,9 @@ beside the DuckDB build and compares each published table (the `marts` and `expo
 - the same values, column by column: text, dates, times and true/false exactly; decimals (money) to the cent
   (less than half a cent apart: the engines may round a converted amount's fourth decimal differently); doubles
   (ratios, averages) to 1e-9, relative to the larger magnitude when it exceeds 1. The columns recording when a
-  build staged or computed a row (`staged_at`, `computed_at`) and the golden customer a member belonged to at the
-build before (`previous_golden_customer_id`) are not compared, nor the two a raw row is written
-  in each engine's own way (`source_row_hash`, `source_row`).
+  build staged or computed a row (`staged_at`, `computed_at`), first saw a day's rate (`changed_at`) and the golden
+  customer a member belonged to at the build before (`previous_golden_customer_id`) are not compared, nor the two a
+  raw row is written in each engine's own way (`source_row_hash`, `source_row`).
 
 A difference is a bug in the port, not a tolerance to widen: the command lists each one (table, column, a key
 and both values) and exits 1.
@@ -46,9 +46,9 @@ PUBLISHED_SCHEMAS = ("marts", "exports")
 # Also compared: the tables staging and the intermediate layer build (views are not written by Spark).
 INNER_SCHEMAS = ("staging", "intermediate")
 TABLE_MATERIALIZATIONS = ("table", "incremental")
-# A build's history: when it staged or computed a row, and a member's golden customer at the build before. The
-# builds ran at different times and over different increments, so these are not compared.
-BUILD_HISTORY_COLUMNS = ("staged_at", "computed_at", "previous_golden_customer_id")
+# A build's history: when it staged or computed a row or first saw a rate, and a member's golden customer at the
+# build before. The builds ran at different times and over different increments, so these are not compared.
+BUILD_HISTORY_COLUMNS = ("staged_at", "computed_at", "changed_at", "previous_golden_customer_id")
 # Written in each engine's own way by design (see README, "Running on Spark"): a raw row's hash and its JSON text.
 ENGINE_COLUMNS = ("source_row_hash", "source_row")
 MONEY_PLACES = 2
