@@ -17,9 +17,7 @@
     select orders.order_id from {{ orders }} as orders
     {%- else %}
     with first_repriced_date as (
-        select min(rate_date) as rate_date
-        from {{ fx_rates }}
-        where changed_at > {{ last_computed_at() }}
+        select {{ first_changed_rate_date(fx_rates) }} as rate_date
     ),
 
     last_staged as (

@@ -42,12 +42,10 @@
         read when the test is compiled, just before it runs (the record changes only at the end of a build), and
         written into the test as a literal: compared with a literal, the engine skips the row groups written
         before it, while a scalar subquery in the condition left the filter above the test's joins. -#}
-    {%- set last_pass = run_query(
-        "select cast(max(passed_build_started_at) as varchar) from "
-        ~ data_test_passes_relation()
-        ~ " where test_unique_id = '" ~ model.unique_id ~ "'"
-    ).columns[0].values()[0] -%}
-    ({{ written_at }} is null or {{ written_at }} > cast('{{ last_pass or "0001-01-01 00:00:00" }}' as timestamp))
+    {%- set last_pass = newest_timestamp_literal(
+        data_test_passes_relation(), 'passed_build_started_at', "test_unique_id = '" ~ model.unique_id ~ "'"
+    ) -%}
+    ({{ written_at }} is null or {{ written_at }} > {{ last_pass or "cast('0001-01-01 00:00:00' as timestamp)" }})
 {%- endmacro %}
 
 {% macro get_where_subquery(relation) -%}
@@ -120,12 +118,15 @@
     ) is none -%}
         {{- return('cast(null as timestamp)') -}}
     {%- endif -%}
+    {{ newest_timestamp_literal(relation, column) or 'cast(null as timestamp)' }}
+{%- endmacro %}
+
+{% macro newest_timestamp_literal(relation, column, condition=none) -%}
+    {#- The newest value of the timestamp <column> in <relation> (of its rows meeting <condition>), read now, as a
+        timestamp literal; none when there is no such row. For the two macros above, at execution only. -#}
     {%- set newest = run_query(
         "select cast(max(" ~ column ~ ") as " ~ dbt.type_string() ~ ") from " ~ relation
+        ~ (" where " ~ condition if condition else "")
     ).columns[0].values()[0] -%}
-    {%- if newest is none -%}
-        cast(null as timestamp)
-    {%- else -%}
-        cast('{{ newest }}' as timestamp)
-    {%- endif -%}
+    {{- return(none if newest is none else "cast('" ~ newest ~ "' as timestamp)") -}}
 {%- endmacro %}

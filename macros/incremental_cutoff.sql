@@ -63,6 +63,17 @@
     {{- newest_built('computed_at') }}
 {%- endmacro %}
 
+{% macro first_changed_rate_date(rate_changes) -%}
+    {#- On an incremental run of a model whose rows carry `computed_at`: the first day whose rate changed since the
+        model (`this`) last computed its rows, from int_fx_rates_tracked (the calling model's import CTE
+        `rate_changes`), as a scalar subquery; null when no rate changed. -#}
+    (
+        select min(rate_changes.rate_date)
+        from {{ rate_changes }} as rate_changes
+        where rate_changes.changed_at > {{ last_computed_at() }}
+    )
+{%- endmacro %}
+
 {% macro newest_built(column) -%}
     {#- The newest value of `column` the model (`this`) holds, as a scalar subquery; a timestamp before any data
         when it holds no row. -#}

@@ -37,12 +37,10 @@ with filled as (
             case
                 when
                     built.rate_date is not null
-                    and coalesce(filled.rate_to_reporting = built.rate_to_reporting, false)
-                    then built.changed_at
-                when
-                    built.rate_date is not null
-                    and filled.rate_to_reporting is null
-                    and built.rate_to_reporting is null
+                    and coalesce(
+                        filled.rate_to_reporting = built.rate_to_reporting,
+                        filled.rate_to_reporting is null and built.rate_to_reporting is null
+                    )
                     then built.changed_at
                 else {{ build_started_at() }}
             end as changed_at

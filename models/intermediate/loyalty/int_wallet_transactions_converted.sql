@@ -81,11 +81,7 @@ new_transactions as (
             or {{ loaded_since_backfill_start('wallet_transactions.loaded_at') }}
             -- a day's rate changed since this model last ran: the movements on or after that day are converted
             -- again
-            or cast(wallet_transactions.transacted_at as date) >= (
-                select min(rate_changes.rate_date)
-                from rate_changes
-                where rate_changes.changed_at > {{ last_computed_at() }}
-            )
+            or cast(wallet_transactions.transacted_at as date) >= {{ first_changed_rate_date('rate_changes') }}
     {%- endif %}
 
 ),

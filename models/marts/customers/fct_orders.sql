@@ -13,9 +13,8 @@
 -- from their header and lines, numbers them with every other order of their customers (and of the customer a
 -- re-matched order left), those taken as built, and writes the orders from each customer's earliest change on (the
 -- earlier ones keep their numbers): a late-arriving earlier order moves `is_first_order`, a new order of the day
--- is written alone. Every row a run writes carries `computed_at`
--- (the build's start), so customer-level models downstream find the customers whose orders were written since they
--- ran.
+-- is written alone. Every row a run writes carries `computed_at` (the build's start), so customer-level models
+-- downstream find the customers whose orders were written since they ran.
 
 with orders as (
 
@@ -92,6 +91,7 @@ campaigns_for_changes as ( -- noqa: ST03
 
 ),
 
+-- read on incremental runs only (a full build computes every order)
 changed_orders as ( -- noqa: ST03
 
     {{ changed_order_ids(

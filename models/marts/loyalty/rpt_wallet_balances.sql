@@ -121,11 +121,7 @@ affected_customers as (
         -- late or corrected rate revalues those balances)
         select golden_customer_id
         from {{ this }}
-        where balance_date >= (
-            select min(rate_changes.rate_date)
-            from rate_changes
-            where rate_changes.changed_at > {{ last_computed_at() }}
-        )
+        where balance_date >= {{ first_changed_rate_date('rate_changes') }}
     {% endif %}
 
 ),
