@@ -5,11 +5,21 @@
 -- to, so it is paired with the member's latest top-up before it whose tier bonus it matches: not simply the entry
 -- just before it, since points earned or another top-up (with its own bonus) may land between the two. The bonus
 -- is valued at that top-up's exchange rate: posted just after midnight, it converts at the next day's rate in the
--- ledger, yet it was granted for the top-up, at the top-up's rate.
+-- ledger, yet it was granted for the top-up, at the top-up's rate. It checks the members whose entries were written
+-- since it last passed (macros/data_test_scope.sql; a member's entries are written together, so its bonuses and
+-- top-ups are read together).
 
-with ledger as (
+with all_ledger as (
 
     select * from {{ ref('fct_wallet_ledger') }}
+
+),
+
+ledger as (
+
+    select *
+    from all_ledger
+    where {{ written_since_test_passed('all_ledger.computed_at') }}
 
 ),
 

@@ -82,21 +82,26 @@ own_contact_matches as (
 
 ),
 
-contact_counts as (
+email_occurrences as (
+
+    -- how many edges name each normalised e-mail (an aggregate joined back, not a window over every edge)
+    select
+        referred_email_normalised,
+        count(*) as occurrences
+    from edges
+    where referred_email_normalised is not null
+    group by referred_email_normalised
+
+),
+
+phone_occurrences as (
 
     select
-        referral_edge_id,
-        case
-            when referred_email_normalised is not null
-                then count(*) over (partition by referred_email_normalised)
-            else 0
-        end as email_occurrences,
-        case
-            when referred_phone_normalised is not null
-                then count(*) over (partition by referred_phone_normalised)
-            else 0
-        end as phone_occurrences
+        referred_phone_normalised,
+        count(*) as occurrences
     from edges
+    where referred_phone_normalised is not null
+    group by referred_phone_normalised
 
 ),
 
@@ -126,14 +131,17 @@ final as (
         ) }} as referred_net_amount_after_refunds_reporting,
         coalesce(edges.referred_golden_customer_id = edges.advocate_golden_customer_id, false)
         or own_contact_matches.referral_edge_id is not null as is_self_referral,
-        contact_counts.email_occurrences > 1 or contact_counts.phone_occurrences > 1 as is_duplicate_contact
+        coalesce(email_occurrences.occurrences > 1, false)
+        or coalesce(phone_occurrences.occurrences > 1, false) as is_duplicate_contact
     from edges
     left join customer_orders
         on edges.referred_golden_customer_id = customer_orders.golden_customer_id
     left join own_contact_matches
         on edges.referral_edge_id = own_contact_matches.referral_edge_id
-    inner join contact_counts
-        on edges.referral_edge_id = contact_counts.referral_edge_id
+    left join email_occurrences
+        on edges.referred_email_normalised = email_occurrences.referred_email_normalised
+    left join phone_occurrences
+        on edges.referred_phone_normalised = phone_occurrences.referred_phone_normalised
 
 )
 

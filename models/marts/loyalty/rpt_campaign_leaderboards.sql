@@ -48,6 +48,28 @@ contests as (
 
 ),
 
+contest_days as (
+
+    -- every calendar day a contest's baseline period or window touches, so the orders are matched to the contests on
+    -- their order day (an equality join) before the exact bounds are applied, instead of a range join of every order
+    select
+        contests.campaign_id,
+        contests.starts_at,
+        contests.baseline_starts_at,
+        contests.ends_at,
+        cast({{ dbt.dateadd('day', 'contests.day_offset', 'cast(contests.baseline_starts_at as date)') }} as date)
+            as order_date
+    from (
+        select
+            contests.*,
+            {{ explode_integer_range('0', dbt.datediff(
+                'cast(contests.baseline_starts_at as date)', 'cast(contests.ends_at as date)', 'day'
+            )) }} as day_offset
+        from contests
+    ) as contests
+
+),
+
 contest_spend as (
 
     -- each customer's spend in the contest window and in the baseline period of the same length just before it, from
@@ -61,9 +83,11 @@ contest_spend as (
         sum(
             case when orders.placed_at < contests.starts_at then orders.net_amount_after_refunds_reporting end
         ) as baseline_spend_reporting
-    from contests
+    from contest_days as contests
     inner join orders
-        on orders.placed_at between contests.baseline_starts_at and contests.ends_at
+        on
+            contests.order_date = orders.order_date
+            and orders.placed_at between contests.baseline_starts_at and contests.ends_at
     group by contests.campaign_id, orders.golden_customer_id
     having
         sum(
