@@ -56,19 +56,23 @@
 
 {% macro incremental_base_candidates(key_column, reevaluated_reasons, files=none) -%}
     {#-
-        On an incremental run, the CTEs `previous`, `previously_quarantined`, `affected_keys`, `restaged` and
-        `candidates` (new rows from
+        On an incremental run, the CTEs `previously_quarantined`, `affected_keys`, `restaged_rows` (DuckDB; `previous`
+        elsewhere), `restaged` and `candidates` (new rows from
         `renamed` and the staged rows of the affected keys, which carry their earlier failed_check and source_row as
         previous_failed_check and previous_source_row), each followed by a comma; nothing otherwise. The affected
         keys: the new rows', those quarantined for a reason in `reevaluated_reasons`, and `files['recheck']`'s.
+        On DuckDB the staged rows of the affected keys are found on the key column alone and then read by row id,
+        so a run that restages a few rows reads the other columns of those rows only, not of every staged row.
     -#}
     {%- if is_incremental() %}
+    {%- if target.type != 'duckdb' %}
 
     previous as (
 
         select * from {{ this }}
 
     ),
+    {%- endif %}
 
     -- read apart from `previous`: each reads the staged table once, so the engine scans only the columns and rows
     -- it needs instead of buffering every staged row for two readers
@@ -99,15 +103,32 @@
 
     ),
 
+    {%- if target.type == 'duckdb' %}
+
+    restaged_rows as (
+
+        -- the staged rows of the affected keys, found on the key column alone (usually none or a few)
+        select staged.rowid as staged_row_id
+        from {{ this }} as staged
+        where staged.row_key in (select affected_keys.row_key from affected_keys)
+
+    ),
+    {%- endif %}
+
     restaged as (
 
         -- checked again with the new rows; a check that failed on the row alone keeps its outcome
         select
             {{ star_except(['row_key', 'failed_check', 'quarantine_reason', 'source_row', 'staged_at']) }},
-            failed_check as previous_failed_check,
-            source_row as previous_source_row
+            previous.failed_check as previous_failed_check,
+            previous.source_row as previous_source_row
+        {%- if target.type == 'duckdb' %}
+        from {{ this }} as previous
+        where previous.rowid in (select restaged_rows.staged_row_id from restaged_rows)
+        {%- else %}
         from previous
-        where row_key in (select affected_keys.row_key from affected_keys)
+        where previous.row_key in (select affected_keys.row_key from affected_keys)
+        {%- endif %}
 
     ),
 
