@@ -3,14 +3,14 @@
         The orders an incremental order fact must rebuild: those whose header, lines or refunds staging wrote
         since the fact last ran (staged_at after the newest in the fact: a file that lands late, with old
         loaded_at, counts too; and those loaded since a Dagster run's first day, see loaded_since_backfill_start),
-        those whose customer now resolves to another golden customer than the fact holds (MDM matched or
-        re-matched it, however late its file landed), those with a product re-landed since the cutoff (see
+        those whose shop account's golden customer changed since the fact last ran (int_customer_ids_tracked: MDM
+        matched, re-matched or dropped it, however late its file landed), those with a product re-landed since the cutoff (see
         incremental_cutoff), those whose first-order code's
         campaign landed since then, and those on or after the first day whose rate changed since the fact last ran
         (int_fx_rates_tracked: a rate file landing again with the same rates re-prices nothing).
         On a full build: every order.
         The arguments are the calling model's import CTEs (or relations) of stg_shop__orders, stg_shop__order_lines,
-        stg_shop__refunds, int_fx_rates_tracked, int_customer_ids_resolved, stg_shop__products and
+        stg_shop__refunds, int_fx_rates_tracked, int_customer_ids_tracked, stg_shop__products and
         stg_marketing__campaigns; give each its own import CTE, read by nothing else, so the engine streams it.
     -#}
     {%- if not is_incremental() %}
@@ -55,20 +55,10 @@
     select built.order_id
     from {{ this }} as built
     where built.shop_customer_id in (
-        -- the accounts whose golden customer is not the one the fact holds, compared once per account (the
-        -- distinct pairs the fact holds), not once per row
-        select built_accounts.shop_customer_id
-        from (
-            select distinct
-                accounts.shop_customer_id,
-                accounts.golden_customer_id
-            from {{ this }} as accounts
-        ) as built_accounts
-        left join {{ customer_ids }} as customer_ids
-            on
-                customer_ids.source_system = 'shop'
-                and built_accounts.shop_customer_id = customer_ids.source_customer_id
-        where built_accounts.golden_customer_id is distinct from customer_ids.golden_customer_id
+        -- the accounts whose golden customer changed since the fact last ran (usually none: the fact is not read)
+        select customer_ids.source_customer_id
+        from {{ customer_ids }} as customer_ids
+        where customer_ids.source_system = 'shop' and customer_ids.changed_at > {{ last_computed_at() }}
     )
     {%- endif %}
 {%- endmacro %}

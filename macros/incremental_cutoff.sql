@@ -48,7 +48,8 @@
 {% macro last_staged_at() -%}
     {#-
         On an incremental run of a model that takes what staging wrote since it last ran: the newest `staged_at`
-        the model (`this`) holds, as a scalar subquery (a timestamp before any data when it holds no row).
+        the model (`this`) holds (newest_built: a literal when DuckDB runs the model, else a scalar subquery; a
+        timestamp before any data when it holds no row).
     -#}
     {{- newest_built('staged_at') }}
 {%- endmacro %}
@@ -56,8 +57,8 @@
 {% macro last_computed_at() -%}
     {#-
         On an incremental run of a model whose rows carry `computed_at` (the wallet models computed one member at a
-        time, the order facts): the newest `computed_at` the model (`this`) holds, as a scalar subquery (a timestamp
-        before any data when it holds no row). What changed upstream after it (members computed again, a day's rate
+        time, the order facts): the newest `computed_at` the model (`this`) holds (newest_built: a literal when DuckDB
+        runs the model, else a scalar subquery; a timestamp before any data when it holds no row). What changed upstream after it (members computed again, a day's rate
         in int_fx_rates_tracked) is what to compute again.
     -#}
     {{- newest_built('computed_at') }}
@@ -75,7 +76,15 @@
 {%- endmacro %}
 
 {% macro newest_built(column) -%}
-    {#- The newest value of `column` the model (`this`) holds, as a scalar subquery; a timestamp before any data
-        when it holds no row. -#}
-    (select coalesce(max(built.{{ column }}), cast('1900-01-01' as timestamp)) from {{ this }} as built)
+    {#- The newest value of `column` the model (`this`) holds; a timestamp before any data when it holds no row. When
+        DuckDB runs the model (dbt compiles a model just before it runs it, once its inputs are built), read then and
+        written into the model as a literal: compared with a literal, the engine skips the row groups written before
+        it, where a scalar subquery made it read every row. Elsewhere (Spark, unit tests, compile, lint) a scalar
+        subquery. -#}
+    {%- if execute and target.type == 'duckdb' and flags.WHICH in ['run', 'build', 'retry']
+        and model.resource_type == 'model' and is_incremental() -%}
+        {{ newest_timestamp_literal(this, column) or "cast('1900-01-01' as timestamp)" }}
+    {%- else -%}
+        (select coalesce(max(built.{{ column }}), cast('1900-01-01' as timestamp)) from {{ this }} as built)
+    {%- endif -%}
 {%- endmacro %}

@@ -39,6 +39,7 @@ INCREMENTAL_MODELS = {
     ],
     "intermediate": [
         "int_fx_rates_tracked",
+        "int_customer_ids_tracked",
         "int_wallet_transactions_converted",
         "int_wallet_entries_balanced",
         "int_wallet_entries_bucketed",

@@ -75,7 +75,7 @@ fx_rates_for_changes as ( -- noqa: ST03
 
 customer_ids_for_changes as ( -- noqa: ST03
 
-    select * from {{ ref('int_customer_ids_resolved') }}
+    select * from {{ ref('int_customer_ids_tracked') }}
 
 ),
 
