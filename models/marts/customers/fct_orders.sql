@@ -34,6 +34,13 @@ built_lines as (
 
 ),
 
+-- read on incremental runs only: the lines of changed orders fct_order_lines did not write since this model last ran
+built_lines_not_written_since as ( -- noqa: ST03
+
+    select * from {{ ref('fct_order_lines') }}
+
+),
+
 fx_rates as (
 
     select * from {{ ref('int_fx_rates_filled') }}
@@ -129,6 +136,50 @@ first_order_codes as (
 
 ),
 
+{%- if is_incremental() %}
+
+    lines_written_since as (
+
+        -- fct_order_lines writes every line of an order it rebuilds, and it rebuilds the orders that changed since
+        -- it last ran (it runs before this model): the lines of the changed orders are those it wrote since this
+        -- model last ran, read from the row groups written since
+        select built_lines.*
+        from built_lines
+        where
+            built_lines.computed_at > {{ last_computed_at() }}
+            and built_lines.order_id in (select changed_orders.order_id from changed_orders)
+
+    ),
+
+    lines_of_changed_orders as (
+
+        select * from lines_written_since
+
+        union all
+
+        -- a changed order none of whose lines was written since (usually none, so nothing more is read)
+        select built_lines_not_written_since.*
+        from built_lines_not_written_since
+        where built_lines_not_written_since.order_id in (
+            select changed_orders.order_id
+            from changed_orders
+            where changed_orders.order_id not in (
+                select lines_written_since.order_id
+                from lines_written_since
+                where lines_written_since.order_id is not null
+            )
+        )
+
+    ),
+{%- else %}
+
+    lines_of_changed_orders as (
+
+        select * from built_lines
+
+    ),
+{%- endif %}
+
 line_totals as (
 
     select
@@ -145,10 +196,7 @@ line_totals as (
         sum(refunded_amount_reporting) as refunded_amount_reporting,
         max(loaded_at) as lines_loaded_at,
         max(staged_at) as lines_staged_at
-    from built_lines
-    {%- if is_incremental() %}
-        where built_lines.order_id in (select changed_orders.order_id from changed_orders)
-    {%- endif %}
+    from lines_of_changed_orders
     group by order_id
 
 ),
