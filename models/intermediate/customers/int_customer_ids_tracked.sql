@@ -13,63 +13,17 @@
 -- account's row; an account that keeps its golden customer keeps its row. An account no longer resolved stays with
 -- a null golden customer (that changed too). The order facts rebuild the orders of the accounts whose golden customer
 -- changed since they last ran (changed_at after their newest computed_at) instead of comparing every account they
--- hold. Every run compares all accounts and writes the ones that changed.
+-- hold. Every run compares all accounts and writes the ones that changed (macro changes_tracked).
 with resolved as (
 
     select * from {{ ref('int_customer_ids_resolved') }}
 
 ),
 
-{%- if is_incremental() %}
+final as (
 
-    built as (
+    {{ changes_tracked('resolved', ['source_system', 'source_customer_id'], ['golden_customer_id']) }}
 
-        select * from {{ this }}
-
-    ),
-
-    compared as (
-
-        select
-            coalesce(resolved.source_system, built.source_system) as source_system,
-            coalesce(resolved.source_customer_id, built.source_customer_id) as source_customer_id,
-            resolved.golden_customer_id,
-            built.source_customer_id is not null
-            and coalesce(
-                resolved.golden_customer_id = built.golden_customer_id,
-                resolved.golden_customer_id is null and built.golden_customer_id is null
-            ) as is_unchanged
-        from resolved
-        full outer join built
-            on
-                resolved.source_system = built.source_system
-                and resolved.source_customer_id = built.source_customer_id
-
-    ),
-
-    final as (
-
-        select
-            source_system,
-            source_customer_id,
-            golden_customer_id,
-            {{ build_started_at() }} as changed_at
-        from compared
-        where not is_unchanged
-
-    )
-{%- else %}
-
-    final as (
-
-        select
-            source_system,
-            source_customer_id,
-            golden_customer_id,
-            {{ build_started_at() }} as changed_at
-        from resolved
-
-    )
-{%- endif %}
+)
 
 select * from final
