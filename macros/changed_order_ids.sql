@@ -4,10 +4,10 @@
         since the fact last ran (staged_at after the newest in the fact: a file that lands late, with old
         loaded_at, counts too; and those loaded since a Dagster run's first day, see loaded_since_backfill_start),
         those whose shop account's golden customer changed since the fact last ran (int_customer_ids_tracked: MDM
-        matched, re-matched or dropped it, however late its file landed), those with a product re-landed since the cutoff (see
-        incremental_cutoff), those whose first-order code's
-        campaign landed since then, and those on or after the first day whose rate changed since the fact last ran
-        (int_fx_rates_tracked: a rate file landing again with the same rates re-prices nothing).
+        matched, re-matched or dropped it, however late its file landed), those with a product re-landed since the
+        cutoff (see incremental_cutoff), those whose first-order code's campaign landed since then, and those on or
+        after the first day whose rate changed since the fact last ran (int_fx_rates_tracked: a rate file landing
+        again with the same rates re-prices nothing).
         On a full build: every order.
         The arguments are the calling model's import CTEs (or relations) of stg_shop__orders, stg_shop__order_lines,
         stg_shop__refunds, int_fx_rates_tracked, int_customer_ids_tracked, stg_shop__products and

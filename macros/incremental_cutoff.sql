@@ -58,8 +58,8 @@
     {#-
         On an incremental run of a model whose rows carry `computed_at` (the wallet models computed one member at a
         time, the order facts): the newest `computed_at` the model (`this`) holds (newest_built: a literal when DuckDB
-        runs the model, else a scalar subquery; a timestamp before any data when it holds no row). What changed upstream after it (members computed again, a day's rate
-        in int_fx_rates_tracked) is what to compute again.
+        runs the model, else a scalar subquery; a timestamp before any data when it holds no row). What changed
+        upstream after it (members computed again, a day's rate in int_fx_rates_tracked) is what to compute again.
     -#}
     {{- newest_built('computed_at') }}
 {%- endmacro %}
