@@ -15,6 +15,9 @@
 Prints one table (wall-clock seconds, peak memory of the step's process, the load average when the step ended,
 the target and whether it is met), writes `<out>/results-<profile>.json`, and exits 1 when a build failed or
 the floor's results differ from the marts.
+
+Before it starts, it checks that `<out>` has the free disk the profile needs (`DISK_NEEDED`); at the end it removes
+the run's databases (a `large` warehouse is about 18 GB) and keeps the logs, unless `--keep` is given.
 """
 
 from __future__ import annotations
@@ -35,6 +38,13 @@ REPO = Path(__file__).resolve().parents[1]
 FLOOR_SQL = REPO / "bench" / "floor.sql"
 TIME = Path("/usr/bin/time")
 GIB = 2**30
+
+# Free disk a bench run needs in its `--out` folder: the warehouse at its largest (the full build, the new day's build
+# replacing tables, DuckDB's spill files) and the floor's database. Measured on seed 42: large peaked at about 21 GB.
+DISK_NEEDED = {"ci": 1 * 10**9, "demo": 3 * 10**9, "large": 26 * 10**9}
+# What a run leaves that `--keep` keeps: the databases (and DuckDB's write-ahead logs and spill folders).
+RUN_DATABASES = ("warehouse.duckdb", "warehouse.duckdb.wal", "warehouse.duckdb.tmp", "floor.duckdb",
+                 "floor.duckdb.wal", "floor.duckdb.tmp")
 
 # Tables bench/floor.sql reads, with their folders: each gets a `csv_<table>` variable (its CSV files).
 FLOOR_CSV_TABLES = {
@@ -252,18 +262,50 @@ def report(profile: str, steps: dict[str, Step], warehouse_bytes: int, simulated
     return lines
 
 
+def _size(path: Path) -> int:
+    if path.is_dir():
+        return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and f.stat().st_nlink == 1)
+    return path.stat().st_size if path.exists() and path.stat().st_nlink == 1 else 0
+
+
+def check_disk(out: Path, profile: str, run_dir: Path) -> None:
+    """Stop before building when `out`'s file system lacks the free space the profile needs (counting the previous
+    run's folder, which the bench replaces): a full disk would fail the build half-way, and everything else
+    writing to that disk with it."""
+    free = shutil.disk_usage(out).free + (_size(run_dir) if run_dir.exists() else 0)
+    needed = DISK_NEEDED[profile]
+    if free < needed:
+        raise SystemExit(
+            f"make bench: {out} has {free / 1e9:.1f} GB free, and a {profile} bench needs about {needed / 1e9:.0f} GB "
+            f"(its warehouse and the floor's database). Free space on that disk, or give another folder with --out.")
+
+
+def remove_databases(run_dir: Path) -> int:
+    """Delete the run's databases (keeping its logs and landing); the bytes freed."""
+    freed = 0
+    for name in RUN_DATABASES:
+        path = run_dir / name
+        freed += _size(path)
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    return freed
+
+
 def machine() -> str:
     memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GIB
     return f"{platform.machine()}, {os.cpu_count()} cores, {memory_gib:.0f} GiB, Python {platform.python_version()}"
 
 
-def bench(profile: str, seed: int, faults: bool, out: Path) -> int:
+def bench(profile: str, seed: int, faults: bool, out: Path, keep: bool = False) -> int:
     python = sys.executable
     suffix = f"{seed}-faults" if faults else str(seed)
     cache = out / f"{profile}-{simulator_version()}-{suffix}"
     run_dir = out / f"run-{profile}-{suffix}"
     logs = run_dir / "logs"
     steps: dict[str, Step] = {}
+    check_disk(out, profile, run_dir)
     simulated = not (cache / "truth" / "manifest.json").exists()
     if simulated:
         print(f"Simulating {profile} (seed {seed}) into {cache} …", flush=True)
@@ -326,6 +368,12 @@ def bench(profile: str, seed: int, faults: bool, out: Path) -> int:
         "machine": machine(), "warehouse_bytes": warehouse_bytes,
         "steps": {name: asdict(step) for name, step in steps.items()}, "floor_vs_marts": comparison,
     }, indent=2))
+    if keep:
+        print(f"\nKept the run's warehouse and floor database in {run_dir} (--keep).")
+    else:
+        freed = remove_databases(run_dir)
+        print(f"\nRemoved the run's databases ({freed / 1e9:.1f} GB) from {run_dir}; the logs stay. "
+              "--keep keeps them.")
     equal = all(c["only_in_floor"] == c["only_in_marts"] == 0 for c in comparison.values())
     return 0 if builds_ok and equal else 1
 
@@ -344,9 +392,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--faults", action="store_true", help="simulate with faults (a separate cache)")
     parser.add_argument("--out", type=Path, default=REPO / "data" / "bench")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the run's warehouse and floor database (removed by default: large's is ~18 GB)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    return bench(args.profile, args.seed, args.faults, args.out.resolve())
+    return bench(args.profile, args.seed, args.faults, args.out.resolve(), args.keep)
 
 
 if __name__ == "__main__":
