@@ -42,7 +42,7 @@ INCREMENTAL_MODELS = {
         "int_customer_ids_tracked",
         "int_wallet_transactions_converted",
         "int_wallet_entries_balanced",
-        "int_wallet_entries_bucketed",
+        "int_wallet_entries_bucketed",  # a view: what its consumers read must equal too
         "int_points_lots_consumed",
     ],
     "staging": [
