@@ -20,7 +20,7 @@ def test_a_disk_too_small_stops_the_bench_before_it_builds(tmp_path: Path, monke
     with pytest.raises(SystemExit) as stopped:
         bench.check_disk(tmp_path, "large", tmp_path / "run-large-42")
     message = str(stopped.value)
-    assert str(tmp_path) in message and "10.0 GB free" in message and "needs about 30 GB" in message
+    assert str(tmp_path) in message and "10.0 GB free" in message and "needs about 26 GB" in message
     bench.check_disk(tmp_path, "demo", tmp_path / "run-demo-42")  # 10 GB is enough for demo
 
 
