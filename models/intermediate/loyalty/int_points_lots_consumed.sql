@@ -8,15 +8,19 @@
             {%- if is_incremental() -%}
             {%- call delete_rows(this) %}
             member_id in (
-                select bucketed.member_id
-                from {{ ref('int_wallet_entries_bucketed') }} as bucketed
-                where bucketed.computed_at > {{ last_computed_at() }}
+                -- the members whose entries int_wallet_entries_bucketed (a view) shows as computed since: read
+                -- from the table that stamps them, without the view's join (every balanced entry is a movement)
+                select balanced.member_id
+                from {{ ref('int_wallet_entries_balanced') }} as balanced
+                where balanced.computed_at > {{ last_computed_at() }}
             )
             {%- endcall %}
             {%- endif -%}
         "
     )
 }}
+
+-- depends_on: {{ ref('int_wallet_entries_balanced') }} (the pre-hook's members)
 
 -- Which points lot each points deduction consumed, oldest-expiring lot first (FIFO), set-based: the lots of a
 -- member laid end to end by expiry give each lot a range of the running total of points earned; the
