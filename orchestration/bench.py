@@ -17,7 +17,7 @@ the target and whether it is met), writes `<out>/results-<profile>.json`, and ex
 the floor's results differ from the marts.
 
 Before it starts, it checks that `<out>` has the free disk the profile needs (`DISK_NEEDED`); at the end it removes
-the run's databases (a `large` warehouse is about 18 GB) and keeps the logs, unless `--keep` is given.
+the run's databases (a `large` warehouse is about 16 GB) and keeps the logs, unless `--keep` is given.
 """
 
 from __future__ import annotations
@@ -263,9 +263,12 @@ def report(profile: str, steps: dict[str, Step], warehouse_bytes: int, simulated
 
 
 def _size(path: Path) -> int:
+    """Bytes that deleting `path` frees: files only it links (a hard link to the landing cache frees nothing)."""
     if path.is_dir():
-        return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and f.stat().st_nlink == 1)
-    return path.stat().st_size if path.exists() and path.stat().st_nlink == 1 else 0
+        stats = [f.stat() for f in path.rglob("*") if f.is_file()]
+    else:
+        stats = [path.stat()] if path.exists() else []
+    return sum(stat.st_size for stat in stats if stat.st_nlink == 1)
 
 
 def check_disk(out: Path, profile: str, run_dir: Path) -> None:
@@ -393,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--faults", action="store_true", help="simulate with faults (a separate cache)")
     parser.add_argument("--out", type=Path, default=REPO / "data" / "bench")
     parser.add_argument("--keep", action="store_true",
-                        help="keep the run's warehouse and floor database (removed by default: large's is ~18 GB)")
+                        help="keep the run's warehouse and floor database (removed by default: large's is ~16 GB)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     return bench(args.profile, args.seed, args.faults, args.out.resolve(), args.keep)
