@@ -50,8 +50,9 @@ RECORD_SUFFIX = ".landing.json"
 # starts from an empty warehouse instead of stopping. A record without it is of format 1. Format 3: staged_at
 # on the incremental base models and the order facts. Format 4: the wallet chain computed one member at a time
 # (computed_at, rules_digest, previous_golden_customer_id). Format 5: computed_at on fct_orders, campaign outcomes
-# computed one customer at a time.
-WAREHOUSE_FORMAT = 5
+# computed one customer at a time. Format 6: touchpoints converted incrementally (staged_at, computed_at,
+# previous_golden_customer_id) and each order's first touchpoint after it matched one customer at a time.
+WAREHOUSE_FORMAT = 6
 # Rows of a CSV file whose cells fail to cast that the report quotes (the rest are counted).
 QUOTED_BAD_ROWS = 3
 

@@ -8,11 +8,11 @@ clock has passed it) with a line of it (parent_quarantined, then staged), and in
 late: an order and its line, a refund of a line refunded in part already, a wallet top-up and a dealer's report
 line, loaded long before anything else the warehouse holds (the facts and the wallet balances take them all the
 same).
-The last batch also lands crosswalk rows that match or re-match a loyalty member and a shop account to other golden
-customers (the wallet chain and the order facts move them, and rebuild both customers), and a corrected wallet
-top-up that names another member (it leaves the old wallet for the new one). The build-history columns
-(`staged_at`, when a build staged the row; `computed_at`, when a build last computed it; and
-`previous_golden_customer_id`) are the only ones allowed to differ."""
+The last batch also lands crosswalk rows that match or re-match a loyalty member, a shop account and a CRM contact
+to other golden customers (the wallet chain, the order facts and the touchpoints move them, and rebuild both
+customers), and a corrected wallet top-up that names another member (it leaves the old wallet for the new one).
+The build-history columns (`staged_at`, when a build staged the row; `computed_at`, when a build last computed it;
+and `previous_golden_customer_id`) are the only ones allowed to differ."""
 
 from __future__ import annotations
 
@@ -36,6 +36,8 @@ INCREMENTAL_MODELS = {
         "fct_wallet_ledger",
         "rpt_wallet_balances",
         "fct_campaign_customer_outcomes",
+        # a table rebuilt in full from the incremental matches below; it stays here to prove they reach it
+        "rpt_relationship_health",
     ],
     "intermediate": [
         "int_fx_rates_tracked",
@@ -44,6 +46,8 @@ INCREMENTAL_MODELS = {
         "int_wallet_entries_balanced",
         "int_wallet_entries_bucketed",  # a view: what its consumers read must equal too
         "int_points_lots_consumed",
+        "int_touchpoints_converted",
+        "int_orders_follow_up_matched",
     ],
     "staging": [
         "base_shop__orders",
@@ -373,6 +377,9 @@ def land_mdm_matches(
             " order by (select count(distinct accounts.shop_customer_id) from marts.fct_orders as accounts"
             " where accounts.golden_customer_id = built.golden_customer_id) > 1 desc, 1 limit 1"
         )
+        touchpoints = "select crm_contact_id, golden_customer_id from intermediate.int_touchpoints_converted"
+        crm_contact = first(f"select crm_contact_id from ({touchpoints}) where golden_customer_id not like 'crm:%'"
+                            f" and golden_customer_id <> '{order_customer}' order by 1 limit 1")
         oldest, newest = con.execute(
             "select min(loaded_at), max(loaded_at) + interval 1 hour from staging.stg_mdm__customer_master"
         ).fetchall()[0]
@@ -381,6 +388,8 @@ def land_mdm_matches(
         "re-match of a member": ("loyalty", matched_member, f"G-REMATCH-{batch}", newest),
         "late match of an account": ("shop", unmatched_account, order_customer, oldest),
         "re-match of an account": ("shop", matched_account, f"G-SPLIT-{batch}", newest),
+        # a CRM contact's touchpoints move to a customer with orders: both customers' follow-ups are matched again
+        "re-match of a contact": ("crm", crm_contact, order_customer, newest),
     }
     source_file = min((landing / "mdm" / "customer_master").rglob("*.parquet"))
     for number, (system, account, golden, loaded_at) in enumerate(cases.values()):
@@ -484,10 +493,13 @@ def test_incremental_runs_equal_full_refresh(ci_build: Build, tmp_path: Path):
                 ).fetchone() == (1,)
                 for case, (account, golden) in matches.items():
                     table, column = (
-                        ("fct_wallet_ledger", "member_id") if "member" in case else ("fct_orders", "shop_customer_id")
+                        ("fct_wallet_ledger", "member_id") if "member" in case
+                        else ("fct_orders", "shop_customer_id") if "account" in case
+                        else ("int_touchpoints_converted", "crm_contact_id")
                     )
+                    table = f"intermediate.{table}" if table.startswith("int_") else f"marts.{table}"
                     assert con.execute(
-                        f"select distinct golden_customer_id from marts.{table} where {column} = ?", [account]
+                        f"select distinct golden_customer_id from {table} where {column} = ?", [account]
                     ).fetchall() == [(golden,)], case
                 assert con.execute(
                     "select member_id from marts.fct_wallet_ledger where transaction_id = ?", [moved_transaction]

@@ -10,9 +10,10 @@ with reporting_dates as (
 
 ),
 
-orders as (
+-- every order with its first touchpoint after it (int_orders_follow_up_matched matches them incrementally)
+orders_matched as (
 
-    select * from {{ ref('fct_orders') }}
+    select * from {{ ref('int_orders_follow_up_matched') }}
     where order_date <= (select reporting_dates.as_of_date from reporting_dates)
 
 ),
@@ -71,13 +72,19 @@ crm_contacts as (
 
 ),
 
--- the first touchpoint after each order (one at the very time of the order is not a follow-up to it)
+-- the first touchpoint after each order up to the as-of date (one at the very time of the order is not a
+-- follow-up to it): the first one after it at all, when that is on or before the as-of date
 order_next_touches as (
 
-    {{ next_event_after(
-        'orders', 'touchpoints', 'golden_customer_id', 'placed_at', 'touched_at',
-        ['order_id', 'golden_customer_id', 'placed_at', 'order_date'], 'next_touched_at'
-    ) }}
+    select
+        order_id,
+        golden_customer_id,
+        placed_at,
+        order_date,
+        case
+            when cast(next_touched_at as date) <= (select as_of.as_of_date from as_of) then next_touched_at
+        end as next_touched_at
+    from orders_matched
 
 ),
 

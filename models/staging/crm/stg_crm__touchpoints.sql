@@ -14,7 +14,8 @@ staged as (
         cost_amount,
         currency_code,
         touched_at,
-        loaded_at
+        loaded_at,
+        staged_at
     from checked
     where quarantine_reason is null
 
