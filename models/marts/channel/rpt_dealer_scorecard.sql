@@ -7,6 +7,10 @@
 -- (for example zero complaints) reaches the top band. Values are compared rounded to
 -- `scorecard_comparison_decimal_places` (var) decimals of the metric's unit, so two values equal in exact arithmetic
 -- that differ in the last bits of a double (an average summed in another order) tie.
+-- Peer sums are exact: each weight and weight x value is taken as a decimal of
+-- `scorecard_exact_decimal_places` (var) places before it is summed, so a peer mean is the same on every build
+-- (a sum of doubles depends on the order the rows arrive in) and taking the dealer's own share out of its group's
+-- sum loses nothing, however much larger the dealer is than its peers.
 
 with metrics as (
 
@@ -68,6 +72,10 @@ cells as (
         metrics.metric_value,
         round(metrics.metric_value, {{ var('scorecard_comparison_decimal_places') }}) as compared_value,
         metrics.metric_weight,
+        cast(metrics.metric_weight as decimal(38, {{ var('scorecard_exact_decimal_places') }})) as exact_weight,
+        cast(
+            metrics.metric_weight * metrics.metric_value as decimal(38, {{ var('scorecard_exact_decimal_places') }})
+        ) as exact_weighted_value,
         peer_groups.peer_group_type,
         peer_groups.peer_group_value,
         scorecard_metrics.is_higher_better
@@ -84,8 +92,8 @@ ranked as (
     select
         *,
         count(*) over cell_group as group_dealer_count,
-        sum(metric_weight) over cell_group as group_weight,
-        sum(metric_weight * metric_value) over cell_group as group_weighted_value,
+        sum(exact_weight) over cell_group as group_weight,
+        sum(exact_weighted_value) over cell_group as group_weighted_value,
         row_number() over (
             partition by period_month, metric_name, peer_group_type, peer_group_value
             order by metric_weight desc, dealer_id asc
@@ -131,13 +139,13 @@ peers as (
         ranked.peer_group_type,
         ranked.peer_group_value,
         ranked.group_dealer_count - 1 as peer_dealer_count,
-        ranked.group_weight - ranked.metric_weight as peer_weight,
-        (ranked.group_weighted_value - ranked.metric_weight * ranked.metric_value)
-        / nullif(ranked.group_weight - ranked.metric_weight, 0) as peer_weighted_mean,
+        ranked.group_weight - ranked.exact_weight as peer_weight,
+        cast(ranked.group_weighted_value - ranked.exact_weighted_value as double)
+        / nullif(cast(ranked.group_weight - ranked.exact_weight as double), 0) as peer_weighted_mean,
         case
             when ranked.dealer_id = group_top_weights.top_weight_dealer_id then group_top_weights.second_weight
             else group_top_weights.top_weight
-        end / nullif(ranked.group_weight - ranked.metric_weight, 0) as max_peer_weight_share,
+        end / nullif(cast(ranked.group_weight - ranked.exact_weight as double), 0) as max_peer_weight_share,
         ranked.is_higher_better,
         case
             when ranked.is_higher_better then ranked.higher_value_count
