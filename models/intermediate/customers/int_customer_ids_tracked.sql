@@ -11,9 +11,10 @@
 -- int_customer_ids_resolved holds or once held, with the build that first saw its current golden customer. MDM
 -- matching an account (its fallback id gives way to a golden customer), re-matching it or dropping it changes the
 -- account's row; an account that keeps its golden customer keeps its row. An account no longer resolved stays with
--- a null golden customer (that changed too). The order facts rebuild the orders of the accounts whose golden customer
--- changed since they last ran (changed_at after their newest computed_at) instead of comparing every account they
--- hold. Every run compares all accounts and writes the ones that changed (macro changes_tracked).
+-- a null golden customer (that changed too). The order facts, the converted touchpoints and the converted wallet
+-- movements rebuild the rows of the accounts whose golden customer changed since they last ran (changed_at after
+-- their newest computed_at) instead of comparing every account they hold. Every run compares all accounts and writes
+-- the ones that changed (macro changes_tracked).
 with resolved as (
 
     select * from {{ ref('int_customer_ids_resolved') }}

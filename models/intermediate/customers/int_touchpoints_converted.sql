@@ -97,14 +97,9 @@ converted as (
         new_touchpoints.staged_at,
         {{ build_started_at() }} as computed_at,
         {%- if is_incremental() %}
-            case
-                -- written again with another golden customer: the one it had is the previous
-                when
-                    built.golden_customer_id
-                    != coalesce(customer_ids.golden_customer_id, 'crm:' || new_touchpoints.crm_contact_id)
-                    then built.golden_customer_id
-                else built.previous_golden_customer_id
-            end as previous_golden_customer_id
+            {{ previous_golden_customer_id(
+                'built', "coalesce(customer_ids.golden_customer_id, 'crm:' || new_touchpoints.crm_contact_id)"
+            ) }} as previous_golden_customer_id
         {%- else %}
             cast(null as string) as previous_golden_customer_id
         {%- endif %}

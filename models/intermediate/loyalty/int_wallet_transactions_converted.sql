@@ -11,10 +11,10 @@
 -- currency (at the rate of the transaction's day). The base of the loyalty ledger. Incremental: a run takes
 -- the movements staging wrote since the newest staged_at here (a late file of old movements included), and
 -- again those on or after the first day whose rate changed since it last ran (int_fx_rates_tracked), and
--- every movement of a member whose golden customer is no longer the one the movements carry (MDM matched the
--- member later, or moved it to another golden record). previous_golden_customer_id keeps the golden customer a
--- movement had before it was written again with another one (its member re-matched, or a corrected row naming
--- another member).
+-- every movement of a member whose golden customer changed since it last ran (int_customer_ids_tracked: MDM
+-- matched the member later, or moved it to another golden record). previous_golden_customer_id keeps the golden
+-- customer a movement had before it was written again with another one (its member re-matched, or a corrected row
+-- naming another member).
 -- computed_at (this build's start on every row it writes) tells the wallet models downstream which members
 -- to compute again.
 
@@ -44,29 +44,19 @@ rate_changes as ( -- noqa: ST03
 
 ),
 
+-- read on incremental runs only
+customer_id_changes as ( -- noqa: ST03
+
+    select * from {{ ref('int_customer_ids_tracked') }}
+    where source_system = 'loyalty'
+
+),
+
 {%- if is_incremental() %}
 
     built as (
 
         select * from {{ this }}
-
-    ),
-
-    -- the same table for the members check: each read by one CTE alone, so the engine streams it
-    built_for_members as (
-
-        select * from {{ this }}
-
-    ),
-
-    reassigned_members as (
-
-        -- members whose movements carry another golden customer than the one they resolve to now
-        select distinct built.member_id
-        from built_for_members as built
-        left join customer_ids
-            on built.member_id = customer_ids.source_customer_id
-        where built.golden_customer_id is distinct from customer_ids.golden_customer_id
 
     ),
 {%- endif %}
@@ -77,7 +67,12 @@ new_transactions as (
     {%- if is_incremental() %}
         where
             wallet_transactions.staged_at > {{ last_staged_at() }}
-            or wallet_transactions.member_id in (select reassigned_members.member_id from reassigned_members)
+            -- the members whose golden customer changed since this model last ran
+            or wallet_transactions.member_id in (
+                select customer_id_changes.source_customer_id
+                from customer_id_changes
+                where customer_id_changes.changed_at > {{ last_computed_at() }}
+            )
             or {{ loaded_since_backfill_start('wallet_transactions.loaded_at') }}
             -- a day's rate changed since this model last ran: the movements on or after that day are converted
             -- again
@@ -105,12 +100,7 @@ final as (
         new_transactions.staged_at,
         {{ build_started_at() }} as computed_at,
         {%- if is_incremental() %}
-            case
-                -- written again with another golden customer: the one it had is the previous
-                when coalesce(built.golden_customer_id, '') != coalesce(customer_ids.golden_customer_id, '')
-                    then built.golden_customer_id
-                else built.previous_golden_customer_id
-            end as previous_golden_customer_id
+            {{ previous_golden_customer_id('built', 'customer_ids.golden_customer_id') }} as previous_golden_customer_id
         {%- else %}
             cast(null as string) as previous_golden_customer_id
         {%- endif %}
