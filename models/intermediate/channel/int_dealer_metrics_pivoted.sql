@@ -56,7 +56,7 @@ monthly_leads as (
     select
         dealer_id,
         assigned_month as period_month,
-        avg(response_hours) as mean_response_hours,
+        {{ mean_of_hours('response_hours') }} as mean_response_hours,
         count(response_hours) as answered_leads,
         sum(case when is_won then 1 else 0 end) as won_leads,
         sum(case when is_won or is_lost then 1 else 0 end) as closed_leads

@@ -28,8 +28,8 @@ final as (
         cast(sum(case when is_received_from_other_dealer then 1 else 0 end) as bigint) as leads_bounced_in,
         cast(sum(case when is_passed_to_other_dealer then 1 else 0 end) as bigint) as leads_bounced_out,
         count(response_hours) as leads_answered,
-        cast(sum(response_hours) as double) as response_hours_total,
-        cast(avg(response_hours) as double) as response_hours_mean,
+        cast({{ sum_of_hours('response_hours') }} as double) as response_hours_total,
+        cast({{ mean_of_hours('response_hours') }} as double) as response_hours_mean,
         cast(percentile_cont(0.5) within group (order by response_hours) as double) as response_hours_median,
         cast(
             sum(case when is_won then 1 else 0 end)

@@ -125,7 +125,7 @@ ticket_stats as (
         sum(case when escalated_to = 'third_party_lab' then 1 else 0 end) as escalated_to_third_party_lab_count,
         sum(case when resolution_outcome = 'resolved' then 1 else 0 end) as resolved_ticket_count,
         sum(case when resolution_outcome = 'open' then 1 else 0 end) as open_ticket_count,
-        avg(hours_to_close) as mean_hours_to_close,
+        {{ mean_of_hours('hours_to_close') }} as mean_hours_to_close,
         sum(compensation_amount_reporting) as compensation_amount_reporting
     from tickets_by_dimension
     group by breakdown_type, breakdown_value, complaint_type
