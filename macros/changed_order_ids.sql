@@ -54,11 +54,7 @@
     union
     select built.order_id
     from {{ this }} as built
-    where built.shop_customer_id in (
-        -- the accounts whose golden customer changed since the fact last ran (usually none: the fact is not read)
-        select customer_ids.source_customer_id
-        from {{ customer_ids }} as customer_ids
-        where customer_ids.source_system = 'shop' and customer_ids.changed_at > {{ last_computed_at() }}
-    )
+    -- the accounts whose golden customer changed since the fact last ran (usually none: the fact is not read)
+    where built.shop_customer_id in {{ accounts_rematched_since(customer_ids, 'shop') }}
     {%- endif %}
 {%- endmacro %}

@@ -75,6 +75,32 @@
     )
 {%- endmacro %}
 
+{% macro accounts_rematched_since(customer_id_changes, source_system) -%}
+    {#- On an incremental run of a model whose rows carry `computed_at`: the customer ids of `source_system` whose
+        golden customer changed since the model (`this`) last computed its rows (MDM matched, re-matched or dropped
+        them), from int_customer_ids_tracked (the calling model's import CTE `customer_id_changes`), as a subquery
+        for `in`. -#}
+    (
+        select customer_id_changes.source_customer_id
+        from {{ customer_id_changes }} as customer_id_changes
+        where
+            customer_id_changes.source_system = '{{ source_system }}'
+            and customer_id_changes.changed_at > {{ last_computed_at() }}
+    )
+{%- endmacro %}
+
+{% macro previous_customers_written_since(relation) -%}
+    {#- On an incremental run of a model whose rows carry `computed_at`: the golden customers that the rows `relation`
+        (an import CTE of int_touchpoints_converted or int_wallet_transactions_converted) wrote again since the model
+        (`this`) last computed its rows had before they moved to another customer (previous_golden_customer_id), as
+        a select to union with the customers to compute again. -#}
+    select written.previous_golden_customer_id as golden_customer_id
+    from {{ relation }} as written
+    where
+        written.computed_at > {{ last_computed_at() }}
+        and written.previous_golden_customer_id is not null
+{%- endmacro %}
+
 {% macro newest_built(column) -%}
     {#- The newest value of `column` the model (`this`) holds; a timestamp before any data when it holds no row. When
         DuckDB runs the model (dbt compiles a model just before it runs it, once its inputs are built), read then and

@@ -58,11 +58,7 @@ touchpoints_for_scope as ( -- noqa: ST03
 
         union
 
-        select touchpoints_for_scope.previous_golden_customer_id
-        from touchpoints_for_scope
-        where
-            touchpoints_for_scope.computed_at > {{ last_computed_at() }}
-            and touchpoints_for_scope.previous_golden_customer_id is not null
+        {{ previous_customers_written_since('touchpoints_for_scope') }}
 
     ),
 {%- endif %}

@@ -47,7 +47,6 @@ rate_changes as ( -- noqa: ST03
 customer_id_changes as ( -- noqa: ST03
 
     select * from {{ ref('int_customer_ids_tracked') }}
-    where source_system = 'crm'
 
 ),
 
@@ -71,11 +70,7 @@ new_touchpoints as (
             -- again
             or cast(touchpoints.touched_at as date) >= {{ first_changed_rate_date('rate_changes') }}
             -- the contacts whose golden customer changed since this model last ran
-            or touchpoints.crm_contact_id in (
-                select customer_id_changes.source_customer_id
-                from customer_id_changes
-                where customer_id_changes.changed_at > {{ last_computed_at() }}
-            )
+            or touchpoints.crm_contact_id in {{ accounts_rematched_since('customer_id_changes', 'crm') }}
     {%- endif %}
 
 ),

@@ -48,7 +48,6 @@ rate_changes as ( -- noqa: ST03
 customer_id_changes as ( -- noqa: ST03
 
     select * from {{ ref('int_customer_ids_tracked') }}
-    where source_system = 'loyalty'
 
 ),
 
@@ -68,11 +67,7 @@ new_transactions as (
         where
             wallet_transactions.staged_at > {{ last_staged_at() }}
             -- the members whose golden customer changed since this model last ran
-            or wallet_transactions.member_id in (
-                select customer_id_changes.source_customer_id
-                from customer_id_changes
-                where customer_id_changes.changed_at > {{ last_computed_at() }}
-            )
+            or wallet_transactions.member_id in {{ accounts_rematched_since('customer_id_changes', 'loyalty') }}
             or {{ loaded_since_backfill_start('wallet_transactions.loaded_at') }}
             -- a day's rate changed since this model last ran: the movements on or after that day are converted
             -- again

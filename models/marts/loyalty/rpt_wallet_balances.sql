@@ -90,11 +90,7 @@ affected_customers as (
         union
 
         -- the customer a member's movements belonged to before MDM matched or re-matched the member
-        select previous_golden_customer_id
-        from converted_movements
-        where
-            computed_at > {{ last_computed_at() }}
-            and previous_golden_customer_id is not null
+        {{ previous_customers_written_since('converted_movements') }}
 
         union
 
